@@ -1,0 +1,37 @@
+"""Add a validated package to the registry as an immutable version and update registry/index.json.
+
+Re-publishing a version with identical bytes changes nothing; with other content it is refused. A new
+version must be above the latest and bumped at least as much as the change needs (see `mpphub diff`).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``mpphub publish``."""
+    parser.add_argument("files", nargs="+", type=Path, metavar="FILE", help="package files to publish")
+    parser.add_argument(
+        "--registry", type=Path, default=Path("registry"), metavar="DIR", help="registry folder (default: registry)"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Publish each file; exit 1 if any was refused."""
+    from hub.output import print_problems
+    from registry.publish import publish
+
+    refused = 0
+    for file in args.files:
+        result = publish(file, args.registry)
+        if result.outcome == "refused":
+            refused += 1
+            print_problems(result.problems, "text")
+            print(f"{file}: refused, nothing was published")
+        elif result.outcome == "unchanged":
+            print(f"{result.package_id} {result.version}: already published with identical content")
+        else:
+            print(f"{result.package_id} {result.version}: published (sha256 {result.sha256})")
+    return 1 if refused else 0

@@ -1,0 +1,58 @@
+"""Check service package files and folders.
+
+Every problem of every file is printed as `file::$.json.path: message`, then a summary line.
+Folders are searched for *.json packages (index.json and published/ copies are skipped).
+Exit 0 when all files are valid, 1 when any problem was found, 2 on a usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from hub.output import ProgressLine, plural, print_problems
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``mpphub validate``."""
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="package files or folders to check")
+    parser.add_argument("--format", choices=["text", "json"], default="text", help="output format (default: text)")
+    parser.add_argument(
+        "--against-previous",
+        action="store_true",
+        help="also check each package's version bump against its latest published version in the registry",
+    )
+    parser.add_argument(
+        "--registry", default="registry", metavar="DIR", help="registry folder with index.json (default: registry)"
+    )
+    parser.add_argument("--jobs", type=int, default=None, metavar="N", help="worker processes (default: one per core)")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Validate, print, and return the exit code."""
+    from pathlib import Path
+
+    from registry.discovery import PathError, discover
+    from registry.validate import validate_files
+
+    try:
+        files = discover(args.paths)
+    except PathError as exc:
+        print(f"mpphub validate: {exc}", file=sys.stderr)
+        return 2
+    if args.jobs is not None and args.jobs < 1:
+        print("mpphub validate: --jobs must be at least 1", file=sys.stderr)
+        return 2
+    previous = Path(args.registry) if args.against_previous else None
+    if previous is not None and not (previous / "index.json").is_file():
+        print(f"mpphub validate: --against-previous needs {previous}/index.json (see --registry)", file=sys.stderr)
+        return 2
+    report = validate_files(files, jobs=args.jobs, progress=ProgressLine("validating"), registry=previous)
+    problems = report.problems
+    print_problems(problems, args.format)
+    if args.format == "text":
+        if problems:
+            print(f"{plural(len(problems), 'problem')} in {report.files_with_problems} of {plural(len(files), 'file')}")
+        else:
+            print(f"{plural(len(files), 'file')} checked: all valid")
+    return 1 if problems else 0

@@ -1,0 +1,34 @@
+"""Rules beyond the JSON Schema: facts a schema cannot express (the region table, cross-field
+references, uniqueness by key, secrets, URL safety).
+
+Each rule is a function ``(PackageContext) -> Iterable[Finding]`` listed in ``PACKAGE_RULES`` under
+its name. Rules run on every document, valid against the schema or not, so each one reads the
+document defensively through ``registry.rules.access``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from registry.rules.context import Finding, PackageContext
+from registry.rules.endpoints import check_endpoints
+from registry.rules.mapping_sources import check_mapping_sources
+from registry.rules.personal_data import check_personal_data
+from registry.rules.region import check_region
+from registry.rules.requirements import check_requirement_ids
+from registry.rules.secrets import check_no_literal_secrets
+from registry.rules.status_map import check_status_map_finishes
+
+Rule = Callable[[PackageContext], Iterable[Finding]]
+
+PACKAGE_RULES: dict[str, Rule] = {
+    "region": check_region,
+    "mapping-source": check_mapping_sources,
+    "status-map-terminal": check_status_map_finishes,
+    "literal-secret": check_no_literal_secrets,
+    "endpoint-scheme": check_endpoints,
+    "requirement-id-unique": check_requirement_ids,
+    "personal-data-unmarked": check_personal_data,
+}
+
+__all__ = ["PACKAGE_RULES", "Finding", "PackageContext", "Rule"]

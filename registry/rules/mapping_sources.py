@@ -1,0 +1,120 @@
+"""Every mapping source exists: outbound mappings read ``application.<field>`` (the envelope) or
+``form.<field>`` (the package's own form); walk-in mappings write only fields of the form."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from registry.jmespath_refs import ExpressionError, field_chains
+from registry.problems import PathPart
+from registry.rules.access import as_dict, dig
+from registry.rules.context import Finding, PackageContext
+from registry.schemas import envelope_fields
+from registry.suggest import did_you_mean
+
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+_ROOTS = ("application", "form")
+
+
+def check_mapping_sources(ctx: PackageContext) -> Iterator[Finding]:
+    """Check every JMESPath and {placeholder} that reads the application against the form and envelope."""
+    local = as_dict(ctx.doc.get("local_system"))
+    form = as_dict(ctx.doc.get("form"))
+    for path, expression in _outbound_expressions(local):
+        yield from _check_expression(path, expression, form)
+    for path, text in _templates(local):
+        for match in _PLACEHOLDER.finditer(text):
+            yield from _check_chain(path, tuple(match.group(1).split(".")), form, f"placeholder {{{match.group(1)}}}")
+    for path, expression in _local_expressions(local):
+        try:
+            field_chains(expression)
+        except ExpressionError as exc:
+            yield Finding(path, f"invalid JMESPath expression: {exc}")
+    for mapping_path in (("operations", "walk_ins", "form"), ("tables", "walk_ins", "form")):
+        for name in as_dict(dig(local, *mapping_path)):
+            if name not in as_dict(form.get("properties")):
+                hint = did_you_mean(name, as_dict(form.get("properties")))
+                yield Finding(
+                    ("local_system", *mapping_path, name),
+                    f"walk-in mapping writes '{name}', which is not a form field{hint}",
+                )
+
+
+def _outbound_expressions(local: dict[str, Any]) -> Iterator[tuple[tuple[PathPart, ...], str]]:
+    """JMESPath expressions evaluated over {application, form}."""
+    for mapping_path in (("operations", "submit", "body"), ("tables", "applications", "columns")):
+        for target, expression in as_dict(dig(local, *mapping_path)).items():
+            if isinstance(expression, str):
+                yield ("local_system", *mapping_path, target), expression
+
+
+def _local_expressions(local: dict[str, Any]) -> Iterator[tuple[tuple[PathPart, ...], str]]:
+    """JMESPath expressions evaluated over the local system's responses: syntax only can be checked."""
+    operations = as_dict(local.get("operations"))
+    for op_name, op in operations.items():
+        op = as_dict(op)
+        for key in ("records_path", "reference_path"):
+            if isinstance(op.get(key), str):
+                yield ("local_system", "operations", op_name, key), op[key]
+        for section in ("fields", "form"):
+            for key, expression in as_dict(op.get(section)).items():
+                if isinstance(expression, str):
+                    yield ("local_system", "operations", op_name, section, key), expression
+        cursor_field = dig(op, "cursor", "field")
+        if isinstance(cursor_field, str):
+            yield ("local_system", "operations", op_name, "cursor", "field"), cursor_field
+    for key, expression in as_dict(dig(local, "tables", "walk_ins", "form")).items():
+        if isinstance(expression, str):
+            yield ("local_system", "tables", "walk_ins", "form", key), expression
+
+
+def _templates(local: dict[str, Any]) -> Iterator[tuple[tuple[PathPart, ...], str]]:
+    """Operation paths and query values, whose {placeholders} are filled from the application."""
+    for op_name, op in as_dict(local.get("operations")).items():
+        op = as_dict(op)
+        if isinstance(op.get("path"), str):
+            yield ("local_system", "operations", op_name, "path"), op["path"]
+        for key, value in as_dict(op.get("query")).items():
+            if isinstance(value, str):
+                yield ("local_system", "operations", op_name, "query", key), value
+
+
+def _check_expression(path: tuple[PathPart, ...], expression: str, form: dict[str, Any]) -> Iterator[Finding]:
+    try:
+        chains = field_chains(expression)
+    except ExpressionError as exc:
+        yield Finding(path, f"invalid JMESPath expression: {exc}")
+        return
+    for chain in chains:
+        yield from _check_chain(path, chain, form, f"source '{'.'.join(chain)}'")
+
+
+def _check_chain(
+    path: tuple[PathPart, ...], chain: tuple[str, ...], form: dict[str, Any], what: str
+) -> Iterator[Finding]:
+    root = chain[0]
+    if root not in _ROOTS:
+        hint = did_you_mean(root, _ROOTS)
+        yield Finding(path, f"{what} must start with application. or form.{hint}")
+        return
+    if len(chain) < 2:
+        return
+    if root == "application":
+        fields = envelope_fields()
+        if chain[1] not in fields:
+            yield Finding(
+                path, f"{what}: the application envelope has no field '{chain[1]}'{did_you_mean(chain[1], fields)}"
+            )
+        return
+    node = form
+    for depth, name in enumerate(chain[1:], start=1):
+        props = as_dict(node.get("properties"))
+        if not props:
+            return  # a free-form object: nothing more to check
+        if name not in props:
+            where = "the form" if depth == 1 else f"form field '{'.'.join(chain[1:depth])}'"
+            yield Finding(path, f"{what}: {where} has no field '{name}'{did_you_mean(name, props)}")
+            return
+        node = as_dict(props[name])

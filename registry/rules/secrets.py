@@ -1,0 +1,95 @@
+"""No literal secrets: a package is public and versioned, so credentials live in a secret store and the
+package names them with ``secret_ref`` (or ``*_ref``)."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterator
+from functools import lru_cache
+from urllib.parse import parse_qsl, urlsplit
+
+from registry.rules.access import as_dict, strings
+from registry.rules.context import Finding, PackageContext
+
+CREDENTIAL_KEY = re.compile(
+    r"pass(word|wd)?|secret|token|api[_-]?key|apikey|client[_-]?secret|access[_-]?key|private[_-]?key"
+    r"|authorization|credential|bearer|cookie",
+    re.IGNORECASE,
+)
+_REF_KEY = re.compile(r"(^|_)ref$")
+_MIN_SECRET_LENGTH = 20
+_MIN_ENTROPY_BITS = 3.5
+# JMESPath literals: 'raw string' and `json literal`.
+_JMESPATH_LITERAL = re.compile(r"'((?:[^'\\]|\\.)*)'|`((?:[^`\\]|\\.)*)`")
+_SEARCHED = ("auth", "operations", "base_url", "tables", "connection_ref")
+_ADVICE = "store it in Airflow Connections or an environment variable and name it with secret_ref"
+
+
+def shannon_entropy(text: str) -> float:
+    """Bits per character: ~4+ for random tokens, under 3.5 for words and paths."""
+    counts = Counter(text)
+    total = len(text)
+    return -sum(n / total * math.log2(n / total) for n in counts.values())
+
+
+def looks_random(text: str) -> bool:
+    """A long, high-entropy string without spaces: the shape of an API key or token."""
+    token = text.strip()
+    if len(token) < _MIN_SECRET_LENGTH or " " in token or "{" in token:
+        return False
+    classes = sum(bool(re.search(p, token)) for p in (r"[a-z]", r"[A-Z]", r"[0-9]"))
+    return classes >= 2 and shannon_entropy(token) >= _MIN_ENTROPY_BITS
+
+
+def check_no_literal_secrets(ctx: PackageContext) -> Iterator[Finding]:
+    """Credential-like keys with values, high-entropy strings and credentials inside URLs."""
+    local = as_dict(ctx.doc.get("local_system"))
+    for key in _SEARCHED:
+        if key not in local:
+            continue
+        base = ("local_system", key)
+        items = (
+            [(base, key, local[key])]
+            if isinstance(local[key], str)
+            else [((*base, *sub), k, v) for sub, k, v in strings(local[key])]
+        )
+        for path, name, value in items:
+            yield from _check_value(path, str(name), value)
+
+
+@lru_cache(maxsize=4096)
+def is_credential_key(key: str) -> bool:
+    """A key whose value would be a credential (``password``, ``api_key``...), not a ``*_ref`` name."""
+    return bool(key) and not _REF_KEY.search(key) and bool(CREDENTIAL_KEY.search(key))
+
+
+def _check_value(path: tuple[str | int, ...], key: str, value: str) -> Iterator[Finding]:
+    message = secret_problem(key, value)
+    if message:
+        yield Finding(path, message)
+
+
+@lru_cache(maxsize=16384)
+def secret_problem(key: str, value: str) -> str | None:
+    """Why ``value`` under ``key`` looks like a literal credential, or None. Cached: values recur."""
+    if is_credential_key(key) and value.strip():
+        return f"'{key}' holds a literal credential; {_ADVICE}"
+    if len(value) < _MIN_SECRET_LENGTH or _REF_KEY.search(key):  # too short for a token; or a secret's name
+        return None
+    if "://" in value:
+        try:
+            parts = urlsplit(value.strip())
+        except ValueError:  # not a URL after all; the schema and endpoint rules say so
+            return None
+        if parts.username or parts.password:
+            return f"the URL carries a user name or password; {_ADVICE}"
+        for name, param in parse_qsl(parts.query):
+            if CREDENTIAL_KEY.search(name) or looks_random(param):
+                return f"the URL's query parameter '{name}' looks like a credential; {_ADVICE}"
+        return None
+    literals = [a or b for a, b in _JMESPATH_LITERAL.findall(value)] or [value]
+    if any(looks_random(text) for text in literals):
+        return f"this value looks like a secret (a long random string); {_ADVICE}"
+    return None

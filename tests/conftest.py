@@ -1,0 +1,64 @@
+"""Shared fixtures: a known-good package to mutate, and the CLI run in-process."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hub.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+GOOD_PACKAGE = REPO / "registry" / "packages" / "35.76" / "akta-kelahiran.json"
+
+
+@dataclass
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> Any:
+        return json.loads(self.out)
+
+
+@pytest.fixture
+def good_doc() -> dict[str, Any]:
+    """A fresh deep copy of a valid sample package."""
+    return copy.deepcopy(json.loads(GOOD_PACKAGE.read_text(encoding="utf-8")))
+
+
+@pytest.fixture
+def write_package(tmp_path: Path) -> Callable[..., Path]:
+    """Write a document where a regional team would: <tmp>/packages/<region>/<slug>.json."""
+
+    def write(doc: dict[str, Any], name: str | None = None, folder: str | None = None) -> Path:
+        raw_id = doc.get("id")
+        package_id = raw_id if isinstance(raw_id, str) else "35.76/x"
+        region, _, slug = package_id.partition("/")
+        path = tmp_path / "packages" / (folder or region) / (name or f"{slug}.json")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(doc, ensure_ascii=False, indent=2), encoding="utf-8")
+        return path
+
+    return write
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
+    """Run ``mpphub`` in-process and capture its exit code and output."""
+
+    def run(*args: str | Path) -> CliResult:
+        try:
+            code = main([str(a) for a in args])
+        except SystemExit as exc:  # argparse usage errors
+            code = int(exc.code or 0)
+        captured = capsys.readouterr()
+        return CliResult(code, captured.out, captured.err)
+
+    return run

@@ -1,0 +1,62 @@
+"""Property-based: whatever a file holds, validation returns problems and never raises."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from registry.validate import check_document, validate_file
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=30),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4),
+    max_leaves=30,
+)
+SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@SETTINGS
+@given(st.binary(max_size=2000))
+def test_any_bytes(tmp_path: Path, data: bytes) -> None:
+    path = tmp_path / "fuzz.json"
+    path.write_bytes(data)
+    validate_file(path)
+
+
+@SETTINGS
+@given(st.dictionaries(st.text(max_size=20), JSON, max_size=8))
+def test_any_object(data: dict[str, Any]) -> None:
+    check_document(Path("35.76/x.json"), data)
+
+
+def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    out = [prefix]
+    if isinstance(node, dict):
+        for k, v in node.items():
+            out += _paths(v, (*prefix, k))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            out += _paths(v, (*prefix, i))
+    return out
+
+
+GOOD = json.loads((Path(__file__).parent.parent / "registry/packages/35.76/akta-kelahiran.json").read_text())
+GOOD_PATHS = [p for p in _paths(GOOD) if p]
+
+
+@SETTINGS
+@given(st.sampled_from(GOOD_PATHS), JSON)
+def test_valid_package_with_one_value_replaced(path: tuple[Any, ...], value: Any) -> None:
+    doc = copy.deepcopy(GOOD)
+    node = doc
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = value
+    problems = check_document(Path("35.76/akta-kelahiran.json"), doc)
+    for problem in problems:
+        assert problem.message and problem.path.startswith("$")
