@@ -46,13 +46,19 @@ def _chain(node: dict[str, Any]) -> tuple[str, ...] | None:
     kind = node.get("type")
     if kind == "field":
         return (str(node["value"]),)
-    if kind == "subexpression":
-        left, right = node["children"]
-        head = _chain(left)
+    if kind == "subexpression":  # a.b.c: the parser lists every part as a child
+        children = node["children"]
+        head = _chain(children[0])
         if head is None:
             return None
-        tail = _chain(right) if right.get("type") in ("field", "subexpression") else None
-        return head + tail if tail else head
+        for child in children[1:]:
+            tail = _chain(child)
+            if tail is None:
+                break
+            head += tail
+            if child.get("type") != "field":  # after an index or projection the chain reads elements
+                break
+        return head
     if kind in _LEFT_ONLY and node.get("children"):
         return _chain(node["children"][0])
     return None

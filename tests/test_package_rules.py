@@ -358,3 +358,26 @@ def test_best_match_reports_the_closest_oneof_branch(good_doc: dict[str, Any], w
     assert first.path.endswith("pagination.next_link.body_pth")
     assert first.message == "unknown field 'body_pth'; did you mean 'body_path'?"
     assert all("must be 'header'" not in p.message for p in report.problems)
+
+
+def test_nested_form_objects_are_followed_by_mappings(good_doc: dict[str, Any], write_package: Any) -> None:
+    good_doc["form"]["properties"]["ayah"] = {
+        "type": "object",
+        "properties": {"nik": {"type": "string", "x-personal-data": "nik"}, "nama": {"type": "string"}},
+    }
+    body = good_doc["local_system"]["operations"]["submit"]["body"]
+    body["ayah.nik"] = "form.ayah.nik"
+    assert validate_file(write_package(good_doc)).problems == []
+    body["ayah.nama"] = "form.ayah.namaa"
+    problems = validate_file(write_package(good_doc)).problems
+    assert [p.message for p in problems] == [
+        "source 'form.ayah.namaa': form field 'ayah' has no field 'namaa'; did you mean 'nama'?"
+    ]
+
+
+def test_field_paths_are_not_mistaken_for_secrets(good_doc: dict[str, Any], write_package: Any) -> None:
+    submit = good_doc["local_system"]["operations"]["submit"]
+    submit["reference_path"] = "data[0].application_no"
+    good_doc["form"]["properties"]["luas_bangunan_m2"] = {"type": "number"}
+    submit["body"]["luas"] = "form.luas_bangunan_m2"
+    assert validate_file(write_package(good_doc)).problems == []

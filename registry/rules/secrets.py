@@ -24,6 +24,18 @@ _MIN_ENTROPY_BITS = 3.5
 # JMESPath literals: 'raw string' and `json literal`.
 _JMESPATH_LITERAL = re.compile(r"'((?:[^'\\]|\\.)*)'|`((?:[^`\\]|\\.)*)`")
 _SEARCHED = ("auth", "operations", "base_url", "tables", "connection_ref")
+# Keys whose values (or whose children's values) are JMESPath expressions, not literal strings.
+_EXPRESSION_KEYS = {
+    "body",
+    "columns",
+    "form",
+    "fields",
+    "records_path",
+    "reference_path",
+    "next_cursor_path",
+    "field",
+    "body_path",
+}
 _ADVICE = "store it in Airflow Connections or an environment variable and name it with secret_ref"
 
 
@@ -56,7 +68,10 @@ def check_no_literal_secrets(ctx: PackageContext) -> Iterator[Finding]:
             else [((*base, *sub), k, v) for sub, k, v in strings(local[key])]
         )
         for path, name, value in items:
-            yield from _check_value(path, str(name), value)
+            is_expression = any(part in _EXPRESSION_KEYS for part in path[:-1]) or name in _EXPRESSION_KEYS
+            message = secret_problem(str(name), value, is_expression)
+            if message:
+                yield Finding(path, message)
 
 
 @lru_cache(maxsize=4096)
@@ -65,15 +80,12 @@ def is_credential_key(key: str) -> bool:
     return bool(key) and not _REF_KEY.search(key) and bool(CREDENTIAL_KEY.search(key))
 
 
-def _check_value(path: tuple[str | int, ...], key: str, value: str) -> Iterator[Finding]:
-    message = secret_problem(key, value)
-    if message:
-        yield Finding(path, message)
-
-
 @lru_cache(maxsize=16384)
-def secret_problem(key: str, value: str) -> str | None:
-    """Why ``value`` under ``key`` looks like a literal credential, or None. Cached: values recur."""
+def secret_problem(key: str, value: str, is_expression: bool = False) -> str | None:
+    """Why ``value`` under ``key`` looks like a literal credential, or None. Cached: values recur.
+
+    A JMESPath expression (``is_expression``) is judged by its quoted literals only: field paths such
+    as ``data[0].application_no`` are names, not secrets."""
     if is_credential_key(key) and value.strip():
         return f"'{key}' holds a literal credential; {_ADVICE}"
     if len(value) < _MIN_SECRET_LENGTH or _REF_KEY.search(key):  # too short for a token; or a secret's name
@@ -89,7 +101,9 @@ def secret_problem(key: str, value: str) -> str | None:
             if CREDENTIAL_KEY.search(name) or looks_random(param):
                 return f"the URL's query parameter '{name}' looks like a credential; {_ADVICE}"
         return None
-    literals = [a or b for a, b in _JMESPATH_LITERAL.findall(value)] or [value]
+    literals = [a or b for a, b in _JMESPATH_LITERAL.findall(value)]
+    if not is_expression:
+        literals = literals or [value]
     if any(looks_random(text) for text in literals):
         return f"this value looks like a secret (a long random string); {_ADVICE}"
     return None
