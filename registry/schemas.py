@@ -37,6 +37,12 @@ def terminal_statuses() -> list[str]:
     return values
 
 
+def national_transitions() -> dict[str, list[str]]:
+    """Legal national status transitions: status -> the statuses it may move to (DESIGN.md)."""
+    graph: dict[str, list[str]] = package_schema()["$defs"]["national_status"]["x-transitions"]
+    return graph
+
+
 def categories() -> list[str]:
     """The closed list of service categories, as the package schema defines it."""
     values: list[str] = package_schema()["$defs"]["category"]["enum"]

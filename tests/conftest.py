@@ -13,6 +13,8 @@ import pytest
 
 from hub.cli import main
 
+pytest_plugins = ["tests.sandbox.fixtures_national", "tests.sandbox.fixtures_local"]
+
 REPO = Path(__file__).resolve().parent.parent
 GOOD_PACKAGE = REPO / "registry" / "packages" / "35.76" / "akta-kelahiran.json"
 

@@ -1,0 +1,142 @@
+"""Tables of the ledger (SQLAlchemy 2). Migrations in ``connectors/ledger/migrations`` create them.
+
+Personal data: an application's payload (envelope and form) is kept only until the local system has it;
+after delivery it is cleared. Matching needs only ``subject_hash``, a keyed HMAC of the NIK.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    """Declarative base of the ledger tables."""
+
+
+class SyncCursor(Base):
+    """How far a flow has read a feed (national new applications, local status changes, walk-ins)."""
+
+    __tablename__ = "sync_cursor"
+    service_id: Mapped[str] = mapped_column(String(120), primary_key=True)
+    flow: Mapped[str] = mapped_column(String(20), primary_key=True)
+    region: Mapped[str] = mapped_column(String(8), index=True)
+    value: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class StreamLease(Base):
+    """One worker at a time per (flow, service): keeps per-service order with several workers."""
+
+    __tablename__ = "stream_lease"
+    stream: Mapped[str] = mapped_column(String(160), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(120))
+    until: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class Application(Base):
+    """One citizen's application as the hub knows it, and the state of its delivery."""
+
+    __tablename__ = "application"
+    national_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    service_id: Mapped[str] = mapped_column(String(120))
+    region: Mapped[str] = mapped_column(String(8))
+    package_version: Mapped[str] = mapped_column(String(64))
+    origin: Mapped[str] = mapped_column(String(10))  # national | walk_in
+    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    local_reference: Mapped[str | None] = mapped_column(String(200))
+    national_status: Mapped[str] = mapped_column(String(20))
+    # delivery: pending -> sending -> delivered -> acknowledged | dead; walk-ins start 'acknowledged'
+    delivery: Mapped[str] = mapped_column(String(14))
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    subject_hash: Mapped[str | None] = mapped_column(String(64))
+    last_sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        UniqueConstraint("service_id", "local_reference", name="uq_application_local_reference"),
+        Index("ix_application_delivery", "service_id", "delivery", "next_attempt_at"),
+        Index("ix_application_region", "region", "delivery"),
+    )
+
+
+class StatusEvent(Base):
+    """One mapped status change on its way to the national layer, in per-application sequence."""
+
+    __tablename__ = "status_event"
+    event_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    national_id: Mapped[str] = mapped_column(String(80))
+    service_id: Mapped[str] = mapped_column(String(120))
+    region: Mapped[str] = mapped_column(String(8))
+    sequence: Mapped[int] = mapped_column(Integer)
+    local_status: Mapped[str] = mapped_column(String(64))
+    national_status: Mapped[str] = mapped_column(String(20))
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    note: Mapped[str | None] = mapped_column(String(500))
+    # state: pending -> pushed | duplicate | rejected | dead
+    state: Mapped[str] = mapped_column(String(10))
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    pushed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        UniqueConstraint("national_id", "sequence", name="uq_status_event_sequence"),
+        Index("ix_status_event_pending", "service_id", "state", "next_attempt_at"),
+    )
+
+
+class DeadLetter(Base):
+    """An item the hub could not move, with the reason; ``mpphub replay`` sends it again after a fix.
+
+    kind: ``application`` (delivery), ``event`` (status push), ``record`` (a local record that could not
+    be mapped: unknown status code, illegal transition, unknown application — quarantined, never applied).
+    """
+
+    __tablename__ = "dead_letter"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    ref: Mapped[str] = mapped_column(String(200))
+    service_id: Mapped[str] = mapped_column(String(120))
+    region: Mapped[str] = mapped_column(String(8))
+    flow: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(Text)
+    record: Mapped[dict[str, Any] | None] = mapped_column(
+        JSON(none_as_null=True)
+    )  # what replay needs; never NIK or phone
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    replayed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    replays: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+    __table_args__ = (
+        UniqueConstraint("kind", "ref", name="uq_dead_letter_ref"),
+        Index("ix_dead_letter_open", "region", "replayed_at"),
+    )
+
+
+class SyncRun(Base):
+    """One run of one flow for one service: when, by whom, with which counts and outcome."""
+
+    __tablename__ = "sync_run"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    region: Mapped[str] = mapped_column(String(8))
+    service_id: Mapped[str] = mapped_column(String(120))
+    flow: Mapped[str] = mapped_column(String(20))
+    worker: Mapped[str] = mapped_column(String(120))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    outcome: Mapped[str | None] = mapped_column(String(10))  # ok | retry | fatal
+    counts: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    error: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_sync_run_recent", "region", "service_id", "flow", "started_at"),)

@@ -1,0 +1,1 @@
+"""pytest fixtures that start the simulated local systems (registered in tests/conftest.py)."""

@@ -1,0 +1,1 @@
+"""pytest fixtures that start the sandbox national layer (registered in tests/conftest.py)."""
