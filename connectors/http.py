@@ -1,0 +1,156 @@
+"""One HTTP call with the hub's discipline: timeouts, a rate limit, and every failure classified
+(retriable / fatal / record-level) by the package's ``errors`` table first, then by sane defaults."""
+
+from __future__ import annotations
+
+import email.utils
+import threading
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import requests
+from requests.auth import AuthBase
+
+from connectors.errors import FatalError, RecordError, RetriableError
+
+UrlPolicy = Callable[[str], None]
+
+
+class RateLimiter:
+    """At most ``per_second`` calls per second (a simple spacing limiter, shared by threads)."""
+
+    def __init__(self, per_second: float | None) -> None:
+        self.interval = 1.0 / per_second if per_second else 0.0
+        self._next = 0.0
+        self._lock = threading.Lock()
+
+    def wait(self) -> None:
+        """Sleep until the next call may go."""
+        if not self.interval:
+            return
+        with self._lock:
+            now = time.monotonic()
+            delay = self._next - now
+            self._next = max(now, self._next) + self.interval
+        if delay > 0:
+            time.sleep(delay)
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """``Retry-After`` as seconds (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    if value.strip().isdigit():
+        return float(value.strip())
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max((when - datetime.now(UTC)).total_seconds(), 0.0)
+
+
+def _matches(rule: dict[str, Any], status: int, body: str) -> bool:
+    pattern = str(rule["status"])
+    code_ok = pattern == str(status) or (pattern.endswith("xx") and str(status)[0] == pattern[0])
+    return code_ok and (not rule.get("body_contains") or rule["body_contains"] in body)
+
+
+class HttpClient:
+    """A session bound to one base URL, with auth, timeout, rate limit and error classification."""
+
+    def __init__(
+        self,
+        base_url: str,
+        auth: AuthBase | None = None,
+        timeout: float = 30.0,
+        rate_limit_per_second: float | None = None,
+        error_rules: Sequence[dict[str, Any]] = (),
+        url_policy: UrlPolicy | None = None,
+        session: requests.Session | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self.error_rules = list(error_rules)
+        self.limiter = RateLimiter(rate_limit_per_second)
+        self.url_policy = url_policy
+        self.session = session or requests.Session()
+        self.session.auth = auth
+
+    def url(self, path: str) -> str:
+        """The absolute URL of a path under the base URL."""
+        return self.base_url + path
+
+    def request(
+        self,
+        method: str,
+        url_or_path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+        headers: dict[str, str] | None = None,
+        write: bool = False,
+        files: Any = None,
+    ) -> requests.Response:
+        """Send one request; return the response if 2xx, else raise a classified ConnectorError."""
+        url = url_or_path if "://" in url_or_path else self.url(url_or_path)
+        if self.url_policy is not None:
+            self.url_policy(url)
+        where = f"{method} {url.split('?', 1)[0]}"
+        self.limiter.wait()
+        try:
+            response = self.session.request(
+                method, url, params=params, json=json, headers=headers, files=files, timeout=self.timeout
+            )
+        except requests.ConnectTimeout:
+            raise RetriableError(f"{where}: connection timed out") from None
+        except requests.Timeout:
+            raise RetriableError(f"{where}: no answer within {self.timeout:g} s", outcome_unknown=write) from None
+        except requests.ConnectionError as exc:
+            refused = "refused" in str(exc).lower() or "NewConnectionError" in str(exc)
+            raise RetriableError(f"{where}: connection failed", outcome_unknown=write and not refused) from None
+        except requests.RequestException as exc:
+            raise RetriableError(f"{where}: {type(exc).__name__}", outcome_unknown=write) from None
+        if 200 <= response.status_code < 300:
+            return response
+        self._raise_for(response, where, write)
+        return response  # unreachable: _raise_for always raises
+
+    def _raise_for(self, response: requests.Response, where: str, write: bool) -> None:
+        status = response.status_code
+        body = response.text[:2000]
+        message = f"{where}: HTTP {status}"
+        unknown = write and status != 429  # a 429 was refused before processing; a 5xx may have applied
+        for rule in self.error_rules:
+            if _matches(rule, status, body):
+                action = rule["action"]
+                if action == "retry":
+                    raise RetriableError(
+                        message, retry_after_seconds(response.headers.get("Retry-After")), outcome_unknown=unknown
+                    )
+                if action == "record":
+                    raise RecordError(message)
+                raise FatalError(message)
+        if status == 429 or status >= 500:
+            raise RetriableError(
+                message,
+                retry_after_seconds(response.headers.get("Retry-After")),
+                outcome_unknown=unknown,
+            )
+        if status in (401, 403):
+            raise FatalError(f"{message}: the local system refused the credentials")
+        if write and status in (400, 409, 422):
+            raise RecordError(message)
+        raise FatalError(message)
+
+
+def json_body(response: requests.Response, write: bool = False) -> Any:
+    """The response's JSON; a truncated or malformed body is retriable (it is usually a transient fault)."""
+    try:
+        return response.json()
+    except ValueError:
+        raise RetriableError(
+            f"{response.request.method} {str(response.url).split('?', 1)[0]}: the body is not valid JSON",
+            outcome_unknown=write,
+        ) from None

@@ -1,0 +1,160 @@
+"""The ``rest`` connector kind: everything it does is declared by the package's ``local_system``."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Iterator
+from typing import Any
+
+import requests
+
+from connectors.auth import build_auth
+from connectors.errors import FatalError, RecordError, RetriableError
+from connectors.http import HttpClient, UrlPolicy, json_body
+from connectors.mapping import build_object, fill, search
+from connectors.pagination import pages
+from connectors.secrets import SecretResolver
+
+MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
+
+
+class RestConnector:
+    """Talks to one package's REST local system."""
+
+    kind = "rest"
+
+    def __init__(
+        self,
+        package: dict[str, Any],
+        secrets: SecretResolver,
+        base_url: str | None = None,
+        url_policy: UrlPolicy | None = None,
+        attachment_fetcher: HttpClient | None = None,
+    ) -> None:
+        self.package = package
+        self.local = package["local_system"]
+        self.operations = self.local["operations"]
+        timeout = float(self.local.get("timeout_seconds", 30))
+        self.client = HttpClient(
+            base_url or self.local["base_url"],
+            auth=build_auth(self.local["auth"], secrets, timeout),
+            timeout=timeout,
+            rate_limit_per_second=self.local.get("rate_limit_per_second"),
+            error_rules=self.local.get("errors", []),
+            url_policy=url_policy,
+        )
+        self.attachment_fetcher = attachment_fetcher
+        self.idempotency = self.local["idempotency"]
+
+    @property
+    def honours_idempotency_keys(self) -> bool:
+        """True when retries can simply resend with the same key."""
+        return bool(self.idempotency["strategy"] == "key_header")
+
+    def _call(
+        self,
+        op: dict[str, Any],
+        data: dict[str, Any],
+        *,
+        json: Any = None,
+        write: bool = False,
+        headers: dict[str, str] | None = None,
+    ) -> requests.Response:
+        params = {k: fill(v, data, url_encode=False) for k, v in op.get("query", {}).items()}
+        return self.client.request(
+            op["method"],
+            fill(op["path"], data),
+            params=params or None,
+            json=json,
+            headers={**op.get("headers", {}), **(headers or {})},
+            write=write,
+        )
+
+    def submit(self, envelope: dict[str, Any], form: dict[str, Any]) -> str:
+        """Deliver one application; returns the local reference. The national id is the idempotency key."""
+        op = self.operations["submit"]
+        data = {"application": envelope, "form": form}
+        try:
+            body = build_object(op["body"], data)
+        except ValueError as exc:
+            raise FatalError(f"submit body mapping: {exc}") from None
+        attachments = op.get("attachments")
+        if attachments and envelope.get("attachments"):
+            files = [self._download(a) for a in envelope["attachments"]]
+            if attachments["mode"] == "inline_base64":
+                body[attachments.get("field", "lampiran")] = [
+                    {
+                        "nama_berkas": meta["filename"],
+                        "jenis": meta["requirement_id"],
+                        "sha256": meta["sha256"],
+                        "isi_base64": base64.b64encode(content).decode(),
+                    }
+                    for meta, content in files
+                ]
+        headers = {}
+        if self.honours_idempotency_keys:
+            headers[self.idempotency.get("header", "Idempotency-Key")] = str(envelope["id"])
+        response = self._call(op, data, json=body, write=True, headers=headers)
+        reference = search(op["reference_path"], json_body(response, write=True))
+        if reference in (None, ""):
+            raise RetriableError(
+                f"submit answered {response.status_code} without a reference at {op['reference_path']}",
+                outcome_unknown=True,
+            )
+        if attachments and attachments["mode"] == "multipart" and envelope.get("attachments"):
+            self._upload(attachments, data, str(reference), files)
+        return str(reference)
+
+    def _download(self, meta: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
+        """Fetch an attachment from the national layer, streamed, and check its sha256."""
+        if self.attachment_fetcher is None or not meta.get("url"):
+            raise FatalError("the application has attachments but no way to fetch them")
+        response = self.attachment_fetcher.request("GET", meta["url"])
+        digest, chunks, size = hashlib.sha256(), [], 0
+        for chunk in response.iter_content(64 * 1024):
+            size += len(chunk)
+            if size > MAX_ATTACHMENT_BYTES:
+                raise RecordError(
+                    f"attachment {meta['requirement_id']} is over {MAX_ATTACHMENT_BYTES // 1024 // 1024} MiB"
+                )
+            digest.update(chunk)
+            chunks.append(chunk)
+        if digest.hexdigest() != meta["sha256"]:
+            raise RetriableError(f"attachment {meta['requirement_id']}: sha256 mismatch (corrupted transfer)")
+        return meta, b"".join(chunks)
+
+    def _upload(
+        self, spec: dict[str, Any], data: dict[str, Any], reference: str, files: list[tuple[dict[str, Any], bytes]]
+    ) -> None:
+        for meta, content in files:
+            op = {"method": "POST", "path": spec["path"]}
+            scoped = {**data, "local_reference": reference}
+            self.client.request(
+                op["method"],
+                fill(op["path"], scoped),
+                files={"file": (meta["filename"], content, meta["media_type"])},
+                write=True,
+            )
+
+    def lookup(self, envelope: dict[str, Any]) -> str | None:
+        """The local reference of an application, found by its national id; None if the local system has none."""
+        op = self.operations.get("lookup")
+        if op is None:
+            raise FatalError("the package declares lookup_by_reference but no lookup operation")
+        response = self._call(op, {"application": envelope})
+        body = json_body(response)
+        reference = search(op["reference_path"], body)
+        return None if reference in (None, "", []) else str(reference)
+
+    def changes(self, operation: str, since: str | None) -> Iterator[list[dict[str, Any]]]:
+        """Pages of raw records of an incremental operation (``status_changes`` or ``walk_ins``) since a cursor."""
+        op = self.operations[operation]
+        params = {k: v for k, v in op.get("query", {}).items()}
+        if since:
+            params[op["cursor"]["param"]] = since
+
+        def fetch(target: str, query: dict[str, Any]) -> requests.Response:
+            return self.client.request(op["method"], target, params=query or None, headers=op.get("headers"))
+
+        yield from pages(fetch, op["path"], params, op["pagination"], op.get("records_path"), self.client.base_url)
