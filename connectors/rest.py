@@ -14,6 +14,7 @@ from connectors.errors import FatalError, RecordError, RetriableError
 from connectors.http import HttpClient, UrlPolicy, json_body
 from connectors.mapping import build_object, fill, search
 from connectors.pagination import pages
+from connectors.records import BadRecord, ChangeRecord, WalkInRecord, normalise_change, required_text
 from connectors.secrets import SecretResolver
 
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
@@ -147,14 +148,36 @@ class RestConnector:
         reference = search(op["reference_path"], body)
         return None if reference in (None, "", []) else str(reference)
 
-    def changes(self, operation: str, since: str | None) -> Iterator[list[dict[str, Any]]]:
-        """Pages of raw records of an incremental operation (``status_changes`` or ``walk_ins``) since a cursor."""
+    def _pages(self, operation: str, since: Any) -> Iterator[list[dict[str, Any]]]:
+        """Pages of raw records of an incremental operation since a cursor value."""
         op = self.operations[operation]
-        params = {k: v for k, v in op.get("query", {}).items()}
-        if since:
+        params = dict(op.get("query", {}))
+        if since is not None:
             params[op["cursor"]["param"]] = since
 
         def fetch(target: str, query: dict[str, Any]) -> requests.Response:
             return self.client.request(op["method"], target, params=query or None, headers=op.get("headers"))
 
         yield from pages(fetch, op["path"], params, op["pagination"], op.get("records_path"), self.client.base_url)
+
+    def status_changes(self, since: Any) -> Iterator[list[ChangeRecord | BadRecord]]:
+        """Pages of the officers' status changes since a cursor value, normalised by ``fields``."""
+        op = self.operations["status_changes"]
+        fields, cursor_field = op["fields"], op["cursor"]["field"]
+        for raw_page in self._pages("status_changes", since):
+            yield [normalise_change(raw, fields, search(cursor_field, raw)) for raw in raw_page]
+
+    def walk_ins(self, since: Any) -> Iterator[list[WalkInRecord]]:
+        """Pages of counter (walk-in) applications since a cursor value, with their national form."""
+        op = self.operations.get("walk_ins")
+        if op is None:
+            return
+        for raw_page in self._pages("walk_ins", since):
+            yield [
+                WalkInRecord(
+                    reference=required_text(search(op["fields"]["reference"], raw)),
+                    form=build_object(op["form"], raw),
+                    cursor=search(op["cursor"]["field"], raw),
+                )
+                for raw in raw_page
+            ]

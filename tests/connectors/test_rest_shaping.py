@@ -166,7 +166,7 @@ def test_page_number_pagination(good_doc: dict[str, Any]) -> None:
             ],
         )
     got = [
-        r["id_riwayat"] for page in _connector(good_doc).changes("status_changes", "2026-11-01T00:00:00") for r in page
+        r["id_riwayat"] for page in _connector(good_doc)._pages("status_changes", "2026-11-01T00:00:00") for r in page
     ]
     assert got == [1, 2, 3, 4, 5]
 
@@ -188,7 +188,7 @@ def test_cursor_pagination(good_doc: dict[str, Any]) -> None:
         json={"data": [{"n": 2}], "meta": {"next": None}},
         match=[responses.matchers.query_param_matcher({"jenis_layanan": "AKTA_LAHIR", "cursor": "abc"})],
     )
-    assert [r["n"] for p in _connector(good_doc).changes("status_changes", None) for r in p] == [1, 2]
+    assert [r["n"] for p in _connector(good_doc)._pages("status_changes", None) for r in p] == [1, 2]
 
 
 @responses.activate
@@ -210,7 +210,7 @@ def test_next_link_is_followed_only_on_the_same_origin(good_doc: dict[str, Any])
         headers={"Link": '<http://169.254.169.254/latest>; rel="next"'},
         match=[responses.matchers.query_param_matcher({"page": "2"})],
     )
-    pages = _connector(good_doc).changes("status_changes", None)
+    pages = _connector(good_doc)._pages("status_changes", None)
     assert next(pages) == [{"n": 1}]
     assert next(pages) == [{"n": 2}]
     with pytest.raises(FatalError, match="next link leaves"):

@@ -1,0 +1,120 @@
+"""What connectors hand to the sync engine: local records normalised to the hub's field names."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from connectors.mapping import search
+
+# Naive local timestamps are read as WIB (UTC+7), the zone of most regional systems.
+LOCAL_DEFAULT_TZ = timezone(timedelta(hours=7))
+
+
+@dataclass(frozen=True)
+class ChangeRecord:
+    """One status change as the local system recorded it."""
+
+    reference: str
+    status: str
+    changed_at: datetime
+    event_id: str | None
+    national_id: str | None
+    note: str | None
+    cursor: Any  # the value of the package's cursor field in this record
+
+
+@dataclass(frozen=True)
+class WalkInRecord:
+    """One application created at the local counter."""
+
+    reference: str
+    form: dict[str, Any]
+    cursor: Any
+
+
+@dataclass(frozen=True)
+class BadRecord:
+    """A local record the package's declaration cannot read (a field missing, a bad timestamp)."""
+
+    reason: str
+    ref: str
+    cursor: Any
+
+
+def parse_time(value: Any) -> datetime:
+    """A local timestamp (ISO text or a datetime) as an aware datetime; ValueError if unreadable."""
+    if isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, (int, float)):
+        parsed = datetime.fromtimestamp(float(value), tz=LOCAL_DEFAULT_TZ)
+    else:
+        parsed = datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=LOCAL_DEFAULT_TZ)
+
+
+def cursor_with_lookback(cursor: Any, seconds: int) -> Any:
+    """Move a timestamp cursor back by the package's look-back window (re-reads are deduplicated);
+    numeric cursors (ids) only grow and are returned as they are."""
+    if cursor is None or not seconds or isinstance(cursor, (int, float)) or str(cursor).isdigit():
+        return cursor
+    try:
+        moved = datetime.fromisoformat(str(cursor).replace("Z", "+00:00")) - timedelta(seconds=seconds)
+    except ValueError:
+        return cursor
+    text = moved.isoformat()
+    return text.replace("+00:00", "Z") if str(cursor).endswith("Z") else text
+
+
+def later_cursor(a: Any, b: Any) -> Any:
+    """The further of two cursor values (numbers compare as numbers, timestamps as time)."""
+    if a is None:
+        return b
+    if b is None:
+        return a
+    try:
+        return a if float(a) >= float(b) else b
+    except (TypeError, ValueError):
+        pass
+    try:
+        return a if parse_time(a) >= parse_time(b) else b
+    except ValueError:
+        return a if str(a) >= str(b) else b
+
+
+def required_text(value: Any) -> str:
+    """A field the package declares must be present."""
+    if value in (None, ""):
+        raise ValueError("a declared field is missing")
+    return str(value)
+
+
+def _optional(value: Any) -> str | None:
+    return None if value in (None, "") else str(value)
+
+
+def normalise_change(
+    raw: dict[str, Any], fields: dict[str, str], cursor: Any, by_name: bool = False
+) -> ChangeRecord | BadRecord:
+    """Read one local status-change record with the package's field declaration: JMESPath expressions
+    (rest) or column names (sql, ``by_name``). An unreadable record becomes a BadRecord, not an error."""
+
+    def get(name: str) -> Any:
+        if name not in fields:
+            return None
+        return raw.get(fields[name]) if by_name else search(fields[name], raw)
+
+    try:
+        return ChangeRecord(
+            reference=required_text(get("reference")),
+            status=required_text(get("status")),
+            changed_at=parse_time(get("changed_at")),
+            event_id=_optional(get("event_id")),
+            national_id=_optional(get("national_id")),
+            note=_optional(get("note")),
+            cursor=cursor,
+        )
+    except (TypeError, ValueError) as exc:
+        ref = _optional(get("event_id")) or _optional(get("reference")) or str(cursor)
+        return BadRecord(f"unreadable local record: {exc}", ref, cursor)

@@ -1,0 +1,165 @@
+"""The ``sql`` connector kind: a local system with no API, only tables (the shape of many PHP apps).
+
+Table and column names come from the package as plain identifiers; SQLAlchemy quotes them, and no SQL
+text from a package is ever run. Values always travel as bound parameters.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy import Engine, column, create_engine, insert, literal_column, select, table
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.sql import Select
+from sqlalchemy.sql.expression import ColumnClause
+
+from connectors.errors import FatalError, RecordError, RetriableError
+from connectors.mapping import build_object
+from connectors.records import (
+    LOCAL_DEFAULT_TZ,
+    BadRecord,
+    ChangeRecord,
+    WalkInRecord,
+    normalise_change,
+    parse_time,
+    required_text,
+)
+from connectors.secrets import SecretResolver
+
+PAGE_SIZE = 500
+_ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+_DRIVERS = {"postgresql": "postgresql+psycopg", "mysql": "mysql+pymysql", "mariadb": "mysql+pymysql"}
+
+
+def engine_url(dialect: str, url: str) -> str:
+    """Force the driver the hub ships for the package's dialect (``mariadb://u@h/db`` -> ``mysql+pymysql://...``)."""
+    _, sep, rest = url.partition("://")
+    if not sep:
+        raise FatalError("the database URL of connection_ref is not a URL")
+    return f"{_DRIVERS[dialect]}://{rest}"
+
+
+class SqlConnector:
+    """Reads and writes one package's tables."""
+
+    kind = "sql"
+
+    def __init__(self, package: dict[str, Any], secrets: SecretResolver, database_url: str | None = None) -> None:
+        self.package = package
+        self.local = package["local_system"]
+        self.tables = self.local["tables"]
+        url = database_url or secrets.get(self.local["connection_ref"])
+        self.engine: Engine = create_engine(
+            engine_url(self.local["dialect"], url), pool_pre_ping=True, pool_size=2, max_overflow=2
+        )
+
+    honours_idempotency_keys = False
+
+    def close(self) -> None:
+        """Release the connections."""
+        self.engine.dispose()
+
+    @staticmethod
+    def _classify(exc: SQLAlchemyError, write: bool) -> Exception:
+        if isinstance(exc, IntegrityError):
+            return RecordError(f"the local database refused the row: {type(exc.orig).__name__}")
+        if isinstance(exc, OperationalError) or (isinstance(exc, DBAPIError) and exc.connection_invalidated):
+            return RetriableError(f"local database unavailable: {type(exc.orig).__name__}", outcome_unknown=write)
+        if isinstance(exc, DBAPIError):
+            return FatalError(f"local database error (does the package match the tables?): {type(exc.orig).__name__}")
+        return RetriableError(f"local database: {type(exc).__name__}", outcome_unknown=write)
+
+    def submit(self, envelope: dict[str, Any], form: dict[str, Any]) -> str:
+        """Insert the application row; returns its reference column's value."""
+        spec = self.tables["applications"]
+        values = {
+            k: self._column_value(v)
+            for k, v in build_object(spec["columns"], {"application": envelope, "form": form}).items()
+        }
+        target = table(spec["table"], *(column(name) for name in values), column(spec["reference_column"]))
+        try:
+            with self.engine.begin() as conn:
+                if spec["reference_column"] in values:
+                    conn.execute(insert(target).values(**values))
+                    return str(values[spec["reference_column"]])
+                statement = insert(target).values(**values)
+                if conn.dialect.insert_returning:  # PostgreSQL, MariaDB 10.5+: the generated reference in one trip
+                    found = conn.execute(statement.returning(column(spec["reference_column"]))).scalar()
+                else:
+                    key = conn.execute(statement).inserted_primary_key
+                    found = key[0] if key else None
+                if found is None:
+                    raise FatalError("the inserted row has no reference: check reference_column")
+                return str(found)
+        except SQLAlchemyError as exc:
+            raise self._classify(exc, write=True) from None
+
+    def _column_value(self, value: Any) -> Any:
+        """Objects become JSON text; ISO timestamps become datetimes (naive WIB for MySQL/MariaDB DATETIME)."""
+        if isinstance(value, (dict, list)):
+            return json.dumps(value, ensure_ascii=False)
+        if isinstance(value, str) and _ISO_TIME.match(value):
+            moment = parse_time(value)
+            if self.local["dialect"] in ("mysql", "mariadb"):
+                return moment.astimezone(LOCAL_DEFAULT_TZ).replace(tzinfo=None)
+            return moment
+        return value
+
+    def lookup(self, envelope: dict[str, Any]) -> str | None:
+        """The reference of the row holding this national id, if any (before retrying an unknown write)."""
+        spec = self.tables["applications"]
+        query: Select[Any] = (
+            select(column(spec["reference_column"]))
+            .select_from(table(spec["table"]))
+            .where(column(spec["national_id_column"]) == str(envelope["id"]))
+            .limit(1)
+        )
+        try:
+            with self.engine.connect() as conn:
+                found = conn.execute(query).scalar()
+        except SQLAlchemyError as exc:
+            raise self._classify(exc, write=False) from None
+        return None if found is None else str(found)
+
+    def _rows(self, spec: dict[str, Any], since: Any) -> Iterator[list[dict[str, Any]]]:
+        cursor_column: ColumnClause[Any] = column(spec["cursor_column"])
+        last = since
+        while True:
+            query: Select[Any] = (
+                select(literal_column("*")).select_from(table(spec["table"])).order_by(cursor_column).limit(PAGE_SIZE)
+            )
+            if last is not None:
+                query = query.where(cursor_column > last)
+            try:
+                with self.engine.connect() as conn:
+                    rows = [dict(row._mapping) for row in conn.execute(query)]
+            except SQLAlchemyError as exc:
+                raise self._classify(exc, write=False) from None
+            yield rows
+            if len(rows) < PAGE_SIZE:
+                return
+            last = rows[-1][spec["cursor_column"]]
+
+    def status_changes(self, since: Any) -> Iterator[list[ChangeRecord | BadRecord]]:
+        """Pages of status-change rows after a cursor value (rows are read in cursor order)."""
+        spec = self.tables["status_changes"]
+        for rows in self._rows(spec, since):
+            yield [normalise_change(row, spec["columns"], row.get(spec["cursor_column"]), by_name=True) for row in rows]
+
+    def walk_ins(self, since: Any) -> Iterator[list[WalkInRecord]]:
+        """Pages of counter applications after a cursor value."""
+        spec = self.tables.get("walk_ins")
+        if spec is None:
+            return
+        for rows in self._rows(spec, since):
+            yield [
+                WalkInRecord(
+                    reference=required_text(row.get(spec["reference_column"])),
+                    form=build_object(spec["form"], row),
+                    cursor=row.get(spec["cursor_column"]),
+                )
+                for row in rows
+            ]
