@@ -7,7 +7,7 @@ worker at a time under an expiring lease, which keeps per-service order and per-
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -52,15 +52,17 @@ class NewApplication:
 
 @dataclass(frozen=True)
 class StatusChange:
-    """A local status change, already mapped to the national vocabulary."""
+    """A local status change, to be mapped with the status map of its application's package version."""
 
     event_id: str
     local_reference: str
     local_status: str
-    national_status: str
     changed_at: datetime
     note: str | None = None
     national_id: str | None = None
+
+
+StatusMapper = Callable[[str, str], "str | None"]  # (package_version, local status) -> national status
 
 
 @dataclass(frozen=True)
@@ -112,8 +114,11 @@ class Ledger:
     def _advance(
         self, conn: Connection, region: str, service_id: str, flow: str, old: str | None, new: str | None
     ) -> None:
-        """Compare-and-set the cursor inside the caller's transaction; raise CursorMoved on a lost race."""
+        """Compare-and-set the cursor inside the caller's transaction; raise CursorMoved on a lost race.
+        Cursor values are stored as text (local cursors may be ids or timestamps)."""
         now = utcnow()
+        old = None if old is None else str(old)
+        new = None if new is None else str(new)
         if old is None:
             existing = conn.scalar(
                 select(func.count())
@@ -236,6 +241,14 @@ class Ledger:
             )
             return [dict(row._mapping) for row in rows]
 
+    def delivery_state(self, national_id: str) -> tuple[str, int]:
+        """(delivery state, attempts) of one application."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(Application.delivery, Application.attempts).where(Application.national_id == national_id)
+            ).one()
+            return str(row.delivery), int(row.attempts)
+
     def mark_sending(self, national_id: str) -> int:
         """Record, BEFORE the write leaves, that a delivery attempt starts: after a crash the outcome
         is known to be unknown, and the next attempt reuses the key or looks the application up."""
@@ -292,6 +305,47 @@ class Ledger:
             )
             self._dead_letter(conn, "application", national_id, app.service_id, app.region, "outbound", reason, None)
 
+    # --- walk-ins: counter applications -> national layer ---------------------------------------------
+
+    def store_walk_ins(
+        self,
+        region: str,
+        service_id: str,
+        registered: Sequence[tuple[dict[str, Any], str]],
+        old_cursor: Any,
+        new_cursor: Any,
+    ) -> int:
+        """Record walk-ins the national layer registered (envelope, local reference) and advance the cursor."""
+        now = utcnow()
+        stored = 0
+        with self.engine.begin() as conn:
+            self._advance(conn, region, service_id, "walk_in", old_cursor, new_cursor)
+            for envelope, reference in registered:
+                if conn.scalar(
+                    select(func.count()).select_from(Application).where(Application.national_id == envelope["id"])
+                ):
+                    continue
+                conn.execute(
+                    insert(Application).values(
+                        national_id=envelope["id"],
+                        service_id=service_id,
+                        region=region,
+                        package_version=envelope["package_version"],
+                        origin="walk_in",
+                        submitted_at=datetime.fromisoformat(envelope["submitted_at"].replace("Z", "+00:00")),
+                        local_reference=reference,
+                        national_status=envelope.get("status", "submitted"),
+                        delivery="acknowledged",
+                        attempts=0,
+                        next_attempt_at=now,
+                        last_sequence=0,
+                        created_at=now,
+                        acknowledged_at=now,
+                    )
+                )
+                stored += 1
+        return stored
+
     # --- inbound: local status changes -> national layer -------------------------------------------
 
     def store_status_changes(
@@ -300,9 +354,10 @@ class Ledger:
         service_id: str,
         changes: Iterable[StatusChange],
         quarantined: Iterable[Quarantined],
-        old_cursor: str | None,
-        new_cursor: str | None,
+        old_cursor: Any,
+        new_cursor: Any,
         transitions: dict[str, list[str]],
+        map_status: StatusMapper,
     ) -> InboundCounts:
         """Sequence and store mapped changes, quarantine the rest, advance the cursor — one transaction.
 
@@ -328,18 +383,26 @@ class Ledger:
                         )
                     )
                     continue
-                if change.national_status == app.national_status:
+                # the status map of the version the application was submitted under (version safety)
+                national_status = map_status(app.package_version, change.local_status)
+                if national_status is None:
+                    reason = f"local status {change.local_status!r} is not in the status_map of {service_id} {app.package_version}"
+                    held.append(Quarantined(change.event_id, reason, _record(change, app.national_id)))
+                    continue
+                if national_status == app.national_status:
                     unchanged += 1
                     continue
-                if change.national_status not in transitions.get(app.national_status, []):
-                    reason = f"illegal transition {app.national_status} -> {change.national_status} (local {change.local_status})"
+                if national_status not in transitions.get(app.national_status, []):
+                    reason = (
+                        f"illegal transition {app.national_status} -> {national_status} (local {change.local_status})"
+                    )
                     held.append(Quarantined(change.event_id, reason, _record(change, app.national_id)))
                     continue
                 sequence = app.last_sequence + 1
                 conn.execute(
                     update(Application)
                     .where(Application.national_id == app.national_id)
-                    .values(last_sequence=sequence, national_status=change.national_status)
+                    .values(last_sequence=sequence, national_status=national_status)
                 )
                 conn.execute(
                     insert(StatusEvent).values(
@@ -349,7 +412,7 @@ class Ledger:
                         region=region,
                         sequence=sequence,
                         local_status=change.local_status,
-                        national_status=change.national_status,
+                        national_status=national_status,
                         changed_at=change.changed_at,
                         note=(change.note or None) and change.note[:500],
                         state="pending",
@@ -459,6 +522,44 @@ class Ledger:
             )
         )
 
+    def quarantine(
+        self, region: str, service_id: str, flow: str, ref: str, reason: str, record: dict[str, Any] | None
+    ) -> None:
+        """Keep a record that cannot be applied, with its reason (a dead letter of kind ``record``)."""
+        with self.engine.begin() as conn:
+            self._dead_letter(conn, "record", ref[:200], service_id, region, flow, reason, record)
+
+    def national_view(self, region: str, start: datetime, end: datetime) -> list[tuple[str, str, datetime, str]]:
+        """(service_id, national_id, submitted_at, status as last accepted nationally) of a region's
+        applications submitted in [start, end): what the national layer should hold, for reconciliation."""
+        with self.engine.connect() as conn:
+            apps = conn.execute(
+                select(Application.service_id, Application.national_id, Application.submitted_at).where(
+                    or_(Application.region == region, Application.region.startswith(region + ".")),
+                    Application.submitted_at >= start,
+                    Application.submitted_at < end,
+                )
+            ).all()
+            pushed = conn.execute(
+                select(StatusEvent.national_id, StatusEvent.sequence, StatusEvent.national_status).where(
+                    or_(StatusEvent.region == region, StatusEvent.region.startswith(region + ".")),
+                    StatusEvent.state.in_(("pushed", "duplicate")),
+                )
+            ).all()
+        latest: dict[str, tuple[int, str]] = {}
+        for national_id, sequence, status in pushed:
+            if national_id not in latest or sequence > latest[national_id][0]:
+                latest[national_id] = (sequence, status)
+        return [
+            (
+                service_id,
+                national_id,
+                _aware(submitted_at) or submitted_at,
+                latest.get(national_id, (0, "submitted"))[1],
+            )
+            for service_id, national_id, submitted_at in apps
+        ]
+
     def dead_letters(
         self, region: str | None = None, service_id: str | None = None, open_only: bool = True
     ) -> list[dict[str, Any]]:
@@ -539,7 +640,6 @@ def _record(change: StatusChange, national_id: str | None = None) -> dict[str, A
         "local_reference": change.local_reference,
         "national_id": national_id or change.national_id,
         "local_status": change.local_status,
-        "national_status": change.national_status,
         "changed_at": change.changed_at.isoformat(),
     }
 

@@ -1,0 +1,121 @@
+"""Running the flows for a set of services: stream leases, run records, and the error classes mapped to
+what happens next (retriable: the next cycle; fatal: this package stops with its reason; record-level:
+already dead-lettered by the flow)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from connectors.errors import ConnectorError, FatalError, RetriableError
+from connectors.ledger.store import CursorMoved
+from connectors.sync import catalogue, inbound, outbound, walk_in
+from connectors.sync.context import SyncContext
+
+log = logging.getLogger("mpphub.sync")
+
+FLOWS = ("catalogue", "outbound", "walk_in", "inbound")
+LEASE_SECONDS = 120.0
+
+
+@dataclass
+class ServiceResult:
+    """What one cycle did for one service."""
+
+    service_id: str
+    region: str
+    counts: Counter[str] = field(default_factory=Counter)
+    errors: list[str] = field(default_factory=list)
+    fatal: str | None = None
+    skipped: list[str] = field(default_factory=list)
+
+
+def default_worker_id() -> str:
+    """host:pid — unique among the workers of one ledger."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class SyncEngine:
+    """One worker's engine. Several engines (processes, machines) may share one PostgreSQL ledger."""
+
+    def __init__(self, ctx: SyncContext, worker: str | None = None) -> None:
+        self.ctx = ctx
+        self.worker = worker or default_worker_id()
+
+    def _steps(self, flow: str, service_id: str, region: str) -> list[tuple[str, Callable[[], Counter[str]]]]:
+        package = self.ctx.packages.latest(service_id)
+        ctx = self.ctx
+        if flow == "catalogue":
+            return [("catalogue", lambda: catalogue.publish(ctx, service_id))]
+        if flow == "outbound":
+            return [
+                ("pull", lambda: outbound.pull(ctx, service_id, region)),
+                ("deliver", lambda: outbound.deliver(ctx, service_id)),
+            ]
+        if flow == "walk_in":
+            local = package["local_system"]
+            declared = "walk_ins" in local.get("operations", {}) or "walk_ins" in local.get("tables", {})
+            return [("walk_in", lambda: walk_in.register(ctx, service_id, region))] if declared else []
+        if flow == "inbound":
+            return [
+                ("status_pull", lambda: inbound.pull(ctx, service_id, region)),
+                ("push", lambda: inbound.push(ctx, service_id)),
+            ]
+        raise ValueError(f"unknown flow {flow!r}")
+
+    def run_service(self, service_id: str, flows: Sequence[str] = FLOWS) -> ServiceResult:
+        """Run the flows of one service once."""
+        region = self.ctx.packages.index["packages"][service_id]["region"]
+        result = ServiceResult(service_id, region)
+        for flow in flows:
+            stream = f"{flow}:{service_id}"
+            if not self.ctx.ledger.acquire_stream(stream, self.worker, LEASE_SECONDS):
+                result.skipped.append(flow)  # another worker has it: per-service order is kept
+                continue
+            run_id = self.ctx.ledger.start_run(region, service_id, flow, self.worker)
+            counts: Counter[str] = Counter()
+            outcome, error = "ok", None
+            try:
+                for step, call in self._steps(flow, service_id, region):
+                    step_counts = call()
+                    counts.update({f"{step}.{k}": v for k, v in step_counts.items()})
+            except CursorMoved:
+                outcome = "ok"  # another worker stored the same read: nothing lost
+            except RetriableError as exc:
+                outcome, error = "retry", str(exc)
+            except FatalError as exc:
+                outcome, error = "fatal", str(exc)
+                result.fatal = f"{flow}: {exc}"
+            except ConnectorError as exc:
+                outcome, error = "retry", str(exc)
+            finally:
+                self.ctx.ledger.finish_run(run_id, outcome, dict(counts), error)
+                self.ctx.ledger.release_stream(stream, self.worker)
+            result.counts.update(counts)
+            if error:
+                result.errors.append(f"{flow}: {error}")
+                log.warning("%s %s %s: %s", service_id, flow, outcome, error)
+            if outcome == "fatal":
+                break  # stop this package and say why; the others go on
+        return result
+
+    def run_once(
+        self,
+        region: str | None = None,
+        service: str | None = None,
+        flows: Sequence[str] = FLOWS,
+        progress: Callable[[int, int, ServiceResult], None] | None = None,
+    ) -> list[ServiceResult]:
+        """One cycle over the selected services."""
+        services = self.ctx.packages.service_ids(region, service)
+        results = []
+        for index, service_id in enumerate(services, start=1):
+            outcome = self.run_service(service_id, flows)
+            results.append(outcome)
+            if progress:
+                progress(index, len(services), outcome)
+        return results

@@ -1,0 +1,153 @@
+"""Inbound status: the officers' status changes -> the national layer, exactly once and in order.
+
+1. pull: read the local feed from the stored cursor (minus the package's look-back window), map and
+   check every change, then store the sequenced events, the quarantined records and the new cursor in
+   one transaction. The whole read is sorted by time first, so out-of-order pages cannot break the
+   per-application order.
+2. push: send pending events in batches, per application in sequence order; the national layer's
+   per-event results are recorded (accepted, duplicate, rejected with a reason).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter, defaultdict
+from typing import Any
+
+from connectors.errors import RetriableError
+from connectors.ledger.store import Quarantined, StatusChange
+from connectors.records import BadRecord, cursor_with_lookback, later_cursor
+from connectors.sync.context import SyncContext
+from registry.schemas import national_transitions
+
+BATCH = 500
+# Rejections that a later attempt can cure (an earlier event still on its way, a walk-in not yet registered).
+TRANSIENT_REJECTIONS = {"out_of_sequence", "unknown_application"}
+
+
+def event_id(service_id: str, local_event_id: str | None, reference: str, status: str, changed_at: str) -> str:
+    """A deterministic, nationally unique event id: the same local change always gets the same id."""
+    basis = f"{service_id}|{local_event_id}" if local_event_id else f"{service_id}|{reference}|{status}|{changed_at}"
+    return "ev-" + hashlib.sha256(basis.encode()).hexdigest()[:40]
+
+
+def _lookback(package: dict[str, Any]) -> int:
+    local = package["local_system"]
+    if local["kind"] == "rest":
+        return int(local["operations"]["status_changes"]["cursor"].get("lookback_seconds", 0))
+    return int(local["tables"]["status_changes"].get("lookback_seconds", 0))
+
+
+def pull(ctx: SyncContext, service_id: str, region: str) -> Counter[str]:
+    """Read, map, check and store the local feed's new status changes."""
+    counts: Counter[str] = Counter()
+    package = ctx.packages.latest(service_id)
+    connector = ctx.connector(package)
+    cursor = ctx.ledger.cursor(service_id, "inbound")
+    newest: Any = cursor
+    changes: list[StatusChange] = []
+    held: list[Quarantined] = []
+    for page in connector.status_changes(cursor_with_lookback(cursor, _lookback(package))):
+        for record in page:
+            newest = later_cursor(newest, record.cursor)
+            counts["read"] += 1
+            if isinstance(record, BadRecord):
+                held.append(Quarantined(f"bad-{service_id}-{record.ref}"[:200], record.reason, {"ref": record.ref}))
+                continue
+            changes.append(
+                StatusChange(
+                    event_id=event_id(
+                        service_id, record.event_id, record.reference, record.status, record.changed_at.isoformat()
+                    ),
+                    local_reference=record.reference,
+                    local_status=record.status,
+                    changed_at=record.changed_at,
+                    note=record.note,
+                    national_id=record.national_id,
+                )
+            )
+        if counts["read"] >= ctx.max_records_per_run:
+            break  # bounded memory; the rest comes next run
+
+    def map_status(version: str, local_status: str) -> str | None:
+        return ctx.packages.status_for(service_id, version, local_status)
+
+    stored = ctx.ledger.store_status_changes(
+        region, service_id, changes, held, cursor, newest, national_transitions(), map_status
+    )
+    counts.update(
+        {
+            "stored": stored.stored,
+            "duplicates": stored.duplicates,
+            "unchanged": stored.unchanged,
+            "quarantined": stored.quarantined,
+        }
+    )
+    return counts
+
+
+def push(ctx: SyncContext, service_id: str) -> Counter[str]:
+    """Push pending events; per application, stop at the first event that did not go through."""
+    counts: Counter[str] = Counter()
+    while True:
+        due = ctx.ledger.due_events(service_id, BATCH)
+        if not due:
+            return counts
+        by_app: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for event in due:
+            by_app[event["national_id"]].append(event)
+        batch = [e for events in by_app.values() for e in sorted(events, key=lambda e: e["sequence"])]
+        payload = [
+            {
+                "event_id": e["event_id"],
+                "application_id": e["national_id"],
+                "sequence": e["sequence"],
+                "status": e["national_status"],
+                "changed_at": e["changed_at"].isoformat()
+                if e["changed_at"].tzinfo
+                else e["changed_at"].isoformat() + "Z",
+                **({"note": e["note"]} if e["note"] else {}),
+            }
+            for e in batch
+        ]
+        try:
+            results = ctx.national.push_events(payload)
+        except RetriableError as exc:
+            attempt = max(e["attempts"] for e in batch) + 1
+            dead = ctx.ledger.retry_events(
+                [e["event_id"] for e in batch],
+                str(exc),
+                ctx.policy.next_attempt(attempt, exc.retry_after),
+                ctx.policy.max_attempts,
+            )
+            counts["retry"] += len(batch) - len(dead)
+            counts["dead"] += len(dead)
+            return counts
+        outcomes: list[tuple[str, str, str | None]] = []
+        again: list[str] = []
+        for event, result in zip(batch, results, strict=True):
+            if result["result"] == "accepted":
+                outcomes.append((event["event_id"], "pushed", None))
+                counts["pushed"] += 1
+            elif result["result"] == "duplicate":
+                outcomes.append((event["event_id"], "duplicate", None))
+                counts["duplicate"] += 1
+            elif result.get("reason") in TRANSIENT_REJECTIONS:
+                again.append(event["event_id"])
+            else:
+                outcomes.append(
+                    (event["event_id"], "rejected", f"{result.get('reason')}: {result.get('detail', '')}"[:500])
+                )
+                counts["rejected"] += 1
+        ctx.ledger.mark_events(outcomes)
+        if again:
+            attempt = max(e["attempts"] for e in batch if e["event_id"] in again) + 1
+            dead = ctx.ledger.retry_events(
+                again,
+                "not accepted yet (earlier event missing or application unknown nationally)",
+                ctx.policy.next_attempt(attempt),
+                ctx.policy.max_attempts,
+            )
+            counts["retry"] += len(again) - len(dead)
+            counts["dead"] += len(dead)
+            return counts
