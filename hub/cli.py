@@ -20,6 +20,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "diff": ("diff", "classify the change between two versions of a package (patch/minor/major)"),
     "publish": ("publish", "add a validated package to the registry as an immutable version"),
     "catalogue": ("catalogue", "list the services of the registry index"),
+    "sync": ("sync", "run the sync flows (catalogue, outbound, walk-ins, inbound) once or continuously"),
+    "replay": ("replay", "list dead letters, or send them again after a fix"),
 }
 
 

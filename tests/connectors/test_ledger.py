@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import inspect
 
 from connectors.ledger.models import Base
-from connectors.ledger.store import CursorMoved, Ledger, NewApplication, Quarantined, StatusChange
+from connectors.ledger.store import CursorMoved, Ledger, NewApplication, StatusChange
 from registry.schemas import national_transitions
 
 SERVICE = "35.76/akta-kelahiran"
@@ -24,8 +24,15 @@ def _app(n: int) -> NewApplication:
     )
 
 
-def _change(event: str, ref: str, local: str, national: str, minute: int) -> StatusChange:
-    return StatusChange(event, ref, local, national, T0 + timedelta(hours=1, minutes=minute))
+STATUS_MAP = {"BARU": "received", "VERIFIKASI": "verifying", "PROSES": "processing", "SELESAI": "approved"}
+
+
+def _map(version: str, local: str) -> str | None:
+    return STATUS_MAP.get(local)
+
+
+def _change(event: str, ref: str, local: str, minute: int) -> StatusChange:
+    return StatusChange(event, ref, local, T0 + timedelta(hours=1, minutes=minute))
 
 
 def test_migrations_create_exactly_the_models(ledger: Ledger) -> None:
@@ -67,14 +74,14 @@ def test_status_changes_are_sequenced_deduplicated_and_quarantined(ledger: Ledge
     ledger.mark_sending("NAT-0001")
     ledger.mark_delivered("NAT-0001", "REG-1")
     changes = [
-        _change("e1", "REG-1", "BARU", "received", 1),
-        _change("e2", "REG-1", "VERIFIKASI", "verifying", 2),
-        _change("e3", "REG-1", "SELESAI", "approved", 3),  # verifying -> approved skips processing
-        _change("e4", "REG-404", "BARU", "received", 4),  # unknown application
-        _change("e5", "REG-1", "VERIFIKASI", "verifying", 5),  # no national change
+        _change("e1", "REG-1", "BARU", 1),
+        _change("e2", "REG-1", "VERIFIKASI", 2),
+        _change("e3", "REG-1", "SELESAI", 3),  # verifying -> approved skips processing
+        _change("e4", "REG-404", "BARU", 4),  # unknown application
+        _change("e5", "REG-1", "VERIFIKASI", 5),  # no national change
     ]
-    unmapped = Quarantined("e6", "local status 'ARSIP' is not in the package's status_map", {"local_status": "ARSIP"})
-    counts = ledger.store_status_changes("35.76", SERVICE, changes, [unmapped], None, "s1", GRAPH)
+    unmapped = _change("e6", "REG-1", "ARSIP", 6)
+    counts = ledger.store_status_changes("35.76", SERVICE, [*changes, unmapped], [], None, "s1", GRAPH, _map)
     assert (counts.stored, counts.duplicates, counts.unchanged, counts.quarantined) == (2, 0, 1, 3)
     events = ledger.due_events(SERVICE, 10)
     assert [(e["event_id"], e["sequence"], e["national_status"]) for e in events] == [
@@ -84,9 +91,9 @@ def test_status_changes_are_sequenced_deduplicated_and_quarantined(ledger: Ledge
     reasons = {d["ref"]: d["reason"] for d in ledger.dead_letters(region="35")}
     assert reasons["e3"] == "illegal transition verifying -> approved (local SELESAI)"
     assert reasons["e4"] == "status change for an application the hub does not know"
-    assert "ARSIP" in reasons["e6"]
+    assert reasons["e6"] == "local status 'ARSIP' is not in the status_map of 35.76/akta-kelahiran 1.0.0"
     # the look-back window re-reads e1 and e2: counted as duplicates, nothing stored twice
-    again = ledger.store_status_changes("35.76", SERVICE, changes[:2], [], "s1", "s2", GRAPH)
+    again = ledger.store_status_changes("35.76", SERVICE, changes[:2], [], "s1", "s2", GRAPH, _map)
     assert (again.stored, again.duplicates) == (0, 2)
 
 
@@ -94,8 +101,8 @@ def test_event_outcomes_retries_and_replay(ledger: Ledger) -> None:
     ledger.store_new_applications("35.76", SERVICE, [_app(1)], None, "c1")
     ledger.mark_sending("NAT-0001")
     ledger.mark_delivered("NAT-0001", "REG-1")
-    changes = [_change("e1", "REG-1", "BARU", "received", 1), _change("e2", "REG-1", "VERIFIKASI", "verifying", 2)]
-    ledger.store_status_changes("35.76", SERVICE, changes, [], None, "s1", GRAPH)
+    changes = [_change("e1", "REG-1", "BARU", 1), _change("e2", "REG-1", "VERIFIKASI", 2)]
+    ledger.store_status_changes("35.76", SERVICE, changes, [], None, "s1", GRAPH, _map)
     ledger.mark_events([("e1", "pushed", None)])
     now = datetime.now(UTC)
     assert ledger.retry_events(["e2"], "503 from national", now, max_attempts=2) == []

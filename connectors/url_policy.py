@@ -1,0 +1,67 @@
+"""Which hosts a package may make the hub call. A hostile package could aim its endpoints at internal
+addresses (cloud metadata at 169.254.169.254, the hub's own database...): in production only configured
+hosts and ranges are allowed, and a name is checked again by the addresses it resolves to."""
+
+from __future__ import annotations
+
+import fnmatch
+import ipaddress
+import socket
+from urllib.parse import urlsplit
+
+from connectors.errors import FatalError
+
+IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+class HostPolicy:
+    """Allow a URL when its host matches a pattern (``*.go.id``) or all its addresses lie in an allowed
+    network; everything else is refused before any byte is sent."""
+
+    def __init__(self, allowed: list[str]) -> None:
+        self.patterns: list[str] = []
+        self.networks: list[IpNetwork] = []
+        for entry in allowed:
+            entry = entry.strip()
+            if not entry:
+                continue
+            try:
+                self.networks.append(ipaddress.ip_network(entry, strict=False))
+            except ValueError:
+                self.patterns.append(entry.lower())
+
+    @classmethod
+    def from_setting(cls, value: str) -> HostPolicy:
+        """From a comma-separated setting: ``*.go.id,10.20.0.0/16``."""
+        return cls(value.split(","))
+
+    def _addresses(self, host: str) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+        try:
+            return [ipaddress.ip_address(host)]
+        except ValueError:
+            pass
+        try:
+            infos = socket.getaddrinfo(host, None)
+        except socket.gaierror:
+            raise FatalError(f"host {host!r} does not resolve") from None
+        return [ipaddress.ip_address(info[4][0]) for info in infos]
+
+    def __call__(self, url: str) -> None:
+        """Raise FatalError unless ``url`` may be called."""
+        parts = urlsplit(url)
+        if parts.scheme not in ("https", "http"):
+            raise FatalError(f"scheme {parts.scheme!r} is not allowed")
+        host = (parts.hostname or "").lower()
+        addresses = self._addresses(host)
+        if any(fnmatch.fnmatchcase(host, pattern) for pattern in self.patterns):
+            # a permitted name must still not resolve into a forbidden range (DNS rebinding)
+            bad = [a for a in addresses if (a.is_private or a.is_loopback or a.is_link_local) and not self._in_networks(a)]
+            if not bad:
+                return
+            raise FatalError(f"host {host} resolves to a non-public address not in the allowed ranges")
+        if addresses and all(self._in_networks(a) for a in addresses):
+            return
+        raise FatalError(f"host {host} is not in the allowed hosts of this hub (MPPHUB_ALLOWED_HOSTS)")
+
+    def _in_networks(self, address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+        return any(address in network for network in self.networks)

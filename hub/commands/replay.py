@@ -1,0 +1,55 @@
+"""List dead letters, or send them again after a fix.
+
+Without ids: list the open dead letters (kind, reference, service, reason). With ids (or --all with
+--region/--service): put them back in line; the next `mpphub sync` moves them. Quarantined local records
+(kind `record`) are re-read from the local system by the next inbound run after a package fix.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``mpphub replay``."""
+    parser.add_argument("ids", nargs="*", type=int, metavar="ID", help="dead-letter ids to replay")
+    parser.add_argument("--all", action="store_true", help="replay every open dead letter matching --region/--service")
+    parser.add_argument("--region", help="only this region")
+    parser.add_argument("--service", help="only this service id")
+    parser.add_argument("--format", choices=["text", "json"], default="text", help="listing format")
+
+
+def run(args: argparse.Namespace) -> int:
+    """List or replay."""
+    from connectors.ledger.store import Ledger
+    from hub.settings import STATE_DIR, Settings
+
+    settings = Settings.from_env()
+    if settings.ledger_url.startswith("sqlite:///"):
+        STATE_DIR.mkdir(parents=True, exist_ok=True)
+    ledger = Ledger.open(settings.ledger_url)
+    try:
+        letters = ledger.dead_letters(region=args.region, service_id=args.service)
+        if not args.ids and not args.all:
+            if args.format == "json":
+                print(json.dumps(letters, default=str, ensure_ascii=False))
+            else:
+                for letter in letters:
+                    print(
+                        f"{letter['id']:>6}  {letter['kind']:<12}{letter['service_id']:<40}{letter['ref'][:44]:<46}{letter['reason']}"
+                    )
+                print(f"{len(letters)} open dead letter(s)")
+            return 0
+        chosen = [letter["id"] for letter in letters] if args.all else args.ids
+        known = {letter["id"] for letter in letters}
+        missing = [i for i in chosen if i not in known]
+        if missing:
+            print(f"mpphub replay: no open dead letter with id {', '.join(map(str, missing))}")
+            return 2
+        for letter_id in chosen:
+            replayed = ledger.replay(letter_id)
+            print(f"replayed {letter_id}: {replayed['kind']} {replayed['ref']}")
+        return 0
+    finally:
+        ledger.close()

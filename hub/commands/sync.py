@@ -1,0 +1,106 @@
+"""Run the sync flows: catalogue push, outbound delivery, walk-in registration, inbound status.
+
+--once (default) runs one cycle and prints a per-region summary; --watch repeats every --interval
+seconds until Ctrl-C. Settings come from MPPHUB_* environment variables (see README "Operations").
+Exit 0 when every service synced, 1 when any service stopped with a fatal error, 2 on a usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import Counter, defaultdict
+from typing import Any
+
+FLOW_CHOICES = ["catalogue", "outbound", "walk_in", "inbound"]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``mpphub sync``."""
+    parser.add_argument("--region", help="only this region (a province includes its regencies/cities)")
+    parser.add_argument("--service", help="only this service id, e.g. 35.76/akta-kelahiran")
+    parser.add_argument(
+        "--flow", action="append", choices=FLOW_CHOICES, help="only these flows (repeatable; default all)"
+    )
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--once", action="store_true", help="one cycle, then exit (default)")
+    mode.add_argument("--watch", action="store_true", help="repeat until Ctrl-C")
+    parser.add_argument("--interval", type=float, default=30.0, help="seconds between --watch cycles (default 30)")
+    parser.add_argument("--format", choices=["text", "json"], default="text", help="summary format")
+
+
+def summarise(results: list[Any]) -> dict[str, dict[str, int]]:
+    """Per-region totals of a cycle."""
+    regions: dict[str, Counter[str]] = defaultdict(Counter)
+    for result in results:
+        counts = regions[result.region]
+        counts["services"] += 1
+        counts["fatal"] += 1 if result.fatal else 0
+        for key in (
+            "pull.pulled",
+            "deliver.delivered",
+            "deliver.acknowledged",
+            "deliver.dead",
+            "walk_in.registered",
+            "status_pull.stored",
+            "status_pull.quarantined",
+            "push.pushed",
+            "push.rejected",
+            "push.dead",
+        ):
+            counts[key] += result.counts.get(key, 0)
+    return {region: dict(counts) for region, counts in sorted(regions.items())}
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run one cycle or watch."""
+    from connectors.sync.engine import FLOWS, SyncEngine
+    from hub.output import ProgressLine
+    from hub.settings import Settings
+    from hub.wiring import build_context
+
+    settings = Settings.from_env()
+    ctx = build_context(settings)
+    known = ctx.packages.service_ids(args.region, args.service)
+    if not known:
+        print("mpphub sync: no published service matches --region/--service", file=sys.stderr)
+        return 2
+    engine = SyncEngine(ctx, settings.worker)
+    flows = args.flow or list(FLOWS)
+    progress = ProgressLine("syncing", min_total=1)
+    exit_code = 0
+    try:
+        while True:
+            results = engine.run_once(args.region, args.service, flows, progress=lambda i, n, r: progress(i, n))
+            exit_code = 1 if any(r.fatal for r in results) else 0
+            _report(results, args.format)
+            if not args.watch:
+                return exit_code
+            time.sleep(args.interval)
+    finally:
+        ctx.ledger.close()
+
+
+def _report(results: list[Any], fmt: str) -> None:
+    summary = summarise(results)
+    if fmt == "json":
+        print(
+            json.dumps(
+                {"regions": summary, "fatal": {r.service_id: r.fatal for r in results if r.fatal}}, ensure_ascii=False
+            )
+        )
+        return
+    header = f"{'region':<8}{'services':>9}{'pulled':>8}{'delivered':>10}{'acked':>7}{'walk-ins':>9}{'events':>8}{'pushed':>8}{'quarant.':>9}{'dead':>6}{'fatal':>6}"
+    print(header)
+    for region, c in summary.items():
+        dead = c.get("deliver.dead", 0) + c.get("push.dead", 0) + c.get("push.rejected", 0)
+        print(
+            f"{region:<8}{c['services']:>9}{c.get('pull.pulled', 0):>8}{c.get('deliver.delivered', 0):>10}"
+            f"{c.get('deliver.acknowledged', 0):>7}{c.get('walk_in.registered', 0):>9}{c.get('status_pull.stored', 0):>8}"
+            f"{c.get('push.pushed', 0):>8}{c.get('status_pull.quarantined', 0):>9}{dead:>6}{c['fatal']:>6}"
+        )
+    for result in results:
+        if result.fatal:
+            print(f"  {result.service_id}: stopped: {result.fatal}")

@@ -1,0 +1,45 @@
+"""The hub's settings, from environment variables (12-factor), with embedded defaults for one machine."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from pydantic import BaseModel, Field, field_validator
+
+STATE_DIR = Path(os.environ.get("MPPHUB_STATE_DIR", ".mpphub"))
+
+
+class Settings(BaseModel):
+    """Everything configurable. Secrets (tokens, keys) come from the environment, never from files in git."""
+
+    ledger_url: str = Field(default_factory=lambda: f"sqlite:///{STATE_DIR / 'ledger.db'}")
+    registry: Path = Path("registry")
+    national_url: str = "http://127.0.0.1:8700"
+    national_token: str = "sandbox-national-token"  # noqa: S105 - the sandbox's token; production sets MPPHUB_NATIONAL_TOKEN
+    hash_key: str = "mpphub-development-key"
+    # production: a comma-separated list of host patterns and networks packages may reach (empty: no check)
+    allowed_hosts: str = ""
+    # sandbox / dry runs: {"https://original.base.url": "http://127.0.0.1:8801"}
+    base_url_overrides: dict[str, str] = Field(default_factory=dict)
+    worker: str | None = None
+
+    @field_validator("base_url_overrides", mode="before")
+    @classmethod
+    def _parse_json(cls, value: object) -> object:
+        return json.loads(value) if isinstance(value, str) and value else value or {}
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        """Read ``MPPHUB_*`` variables (``MPPHUB_LEDGER_URL``, ``MPPHUB_NATIONAL_URL`` ...)."""
+        env = os.environ if environ is None else environ
+        values = {name: env[f"MPPHUB_{name.upper()}"] for name in cls.model_fields if f"MPPHUB_{name.upper()}" in env}
+        return cls.model_validate(values)
+
+    def redacted(self) -> dict[str, object]:
+        """For display: secrets replaced by their length."""
+        shown = self.model_dump(mode="json")
+        for secret in ("national_token", "hash_key"):
+            shown[secret] = f"<{len(str(shown[secret]))} chars>"
+        return shown
