@@ -55,7 +55,9 @@ class HostPolicy:
         addresses = self._addresses(host)
         if any(fnmatch.fnmatchcase(host, pattern) for pattern in self.patterns):
             # a permitted name must still not resolve into a forbidden range (DNS rebinding)
-            bad = [a for a in addresses if (a.is_private or a.is_loopback or a.is_link_local) and not self._in_networks(a)]
+            bad = [
+                a for a in addresses if (a.is_private or a.is_loopback or a.is_link_local) and not self._in_networks(a)
+            ]
             if not bad:
                 return
             raise FatalError(f"host {host} resolves to a non-public address not in the allowed ranges")

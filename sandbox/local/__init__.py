@@ -1,0 +1,15 @@
+"""Simulated local systems: faithful stand-ins for regions' own software (demo, connector tests, crash
+drills, benchmarks, regional teams' dry runs).
+
+Three styles, each serving every sample package of its style exactly as the package declares it:
+
+- ``rest_indonesian`` — REST/JSON with Indonesian names, page-number pagination, bearer auth, honours
+  ``Idempotency-Key`` (Dispendukcapil / Bakesbangpol / Disdikbud / Disnaker of Kota Mojokerto);
+- ``rest_cursor`` — REST/JSON with cursor or Link-header pagination, basic auth or an API key, does NOT
+  honour idempotency keys but finds an application by its national id (SIMPEL, SSW Alfa, Klampid,
+  e-Perizinan Jatim);
+- ``sql_tables`` — no API: tables and views in a real PostgreSQL or MariaDB database.
+
+Simulated officers move applications through each package's local status codes (``officers``) and
+create walk-in applications; every server reports what it holds at ``GET /_sandbox/truth``.
+"""
