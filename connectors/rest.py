@@ -10,7 +10,7 @@ from typing import Any
 import requests
 
 from connectors.auth import build_auth
-from connectors.errors import FatalError, RecordError, RetriableError
+from connectors.errors import ConnectorError, FatalError, RecordError, RetriableError
 from connectors.http import HttpClient, UrlPolicy, json_body
 from connectors.mapping import build_object, fill, search
 from connectors.pagination import pages
@@ -104,7 +104,11 @@ class RestConnector:
                 outcome_unknown=True,
             )
         if attachments and attachments["mode"] == "multipart" and envelope.get("attachments"):
-            self._upload(attachments, data, str(reference), files)
+            try:
+                self._upload(attachments, data, str(reference), files)
+            except ConnectorError as exc:
+                # the application itself exists now: never let a retry create it again
+                raise RetriableError(f"attachments of {reference}: {exc}", outcome_unknown=True) from None
         return str(reference)
 
     def _download(self, meta: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
@@ -130,7 +134,7 @@ class RestConnector:
     ) -> None:
         for meta, content in files:
             op = {"method": "POST", "path": spec["path"]}
-            scoped = {**data, "local_reference": reference}
+            scoped = {**data, "application": {**data["application"], "local_reference": reference}}
             self.client.request(
                 op["method"],
                 fill(op["path"], scoped),

@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Engine, column, create_engine, insert, literal_column, select, table
@@ -158,8 +160,19 @@ class SqlConnector:
             yield [
                 WalkInRecord(
                     reference=required_text(row.get(spec["reference_column"])),
-                    form=build_object(spec["form"], row),
+                    form=build_object(spec["form"], {k: _jsonable(v) for k, v in row.items()}),
                     cursor=row.get(spec["cursor_column"]),
                 )
                 for row in rows
             ]
+
+
+def _jsonable(value: Any) -> Any:
+    """Database values as the JSON a national form holds: dates as ISO text, decimals as numbers."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value

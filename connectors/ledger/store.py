@@ -369,7 +369,7 @@ class Ledger:
         held = list(quarantined)
         with self.engine.begin() as conn:
             self._advance(conn, region, service_id, "inbound", old_cursor, new_cursor)
-            for change in sorted(changes, key=lambda c: (c.changed_at, c.event_id)):
+            for change in sorted(changes, key=lambda c: c.changed_at):  # stable: ties keep the caller's order
                 if conn.scalar(
                     select(func.count()).select_from(StatusEvent).where(StatusEvent.event_id == change.event_id)
                 ):
@@ -390,6 +390,13 @@ class Ledger:
                     held.append(Quarantined(change.event_id, reason, _record(change, app.national_id)))
                     continue
                 if national_status == app.national_status:
+                    unchanged += 1
+                    continue
+                if national_status not in transitions.get(app.national_status, []) and self._is_stale(
+                    conn, app.national_id, change
+                ):
+                    # a look-back re-read of a change already overtaken (e.g. a same-status step such as
+                    # PROSES -> TTE, absorbed then): not an illegal move, just old news
                     unchanged += 1
                     continue
                 if national_status not in transitions.get(app.national_status, []):
@@ -425,6 +432,13 @@ class Ledger:
             for item in held:
                 self._dead_letter(conn, "record", item.ref, service_id, region, "inbound", item.reason, item.record)
         return InboundCounts(stored, duplicates, unchanged, len(held))
+
+    @staticmethod
+    def _is_stale(conn: Connection, national_id: str, change: StatusChange) -> bool:
+        latest = _aware(
+            conn.scalar(select(func.max(StatusEvent.changed_at)).where(StatusEvent.national_id == national_id))
+        )
+        return latest is not None and change.changed_at <= latest
 
     @staticmethod
     def _find_application(conn: Connection, service_id: str, change: StatusChange) -> Any:
@@ -521,6 +535,18 @@ class Ledger:
                 replays=0,
             )
         )
+
+    def known_references(self, service_id: str, references: Sequence[str]) -> set[str]:
+        """Which of these local references the ledger already links to an application."""
+        if not references:
+            return set()
+        with self.engine.connect() as conn:
+            found = conn.scalars(
+                select(Application.local_reference).where(
+                    Application.service_id == service_id, Application.local_reference.in_(list(references))
+                )
+            )
+            return {str(ref) for ref in found}
 
     def quarantine(
         self, region: str, service_id: str, flow: str, ref: str, reason: str, record: dict[str, Any] | None

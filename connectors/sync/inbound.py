@@ -31,6 +31,15 @@ def event_id(service_id: str, local_event_id: str | None, reference: str, status
     return "ev-" + hashlib.sha256(basis.encode()).hexdigest()[:40]
 
 
+def _tie_breaker(local_event_id: str | None, cursor: Any, index: int) -> tuple[float, int]:
+    for candidate in (local_event_id, cursor):
+        try:
+            return (float(str(candidate)), index)
+        except (TypeError, ValueError):
+            continue
+    return (float(index), index)
+
+
 def _lookback(package: dict[str, Any]) -> int:
     local = package["local_system"]
     if local["kind"] == "rest":
@@ -46,6 +55,7 @@ def pull(ctx: SyncContext, service_id: str, region: str) -> Counter[str]:
     cursor = ctx.ledger.cursor(service_id, "inbound")
     newest: Any = cursor
     changes: list[StatusChange] = []
+    order: list[tuple[float, int]] = []
     held: list[Quarantined] = []
     for page in connector.status_changes(cursor_with_lookback(cursor, _lookback(package))):
         for record in page:
@@ -54,6 +64,7 @@ def pull(ctx: SyncContext, service_id: str, region: str) -> Counter[str]:
             if isinstance(record, BadRecord):
                 held.append(Quarantined(f"bad-{service_id}-{record.ref}"[:200], record.reason, {"ref": record.ref}))
                 continue
+            order.append(_tie_breaker(record.event_id, record.cursor, len(order)))
             changes.append(
                 StatusChange(
                     event_id=event_id(
@@ -68,6 +79,10 @@ def pull(ctx: SyncContext, service_id: str, region: str) -> Counter[str]:
             )
         if counts["read"] >= ctx.max_records_per_run:
             break  # bounded memory; the rest comes next run
+
+    # same-second changes keep the local system's own order (its event id or cursor), not the page order
+    ranked = sorted(zip(order, changes, strict=True), key=lambda pair: (pair[1].changed_at, pair[0]))
+    changes = [change for _, change in ranked]
 
     def map_status(version: str, local_status: str) -> str | None:
         return ctx.packages.status_for(service_id, version, local_status)

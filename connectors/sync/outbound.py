@@ -17,8 +17,6 @@ from connectors.records import parse_time
 from connectors.sync.context import SyncContext
 from connectors.sync.packages import subject_hash
 
-ACK_RETRY_SECONDS = 30.0
-
 
 def pull(ctx: SyncContext, service_id: str, region: str) -> Counter[str]:
     """Store every new national application of a service; returns counts."""
@@ -75,9 +73,7 @@ def _retry_later(ctx: SyncContext, app: dict[str, object], exc: RetriableError, 
     state, attempts = ctx.ledger.delivery_state(national_id)
     counts["retry"] += 1
     if state == "delivered":  # only the acknowledgement is missing: it is idempotent, keep trying
-        ctx.ledger.schedule_retry(
-            national_id, str(exc), ctx.policy.next_attempt(1, max(exc.retry_after or 0, ACK_RETRY_SECONDS)), False
-        )
+        ctx.ledger.schedule_retry(national_id, str(exc), ctx.policy.next_attempt(2, exc.retry_after), False)
         return
     if attempts >= ctx.policy.max_attempts:
         ctx.ledger.dead_letter_application(national_id, f"gave up after {attempts} attempts: {exc}")

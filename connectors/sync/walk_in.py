@@ -21,8 +21,11 @@ def register(ctx: SyncContext, service_id: str, region: str) -> Counter[str]:
     newest: Any = cursor
     registered: list[tuple[dict[str, Any], str]] = []
     for page in connector.walk_ins(cursor):
+        known = ctx.ledger.known_references(service_id, [r.reference for r in page])
         for record in page:
             newest = later_cursor(newest, record.cursor)
+            if record.reference in known:  # a re-read at the cursor's edge: already registered
+                continue
             problems = ctx.packages.form_problems(service_id, package["version"], record.form)
             if problems:
                 ctx.ledger.quarantine(
