@@ -1,0 +1,126 @@
+"""Run the sandbox: the reference national layer and the simulated REST local systems on loopback.
+
+`mpphub sandbox up` starts each server in its own process, prints their URLs and credentials and the
+MPPHUB_* environment with which `mpphub sync` talks to them, then keeps serving (with simulated citizens
+and officers when asked) until Ctrl-C. SQL local systems need a database: see the README.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import sys
+import threading
+import time
+from pathlib import Path
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``mpphub sandbox``."""
+    sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    up = sub.add_parser("up", help="start the sandbox servers and keep them running until Ctrl-C")
+    up.add_argument("--registry", type=Path, default=Path("registry"), help="registry folder (default: registry)")
+    up.add_argument("--state", type=Path, default=Path(".mpphub/sandbox"), help="where the national SQLite file lives")
+    up.add_argument("--national-port", type=int, default=8700, help="default 8700 (0: any free port)")
+    up.add_argument("--indonesian-port", type=int, default=8801, help="style (a) REST system, default 8801")
+    up.add_argument("--cursor-port", type=int, default=8802, help="style (b) REST system, default 8802")
+    up.add_argument("--seed", type=int, default=0, help="seed of officers, citizens and faults")
+    up.add_argument(
+        "--faults", default="{}", metavar="JSON", help="fault knobs for every server, e.g. '{\"error_rate\": 0.1}'"
+    )
+    up.add_argument("--citizens-rate", type=float, default=0.0, help="citizens applying per second (default 0: none)")
+    up.add_argument(
+        "--officer-interval", type=float, default=None, help="seconds between officers' rounds (default: off)"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Start, print, serve until Ctrl-C, stop cleanly."""
+    from sandbox.credentials import (
+        LOCAL_API_KEY,
+        LOCAL_PASSWORD,
+        LOCAL_TOKEN,
+        LOCAL_USERNAME,
+        NATIONAL_TOKEN,
+        rest_style,
+        secret_values,
+    )
+    from sandbox.faults import FaultConfig
+    from sandbox.local.catalogue import load_packages
+    from sandbox.serve import RunningServer, serve_in_process
+
+    try:
+        faults = json.loads(args.faults)
+        FaultConfig.from_dict(faults)
+    except (ValueError, TypeError) as exc:
+        print(f"mpphub sandbox: --faults: {exc}", file=sys.stderr)
+        return 2
+    if not (args.registry / "index.json").is_file():
+        print(f"mpphub sandbox: {args.registry}/index.json not found (see --registry)", file=sys.stderr)
+        return 2
+    args.state.mkdir(parents=True, exist_ok=True)
+    packages = load_packages(args.registry / "packages")
+    common = {"seed": args.seed, "fault_config": faults, "officer_interval_s": args.officer_interval}
+    servers: dict[str, RunningServer] = {}
+    try:
+        servers["national"] = serve_in_process(
+            "sandbox.national.app:create_app",
+            {
+                "db_path": str(args.state / "national.db"),
+                "token": NATIONAL_TOKEN,
+                "fault_config": faults,
+                "registry_dir": str(args.registry),
+            },
+            port=args.national_port,
+        )
+        servers["indonesian"] = serve_in_process(
+            "sandbox.local.rest_indonesian:create_app", {"token": LOCAL_TOKEN, **common}, port=args.indonesian_port
+        )
+        servers["cursor"] = serve_in_process(
+            "sandbox.local.rest_cursor:create_app",
+            {"username": LOCAL_USERNAME, "password": LOCAL_PASSWORD, "api_key": LOCAL_API_KEY, **common},
+            port=args.cursor_port,
+        )
+    except RuntimeError as exc:
+        for server in servers.values():
+            server.stop()
+        print(f"mpphub sandbox: {exc}", file=sys.stderr)
+        return 1
+    rest = [p for p in packages if p["local_system"]["kind"] == "rest"]
+    overrides = {p["local_system"]["base_url"]: servers[rest_style(p)].url for p in rest}
+    print(f"national layer     {servers['national'].url}   bearer {NATIONAL_TOKEN}")
+    print(f"REST (Indonesian)  {servers['indonesian'].url}   bearer {LOCAL_TOKEN}")
+    print(
+        f"REST (cursor/Link) {servers['cursor'].url}   basic {LOCAL_USERNAME}:{LOCAL_PASSWORD}, X-API-Key {LOCAL_API_KEY}"
+    )
+    print(
+        "truth: GET <url>/_sandbox/truth   faults: PUT <url>/_sandbox/faults   officers: POST <url>/_sandbox/officers/step"
+    )
+    print("\nto sync against it (SQL packages need their *_DB_URL secrets), run in another terminal:")
+    env = {
+        "MPPHUB_NATIONAL_URL": servers["national"].url,
+        "MPPHUB_NATIONAL_TOKEN": NATIONAL_TOKEN,
+        "MPPHUB_BASE_URL_OVERRIDES": json.dumps(overrides),
+    }
+    env.update(secret_values(rest))
+    print("  " + " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items()) + " mpphub sync --once")
+    stop = threading.Event()
+    if args.citizens_rate > 0:
+        from sandbox.national.citizens import CitizenSimulator
+
+        simulator = CitizenSimulator.to_url(servers["national"].url, registry_dir=args.registry, seed=args.seed)
+        threading.Thread(
+            target=simulator.run, kwargs={"rate_per_second": args.citizens_rate, "stop": stop.is_set}, daemon=True
+        ).start()
+    print("\nserving; Ctrl-C stops", flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        print("\nstopping ...")
+    finally:
+        stop.set()
+        for server in servers.values():
+            server.stop()
+    return 0

@@ -1,0 +1,35 @@
+"""The sandbox's loopback credentials, and which package secret references they answer to — so that
+``mpphub sync`` can run against the sandbox with nothing but environment variables."""
+
+from __future__ import annotations
+
+from typing import Any
+
+NATIONAL_TOKEN = "sandbox-national-token"  # noqa: S105 - documented loopback sandbox credential
+LOCAL_TOKEN = "sandbox-local-token"  # noqa: S105
+LOCAL_USERNAME = "sandbox"
+LOCAL_PASSWORD = "sandbox-password"  # noqa: S105
+LOCAL_API_KEY = "sandbox-api-key"
+
+
+def rest_style(package: dict[str, Any]) -> str:
+    """'indonesian' (honours Idempotency-Key) or 'cursor' (lookup by reference) for a REST package."""
+    return "indonesian" if package["local_system"]["idempotency"]["strategy"] == "key_header" else "cursor"
+
+
+def secret_values(packages: list[dict[str, Any]]) -> dict[str, str]:
+    """Every REST package's secret references -> the sandbox credential of that auth kind."""
+    values: dict[str, str] = {}
+    for package in packages:
+        local = package["local_system"]
+        if local["kind"] != "rest":
+            continue
+        auth = local["auth"]
+        if auth["type"] == "bearer":
+            values[auth["secret_ref"]] = LOCAL_TOKEN
+        elif auth["type"] == "basic":
+            values[auth["username_ref"]] = LOCAL_USERNAME
+            values[auth["password_ref"]] = LOCAL_PASSWORD
+        elif auth["type"] == "api_key":
+            values[auth["secret_ref"]] = LOCAL_API_KEY
+    return values
