@@ -167,3 +167,45 @@ def test_faults_lose_and_duplicate_nothing(world: dict[str, Any]) -> None:
     }
     for app in online:
         assert app["status"] == local_status[app["id"]], app["id"]
+
+
+def test_two_workers_on_one_postgresql_ledger_deliver_once(
+    pg_url: str, national_server: Any, local_rest_indonesian: Any, local_rest_cursor: Any
+) -> None:
+    import threading
+
+    packages = PackageSource(REGISTRY)
+    styles = _rest_services(packages)
+    servers = {"a": local_rest_indonesian, "b": local_rest_cursor}
+    overrides = {packages.latest(s)["local_system"]["base_url"]: servers[style].url for s, style in styles.items()}
+    settings = Settings(ledger_url=pg_url, base_url_overrides=overrides)
+    secrets = StaticSecrets({**local_rest_indonesian.secrets, **local_rest_cursor.secrets})
+    services = sorted(styles)
+    national_server.citizens(4 * len(services), seed=11, services=services)
+    engines = []
+    for worker in ("w1", "w2"):
+        national = NationalClient(national_server.url, national_server.token)
+        ledger = Ledger.open(settings.ledger_url)
+        ctx = SyncContext(ledger, PackageSource(REGISTRY), national, connector_factory(settings, secrets, national))
+        engines.append(SyncEngine(ctx, worker))
+    skipped: list[str] = []
+
+    def work(engine: SyncEngine) -> None:
+        for _ in range(3):
+            for result in engine.run_once(flows=["outbound"]):
+                skipped.extend(result.skipped)
+
+    threads = [threading.Thread(target=work, args=(engine,)) for engine in engines]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    engines[0].run_once(flows=["outbound"])  # whatever a lease held back
+    created: Counter[str] = Counter()
+    for server in servers.values():
+        created.update(server.truth()["submissions"]["created_per_national_id"])
+    online = [a for a in national_server.truth()["applications"] if a["service_id"] in services]
+    assert online and all(created[a["id"]] == 1 and a["acknowledgement"] for a in online)
+    assert sum(created.values()) == len(online)
+    for engine in engines:
+        engine.ctx.ledger.close()
