@@ -1,0 +1,196 @@
+"""Outbound deliveries and walk-in registrations in the ledger."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+
+from connectors.ledger.base import LedgerBase
+from connectors.ledger.models import Application
+from connectors.ledger.types import (
+    NewApplication,
+    utcnow,
+)
+
+
+class OutboundLedger(LedgerBase):
+    """National applications on their way to the local system, and walk-ins on their way back."""
+
+    # --- outbound: national applications -> local system -------------------------------------------
+
+    def store_new_applications(
+        self,
+        region: str,
+        service_id: str,
+        items: Sequence[NewApplication],
+        old_cursor: str | None,
+        new_cursor: str | None,
+    ) -> int:
+        """Store applications read from the national feed and advance its cursor, atomically.
+
+        Returns how many were new (the rest were already known: re-reads are harmless)."""
+        now = utcnow()
+        with self.engine.begin() as conn:
+            self._advance(conn, region, service_id, "outbound", old_cursor, new_cursor)
+            if not items:
+                return 0
+            ids = [item.national_id for item in items]
+            known = set(conn.scalars(select(Application.national_id).where(Application.national_id.in_(ids))))
+            rows = [
+                {
+                    "national_id": item.national_id,
+                    "service_id": item.service_id,
+                    "region": item.region,
+                    "package_version": item.package_version,
+                    "origin": "national",
+                    "submitted_at": item.submitted_at,
+                    "national_status": item.status,
+                    "delivery": "pending",
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                    "payload": item.payload,
+                    "subject_hash": item.subject_hash,
+                    "last_sequence": 0,
+                    "created_at": now,
+                }
+                for item in {i.national_id: i for i in items if i.national_id not in known}.values()
+            ]
+            if rows:
+                conn.execute(insert(Application), rows)
+            return len(rows)
+
+    def due_deliveries(self, service_id: str, limit: int, now: datetime | None = None) -> list[dict[str, Any]]:
+        """Applications of a service still to deliver or acknowledge, in submission order."""
+        now = now or utcnow()
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(Application)
+                .where(
+                    Application.service_id == service_id,
+                    Application.delivery.in_(("pending", "sending", "delivered")),
+                    Application.next_attempt_at <= now,
+                )
+                .order_by(Application.submitted_at, Application.national_id)
+                .limit(limit)
+            )
+            return [dict(row._mapping) for row in rows]
+
+    def delivery_state(self, national_id: str) -> tuple[str, int]:
+        """(delivery state, attempts) of one application."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(Application.delivery, Application.attempts).where(Application.national_id == national_id)
+            ).one()
+            return str(row.delivery), int(row.attempts)
+
+    def mark_sending(self, national_id: str) -> int:
+        """Record, BEFORE the write leaves, that a delivery attempt starts: after a crash the outcome
+        is known to be unknown, and the next attempt reuses the key or looks the application up."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(Application)
+                .where(Application.national_id == national_id, Application.delivery.in_(("pending", "sending")))
+                .values(delivery="sending", attempts=Application.attempts + 1)
+            )
+            attempts: int = conn.scalar(select(Application.attempts).where(Application.national_id == national_id)) or 0
+            return attempts
+
+    def mark_delivered(self, national_id: str, local_reference: str) -> None:
+        """The local system has it, under ``local_reference``: forget the payload (data minimisation)."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(Application)
+                .where(Application.national_id == national_id, Application.delivery.in_(("pending", "sending")))
+                .values(
+                    delivery="delivered",
+                    local_reference=local_reference,
+                    payload=None,
+                    delivered_at=utcnow(),
+                    last_error=None,
+                )
+            )
+
+    def mark_acknowledged(self, national_id: str) -> None:
+        """The national layer knows the local reference: delivery is complete."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(Application)
+                .where(Application.national_id == national_id, Application.delivery == "delivered")
+                .values(delivery="acknowledged", acknowledged_at=utcnow(), last_error=None)
+            )
+
+    def schedule_retry(self, national_id: str, error: str, at: datetime, outcome_unknown: bool) -> None:
+        """Try again at ``at``. A write that may have arrived stays 'sending' (look up / reuse the key first)."""
+        with self.engine.begin() as conn:
+            values: dict[str, Any] = {"next_attempt_at": at, "last_error": error[:500]}
+            current = conn.scalar(select(Application.delivery).where(Application.national_id == national_id))
+            if current == "sending" and not outcome_unknown:
+                values["delivery"] = "pending"
+            conn.execute(update(Application).where(Application.national_id == national_id).values(**values))
+
+    def dead_letter_application(self, national_id: str, reason: str) -> None:
+        """Stop trying to deliver; keep the payload so that a replay after a fix can deliver it."""
+        with self.engine.begin() as conn:
+            app = conn.execute(select(Application).where(Application.national_id == national_id)).one()
+            conn.execute(
+                update(Application)
+                .where(Application.national_id == national_id)
+                .values(delivery="dead", last_error=reason[:500])
+            )
+            self._dead_letter(conn, "application", national_id, app.service_id, app.region, "outbound", reason, None)
+
+    # --- walk-ins: counter applications -> national layer ---------------------------------------------
+
+    def store_walk_ins(
+        self,
+        region: str,
+        service_id: str,
+        registered: Sequence[tuple[dict[str, Any], str]],
+        old_cursor: Any,
+        new_cursor: Any,
+    ) -> int:
+        """Record walk-ins the national layer registered (envelope, local reference) and advance the cursor."""
+        now = utcnow()
+        stored = 0
+        with self.engine.begin() as conn:
+            self._advance(conn, region, service_id, "walk_in", old_cursor, new_cursor)
+            for envelope, reference in registered:
+                if conn.scalar(
+                    select(func.count()).select_from(Application).where(Application.national_id == envelope["id"])
+                ):
+                    continue
+                conn.execute(
+                    insert(Application).values(
+                        national_id=envelope["id"],
+                        service_id=service_id,
+                        region=region,
+                        package_version=envelope["package_version"],
+                        origin="walk_in",
+                        submitted_at=datetime.fromisoformat(envelope["submitted_at"].replace("Z", "+00:00")),
+                        local_reference=reference,
+                        national_status=envelope.get("status", "submitted"),
+                        delivery="acknowledged",
+                        attempts=0,
+                        next_attempt_at=now,
+                        last_sequence=0,
+                        created_at=now,
+                        acknowledged_at=now,
+                    )
+                )
+                stored += 1
+        return stored
+
+    def known_references(self, service_id: str, references: Sequence[str]) -> set[str]:
+        """Which of these local references the ledger already links to an application."""
+        if not references:
+            return set()
+        with self.engine.connect() as conn:
+            found = conn.scalars(
+                select(Application.local_reference).where(
+                    Application.service_id == service_id, Application.local_reference.in_(list(references))
+                )
+            )
+            return {str(ref) for ref in found}
