@@ -12,10 +12,12 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt --no-build-isolation --config-settings editable_mode=compat -e '.[dev,airflow,sandbox]'
 	@touch $(STAMP)
 
-## demo: the hub's main job on its embedded default (validate the sample registry, print its catalogue)
+## demo: the hub's main job on its embedded default: validate and list the sample registry, then the
+## sync demo over the sandbox (national layer, local systems, citizens, officers) with its summary
 demo: $(STAMP)
 	$(BIN)/mpphub validate registry/
 	$(BIN)/mpphub catalogue
+	$(BIN)/mpphub demo
 
 ## test: ruff, mypy, pytest
 test: lint typecheck pytest

@@ -128,7 +128,7 @@ class SqlConnector:
 
     def _rows(self, spec: dict[str, Any], since: Any) -> Iterator[list[dict[str, Any]]]:
         cursor_column: ColumnClause[Any] = column(spec["cursor_column"])
-        last = since
+        last = _typed_cursor(since)
         while True:
             query: Select[Any] = (
                 select(literal_column("*")).select_from(table(spec["table"])).order_by(cursor_column).limit(PAGE_SIZE)
@@ -176,3 +176,16 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
     return value
+
+
+def _typed_cursor(value: Any) -> Any:
+    """The ledger keeps cursors as text; compare them as what they are (PostgreSQL will not compare an
+    integer column with text)."""
+    if not isinstance(value, str):
+        return value
+    if value.lstrip("-").isdigit():
+        return int(value)
+    try:
+        return parse_time(value)
+    except ValueError:
+        return value

@@ -1,0 +1,26 @@
+"""Run the embedded demo: sandbox national layer and local systems, the sample registry published to the
+catalogue, simulated citizens and officers, sync cycles, then a per-region summary with duplicates and
+losses counted against the sandboxes' truth (both must be 0: exit 1 otherwise)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``mpphub demo``."""
+    parser.add_argument("--registry", type=Path, default=Path("registry"), help="registry folder (default: registry)")
+    parser.add_argument(
+        "--citizens", type=int, default=60, help="applications submitted by simulated citizens (default 60)"
+    )
+    parser.add_argument("--cycles", type=int, default=5, help="sync cycles (default 5)")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the demo; exit 1 if anything was duplicated or lost."""
+    from hub.demo import run_demo
+
+    summary = run_demo(args.registry, citizens=args.citizens, cycles=args.cycles)
+    bad = sum(c.get("duplicated", 0) + c.get("events_duplicated", 0) + c.get("lost", 0) for c in summary.values())
+    return 1 if bad else 0

@@ -1,0 +1,202 @@
+"""The embedded demo: the sandbox national layer and local systems, the sample registry published to the
+catalogue, simulated citizens and officers, sync cycles — then a per-region summary with duplicates and
+losses counted against the sandboxes' own truth. Everything runs on loopback in temporary places."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import uuid
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import Any
+
+import requests
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import SQLAlchemyError
+
+from connectors.ledger.store import Ledger
+from connectors.national import NationalClient
+from connectors.secrets import StaticSecrets
+from connectors.sync.context import SyncContext
+from connectors.sync.engine import SyncEngine
+from connectors.sync.packages import PackageSource
+from hub.settings import Settings
+from hub.wiring import connector_factory
+from sandbox import credentials as cred
+from sandbox.local.sql_tables import SqlLocalSystem
+from sandbox.national.citizens import CitizenSimulator
+from sandbox.serve import serve_in_process
+
+ADMIN_URLS = {
+    "postgresql": os.environ.get(
+        "MPPHUB_DEMO_POSTGRES_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+    ),
+    "mariadb": os.environ.get("MPPHUB_DEMO_MARIADB_ADMIN_URL", "mysql+pymysql://root@127.0.0.1:3306/test"),
+}
+Say = Callable[[str], None]
+
+
+@contextmanager
+def _scratch_database(dialect: str, say: Say) -> Iterator[str | None]:
+    """A throw-away database for the SQL local systems, or None when that server is not reachable."""
+    name = f"mpphub_demo_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(ADMIN_URLS[dialect], isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f"CREATE DATABASE {name}"))
+    except SQLAlchemyError:
+        say(f"  ({dialect} not reachable: its sql packages are left out)")
+        admin.dispose()
+        yield None
+        return
+    try:
+        yield ADMIN_URLS[dialect].rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP DATABASE {name}" + (" WITH (FORCE)" if dialect == "postgresql" else "")))
+        admin.dispose()
+
+
+def run_demo(registry: Path, say: Say = print, citizens: int = 60, cycles: int = 5) -> dict[str, Any]:
+    """Run the whole demo; returns the summary (also printed through ``say``)."""
+    packages = PackageSource(registry)
+    docs = [packages.latest(s) for s in packages.service_ids()]
+    with ExitStack() as stack, tempfile.TemporaryDirectory(prefix="mpphub-demo-") as tmp:
+        say("starting the sandbox ...")
+        national = serve_in_process(
+            "sandbox.national.app:create_app", {"db_path": f"{tmp}/national.db", "token": cred.NATIONAL_TOKEN}
+        )
+        stack.callback(national.stop)
+        local = {
+            "indonesian": serve_in_process("sandbox.local.rest_indonesian:create_app", {"token": cred.LOCAL_TOKEN}),
+            "cursor": serve_in_process(
+                "sandbox.local.rest_cursor:create_app",
+                {"username": cred.LOCAL_USERNAME, "password": cred.LOCAL_PASSWORD, "api_key": cred.LOCAL_API_KEY},
+            ),
+        }
+        for server in local.values():
+            stack.callback(server.stop)
+        secrets = cred.secret_values(docs)
+        sql_systems: list[SqlLocalSystem] = []
+        services = [d["id"] for d in docs if d["local_system"]["kind"] == "rest"]
+        for dialect in ("postgresql", "mariadb"):
+            mine = [
+                d
+                for d in docs
+                if d["local_system"]["kind"] == "sql"
+                and d["local_system"]["dialect"] in (dialect, "mysql" if dialect == "mariadb" else "-")
+            ]
+            url = stack.enter_context(_scratch_database(dialect, say)) if mine else None
+            if url and mine:
+                system = SqlLocalSystem(url, mine, seed=1)
+                system.create_schema()
+                stack.callback(system.drop)
+                sql_systems.append(system)
+                services += [d["id"] for d in mine]
+                secrets.update({d["local_system"]["connection_ref"]: url for d in mine})
+        overrides = {
+            d["local_system"]["base_url"]: local[cred.rest_style(d)].url
+            for d in docs
+            if d["local_system"]["kind"] == "rest"
+        }
+        settings = Settings(
+            ledger_url=f"sqlite:///{tmp}/ledger.db", national_url=national.url, base_url_overrides=overrides
+        )
+        client = NationalClient(national.url, cred.NATIONAL_TOKEN)
+        ledger = Ledger.open(settings.ledger_url)
+        stack.callback(ledger.close)
+        ctx = SyncContext(ledger, packages, client, connector_factory(settings, StaticSecrets(secrets), client))
+        engine = SyncEngine(ctx, "demo")
+        services.sort()
+        say(f"publishing {len(services)} services to the national catalogue ...")
+        for service_id in services:
+            engine.run_service(service_id, ["catalogue"])
+        say(f"{citizens} citizens apply; officers work; {cycles} sync cycles ...")
+        CitizenSimulator.to_url(national.url, registry_dir=registry, seed=7, services=services).submit(citizens)
+        for cycle in range(cycles):
+            for service_id in services:
+                engine.run_service(service_id, ["outbound", "walk_in", "inbound"])
+            if cycle < cycles - 1:
+                for server in local.values():
+                    requests.post(f"{server.url}/_sandbox/officers/step", json={"n": 1}, timeout=30).raise_for_status()
+                    if cycle == 0:
+                        requests.post(
+                            f"{server.url}/_sandbox/officers/walk-ins", json={"n": 1}, timeout=30
+                        ).raise_for_status()
+                for system in sql_systems:
+                    system.officers_step(1)
+                    if cycle == 0:
+                        system.create_walk_ins(1)
+        summary = _summary(national.url, [s.url for s in local.values()], sql_systems, ledger, set(services))
+    _print(summary, say)
+    return summary
+
+
+def _summary(
+    national_url: str, local_urls: list[str], sql_systems: list[SqlLocalSystem], ledger: Ledger, services: set[str]
+) -> dict[str, Any]:
+    truth = requests.get(f"{national_url}/_sandbox/truth", timeout=30).json()
+    created: Counter[str] = Counter()
+    local_status: dict[str, str] = {}
+    for url in local_urls:
+        local = requests.get(f"{url}/_sandbox/truth", timeout=30).json()
+        created.update(local["submissions"]["created_per_national_id"])
+        local_status.update({a["national_id"]: a["national_status"] for a in local["applications"] if a["national_id"]})
+    for system in sql_systems:
+        for report in system.truth().values():
+            created.update(report["created_per_national_id"])
+            for change in report["status_changes"]:
+                if change["national_id"]:
+                    local_status[change["national_id"]] = change["national_status"]
+    regions: dict[str, Counter[str]] = defaultdict(Counter)
+    for app in truth["applications"]:
+        if app["service_id"] not in services:
+            continue
+        row = regions[app["region"]]
+        if app["origin"] == "walk_in":
+            row["walk_ins_registered"] += 1
+            continue
+        row["applications"] += 1
+        row["delivered"] += 1 if app["acknowledgement"] else 0
+        row["lost"] += 0 if created[app["id"]] else 1
+        row["duplicated"] += max(created[app["id"]] - 1, 0)
+        row["status_behind"] += 1 if app["id"] in local_status and app["status"] != local_status[app["id"]] else 0
+    region_of = {a["id"]: a["region"] for a in truth["applications"]}
+    for event in truth["events"]:
+        if event["application_id"] in region_of:
+            regions[region_of[event["application_id"]]]["events_pushed"] += 1
+            regions[region_of[event["application_id"]]]["events_duplicated"] += event["received_count"] - 1
+    for letter in ledger.dead_letters():
+        regions[letter["region"]]["dead_letters"] += 1
+    return {region: dict(counts) for region, counts in sorted(regions.items())}
+
+
+def _print(summary: dict[str, Any], say: Say) -> None:
+    columns = {
+        "applications": "applications",
+        "delivered": "delivered",
+        "walk_ins_registered": "walk-ins",
+        "events_pushed": "events",
+        "dead_letters": "dead-letters",
+        "duplicated": "dup-apps",
+        "events_duplicated": "dup-events",
+        "lost": "lost",
+        "status_behind": "status-behind",
+    }
+    say("\n" + f"{'region':<8}" + "".join(f"{label:>14}" for label in columns.values()))
+    for region, counts in summary.items():
+        say(f"{region:<8}" + "".join(f"{counts.get(key, 0):>14}" for key in columns))
+    totals = Counter[str]()
+    for counts in summary.values():
+        totals.update(counts)
+    say(
+        f"\nduplicates: {totals['duplicated'] + totals['events_duplicated']}   losses: {totals['lost']}   (counted against the sandboxes' truth)"
+    )
+
+
+if __name__ == "__main__":
+    print(json.dumps(run_demo(Path("registry"))))
