@@ -41,7 +41,7 @@ Say = Callable[[str], None]
 
 
 @contextmanager
-def _scratch_database(dialect: str, say: Say) -> Iterator[str | None]:
+def scratch_database(dialect: str, say: Say) -> Iterator[str | None]:
     """A throw-away database for the SQL local systems, or None when that server is not reachable."""
     name = f"mpphub_demo_{uuid.uuid4().hex[:8]}"
     admin = create_engine(ADMIN_URLS[dialect], isolation_level="AUTOCOMMIT")
@@ -90,7 +90,7 @@ def run_demo(registry: Path, say: Say = print, citizens: int = 60, cycles: int =
                 if d["local_system"]["kind"] == "sql"
                 and d["local_system"]["dialect"] in (dialect, "mysql" if dialect == "mariadb" else "-")
             ]
-            url = stack.enter_context(_scratch_database(dialect, say)) if mine else None
+            url = stack.enter_context(scratch_database(dialect, say)) if mine else None
             if url and mine:
                 system = SqlLocalSystem(url, mine, seed=1)
                 system.create_schema()

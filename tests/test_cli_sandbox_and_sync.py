@@ -50,6 +50,7 @@ def test_sandbox_up_then_sync_then_ctrl_c(tmp_path: Path) -> None:
                 break
         output = "".join(lines)
         assert "serving; Ctrl-C stops" in output, output
+        assert "SQL (postgresql" in output and "SQL (mariadb" in output  # all four systems serve
         national = re.search(r"national layer\s+(\S+)", output)
         assert national is not None
         token = "sandbox-national-token"  # noqa: S105 - the sandbox loopback token
@@ -65,16 +66,17 @@ def test_sandbox_up_then_sync_then_ctrl_c(tmp_path: Path) -> None:
             key, _, value = word.partition("=")
             env[key] = value
         service = "35.76/akta-kelahiran"
-        synced = subprocess.run(
-            [*MPPHUB, "sync", "--once", "--format", "json", "--service", service],
-            cwd=REPO,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-        assert synced.returncode == 0, synced.stdout + synced.stderr
+        for target in (service, "35.76/surat-keterangan-tidak-mampu"):  # a REST and a SQL package
+            synced = subprocess.run(
+                [*MPPHUB, "sync", "--once", "--format", "json", "--service", target],
+                cwd=REPO,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=120,
+                check=False,
+            )
+            assert synced.returncode == 0, synced.stdout + synced.stderr
         assert '"35.76"' in synced.stdout
         truth = requests.get(f"{national.group(1)}/_sandbox/truth", timeout=10).json()
         mine = [a for a in truth["applications"] if a["service_id"] == service]

@@ -2,7 +2,8 @@
 
 `mpphub sandbox up` starts each server in its own process, prints their URLs and credentials and the
 MPPHUB_* environment with which `mpphub sync` talks to them, then keeps serving (with simulated citizens
-and officers when asked) until Ctrl-C. SQL local systems need a database: see the README.
+and officers when asked) until Ctrl-C. The sql packages' tables are created in throw-away databases on this machine's PostgreSQL and MariaDB
+(admin URLs: MPPHUB_DEMO_POSTGRES_ADMIN_URL, MPPHUB_DEMO_MARIADB_ADMIN_URL) and dropped at Ctrl-C.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import shlex
 import sys
 import threading
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 
@@ -30,6 +32,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--faults", default="{}", metavar="JSON", help="fault knobs for every server, e.g. '{\"error_rate\": 0.1}'"
     )
     up.add_argument("--citizens-rate", type=float, default=0.0, help="citizens applying per second (default 0: none)")
+    up.add_argument(
+        "--no-sql", action="store_true", help="do not create the sql packages' databases (PostgreSQL/MariaDB)"
+    )
     up.add_argument(
         "--officer-interval", type=float, default=None, help="seconds between officers' rounds (default: off)"
     )
@@ -87,6 +92,28 @@ def run(args: argparse.Namespace) -> int:
             server.stop()
         print(f"mpphub sandbox: {exc}", file=sys.stderr)
         return 1
+    stack = ExitStack()
+    sql_secrets: dict[str, str] = {}
+    if not args.no_sql:
+        from hub.demo import scratch_database
+        from sandbox.local.sql_tables import SqlLocalSystem
+
+        for dialect in ("postgresql", "mariadb"):
+            mine = [
+                p
+                for p in packages
+                if p["local_system"]["kind"] == "sql"
+                and p["local_system"]["dialect"] in (dialect, "mysql" if dialect == "mariadb" else "-")
+            ]
+            url = stack.enter_context(scratch_database(dialect, print)) if mine else None
+            if url:
+                system = SqlLocalSystem(url, mine, seed=args.seed)
+                system.create_schema()
+                stack.callback(system.drop)
+                if args.officer_interval:
+                    system.start_pace(args.officer_interval)
+                sql_secrets.update({p["local_system"]["connection_ref"]: url for p in mine})
+                print(f"SQL ({dialect:<10})  {url.split('@')[-1]}   {len(mine)} packages' tables (dropped at Ctrl-C)")
     rest = [p for p in packages if p["local_system"]["kind"] == "rest"]
     overrides = {p["local_system"]["base_url"]: servers[rest_style(p)].url for p in rest}
     print(f"national layer     {servers['national'].url}   bearer {NATIONAL_TOKEN}")
@@ -97,13 +124,14 @@ def run(args: argparse.Namespace) -> int:
     print(
         "truth: GET <url>/_sandbox/truth   faults: PUT <url>/_sandbox/faults   officers: POST <url>/_sandbox/officers/step"
     )
-    print("\nto sync against it (SQL packages need their *_DB_URL secrets), run in another terminal:")
+    print("\nto sync against it, run in another terminal:")
     env = {
         "MPPHUB_NATIONAL_URL": servers["national"].url,
         "MPPHUB_NATIONAL_TOKEN": NATIONAL_TOKEN,
         "MPPHUB_BASE_URL_OVERRIDES": json.dumps(overrides),
     }
     env.update(secret_values(rest))
+    env.update(sql_secrets)
     print("  " + " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items()) + " mpphub sync --once")
     stop = threading.Event()
     if args.citizens_rate > 0:
@@ -123,4 +151,5 @@ def run(args: argparse.Namespace) -> int:
         stop.set()
         for server in servers.values():
             server.stop()
+        stack.close()
     return 0
