@@ -31,14 +31,14 @@ class AdminLedger(LedgerBase):
         with self.engine.connect() as conn:
             apps = conn.execute(
                 select(Application.service_id, Application.national_id, Application.submitted_at).where(
-                    or_(Application.region == region, Application.region.startswith(region + ".")),
+                    Application.region == region,  # exactly the region, as the national contract counts it
                     Application.submitted_at >= start,
                     Application.submitted_at < end,
                 )
             ).all()
             pushed = conn.execute(
                 select(StatusEvent.national_id, StatusEvent.sequence, StatusEvent.national_status).where(
-                    or_(StatusEvent.region == region, StatusEvent.region.startswith(region + ".")),
+                    StatusEvent.region == region,
                     StatusEvent.state.in_(("pushed", "duplicate")),
                 )
             ).all()

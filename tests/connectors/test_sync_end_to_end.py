@@ -209,3 +209,26 @@ def test_two_workers_on_one_postgresql_ledger_deliver_once(
     assert sum(created.values()) == len(online)
     for engine in engines:
         engine.ctx.ledger.close()
+
+
+def test_reconciliation_reports_drift_until_the_hub_catches_up(world: dict[str, Any]) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from connectors.sync.reconcile import reconcile
+
+    national, services = world["national"], world["services"]
+    today = datetime.now(UTC).date()
+    national.citizens(len(services), seed=21, services=services)
+    _cycle(world)
+    window = (today - timedelta(days=1), today + timedelta(days=1))
+    regions = sorted({world["ctx"].packages.index["packages"][s]["region"] for s in services})
+    drifts = {region: [d.describe() for d in reconcile(world["ctx"], region, *window)] for region in regions}
+    assert all(not d for d in drifts.values()), drifts
+    # citizens apply again; until the hub pulls, the national side has more than the hub knows
+    national.citizens(3, seed=22, services=services[:1])
+    region = world["ctx"].packages.index["packages"][services[0]]["region"]
+    drift = reconcile(world["ctx"], region, *window)
+    assert [(d.service_id, d.national_count - d.hub_count) for d in drift] == [(services[0], 3)]
+    assert "hub" in drift[0].describe()
+    world["engine"].run_service(services[0])
+    assert reconcile(world["ctx"], region, *window) == []
