@@ -195,6 +195,20 @@ CASES: list[tuple[str, Mutation, str, str, str]] = [
         "placeholder {application.idd}",
         "mapping-source",
     ),
+    (
+        "NIK in a URL path",
+        _set(f"{SUBMIT}.path", "/permohonan/{form.nik_pelapor}"),
+        "$.local_system.operations.submit.path",
+        "placeholder {form.nik_pelapor} puts personal data (nik) into a URL",
+        "mapping-source",
+    ),
+    (
+        "phone in a URL query",
+        _set(f"{SUBMIT}.query", {"hp": "{form.no_hp_pelapor}"}),
+        "$.local_system.operations.submit.query.hp",
+        "puts personal data (phone) into a URL",
+        "mapping-source",
+    ),
     # --- status map ---
     (
         "status target outside vocabulary",

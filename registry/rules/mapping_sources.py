@@ -26,7 +26,15 @@ def check_mapping_sources(ctx: PackageContext) -> Iterator[Finding]:
         yield from _check_expression(path, expression, form)
     for path, text in _templates(local):
         for match in _PLACEHOLDER.finditer(text):
-            yield from _check_chain(path, tuple(match.group(1).split(".")), form, f"placeholder {{{match.group(1)}}}")
+            chain = tuple(match.group(1).split("."))
+            yield from _check_chain(path, chain, form, f"placeholder {{{match.group(1)}}}")
+            marking = _personal_data(chain, form)
+            if marking:
+                yield Finding(
+                    path,
+                    f"placeholder {{{match.group(1)}}} puts personal data ({marking}) into a URL, where logs and "
+                    "proxies keep it: send it in the request body instead",
+                )
     for path, expression in _local_expressions(local):
         try:
             field_chains(expression)
@@ -118,3 +126,17 @@ def _check_chain(
             yield Finding(path, f"{what}: {where} has no field '{name}'{did_you_mean(name, props)}")
             return
         node = as_dict(props[name])
+
+
+def _personal_data(chain: tuple[str, ...], form: dict[str, Any]) -> str | None:
+    """The ``x-personal-data`` marking of the form field a ``form.*`` chain reads, if any."""
+    if chain[0] != "form":
+        return None
+    node: dict[str, Any] = form
+    for name in chain[1:]:
+        node = as_dict(as_dict(node.get("properties")).get(name))
+        if not node:
+            return None
+        if isinstance(node.get("x-personal-data"), str):
+            return str(node["x-personal-data"])
+    return None
