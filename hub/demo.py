@@ -4,7 +4,6 @@ losses counted against the sandboxes' own truth. Everything runs on loopback in 
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 import uuid
@@ -196,7 +195,3 @@ def _print(summary: dict[str, Any], say: Say) -> None:
     say(
         f"\nduplicates: {totals['duplicated'] + totals['events_duplicated']}   losses: {totals['lost']}   (counted against the sandboxes' truth)"
     )
-
-
-if __name__ == "__main__":
-    print(json.dumps(run_demo(Path("registry"))))
