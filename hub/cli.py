@@ -22,6 +22,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "catalogue": ("catalogue", "list the services of the registry index"),
     "sync": ("sync", "run the sync flows (catalogue, outbound, walk-ins, inbound) once or continuously"),
     "replay": ("replay", "list dead letters, or send them again after a fix"),
+    "reconcile": ("reconcile", "compare per-(region, service, day) counts and checksums with the national layer"),
     "demo": ("demo", "the embedded demo: sandbox, catalogue, citizens, officers, sync, summary against the truth"),
     "sandbox": ("sandbox", "run the sandbox national layer and simulated local systems (mpphub sandbox up)"),
 }
