@@ -18,6 +18,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "validate": ("validate", "check service package files and folders"),
     "init": ("init", "write a valid starter package for a region's service"),
     "diff": ("diff", "classify the change between two versions of a package (patch/minor/major)"),
+    "check": ("check", "dry-run a package against a region's local system (read-only unless --write)"),
     "publish": ("publish", "add a validated package to the registry as an immutable version"),
     "catalogue": ("catalogue", "list the services of the registry index"),
     "sync": ("sync", "run the sync flows (catalogue, outbound, walk-ins, inbound) once or continuously"),

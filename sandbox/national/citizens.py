@@ -143,6 +143,22 @@ def published_packages(registry_dir: Path, regions: Sequence[str] | None = None)
     return packages
 
 
+def valid_form(package: dict[str, Any], rng: random.Random, fake: Faker, today: date) -> dict[str, Any]:
+    """Made-up form data that is valid for ``package``'s form (jsonschema-rs, formats included)."""
+    form_schema = package["form"]
+    validator = _validator(json.dumps(form_schema, sort_keys=True))
+    paths: list[str] = []
+    for _ in range(ATTEMPTS):
+        data = FormFiller(rng, fake, package["region"], today).fill(form_schema)
+        errors = list(validator.iter_errors(data))
+        if not errors:
+            return data
+        paths = sorted({"$." + ".".join(map(str, e.instance_path)) for e in errors})
+    raise FormGenerationError(
+        f"{package['id']}: no valid form data after {ATTEMPTS} attempts; failing at {', '.join(paths)}"
+    )
+
+
 class CitizenSimulator:
     """Generates and submits citizens' applications; see the module docstring."""
 
@@ -179,18 +195,7 @@ class CitizenSimulator:
 
     def form_for(self, package: dict[str, Any]) -> dict[str, Any]:
         """Valid form data for ``package`` (checked with jsonschema-rs, formats included)."""
-        form_schema = package["form"]
-        validator = _validator(json.dumps(form_schema, sort_keys=True))
-        paths: list[str] = []
-        for _ in range(ATTEMPTS):
-            data = FormFiller(self.rng, self.fake, package["region"], self.today).fill(form_schema)
-            errors = list(validator.iter_errors(data))
-            if not errors:
-                return data
-            paths = sorted({"$." + ".".join(map(str, e.instance_path)) for e in errors})
-        raise FormGenerationError(
-            f"{package['id']}: no valid form data after {ATTEMPTS} attempts; failing at {', '.join(paths)}"
-        )
+        return valid_form(package, self.rng, self.fake, self.today)
 
     def application_for(self, package: dict[str, Any]) -> Submission:
         """One citizen's application for ``package``."""
