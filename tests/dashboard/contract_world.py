@@ -17,7 +17,8 @@ from registry.regions import region_table
 
 TOKEN = "ui-unit-token"  # noqa: S105 - a made-up token for routed responses
 STALLED = "35.76"
-STALLED_REASON = "lokal tidak menjawab sejak 3 hari: connection refused (dispendukcapil.mojokertokota.go.id)"
+STALLED_REASON = "no successful sync run for 72 h 0 min"
+STALLED_ERROR = "connection refused (dispendukcapil.mojokertokota.go.id)"
 NOW = datetime(2026, 11, 28, 4, 0, tzinfo=UTC)
 STATES = ("live", "onboarding", "failing", "stalled")
 
@@ -49,9 +50,12 @@ def regions() -> list[dict[str, Any]]:
                 "failures": 4 if state == "failing" else 0,
                 "dead_letters": 2 if state in ("failing", "stalled") else 0,
                 "sla_breaches": index % 5,
-                "last_error": STALLED_REASON
-                if state == "stalled"
-                else ("HTTP 503 dari sistem lokal" if state == "failing" else None),
+                "reason": {
+                    "stalled": STALLED_REASON,
+                    "failing": "1 failing service(s); latest: inbound: retrying: HTTP 503",
+                    "onboarding": "published; none synced yet",
+                }.get(state, "synced recently"),
+                "last_error": STALLED_ERROR if state == "stalled" else ("HTTP 503" if state == "failing" else None),
             }
         )
     return rows
@@ -118,6 +122,7 @@ def services(region: dict[str, Any]) -> list[dict[str, Any]]:
                 "failures": 1 if state != "live" else 0,
                 "dead_letters": 1 if i == 0 else 0,
                 "sla_breaches": i % 3,
+                "reason": region["reason"] if state != "live" else "synced recently",
                 "last_error": region["last_error"] if state in ("stalled", "failing") else None,
             }
         )
@@ -150,7 +155,9 @@ def service(service_id: str, raw_personal_data: bool = False) -> dict[str, Any] 
     dead = [
         {
             "id": 17,
-            "kind": "outbound",
+            "kind": "application",
+            "flow": "outbound",
+            "ref": "APP-00017-7f3a",
             "reason": "HTTP 422: field nik_pelapor 3576012345678901 ditolak oleh sistem lokal",
             "created_at": NOW.isoformat(),
             "attempts": 8,
@@ -167,6 +174,8 @@ def service(service_id: str, raw_personal_data: bool = False) -> dict[str, Any] 
         **match,
         "region": region_code,
         "region_name": region["name"],
+        "dead_letter_count": len(dead),
+        "application_count": len(applications),
         "applications": applications,
         "dead_letters": dead,
     }
@@ -198,7 +207,8 @@ def answer(url: str, authorization: str | None, raw_personal_data: bool = False)
         region = next((r for r in regions() if r["code"] == m.group(1)), None)
         if region is None:
             return 404, {"error": f"unknown region {m.group(1)!r}"}
-        return 200, {**region, "services": services(region)}
+        listed = services(region)
+        return 200, {**region, "service_count": len(listed), "services": listed}
     if m := re.fullmatch(r"/api/v1/services/(.+)", path):
         found = service(m.group(1), raw_personal_data)
         return (200, found) if found else (404, {"error": f"unknown service {m.group(1)!r}"})

@@ -56,8 +56,8 @@ def test_stalled_region_and_its_reason_in_two_clicks(page: Any, static_server: s
     page.wait_for_selector("main h1 >> text=Kota Mojokerto")
     assert page.url.endswith(f"#/region/{world.STALLED}")
     assert world.STALLED_REASON in page.inner_text(".facts")
-    errors = _column(page, "table.data", "last_error")
-    assert len(errors) == 50 and all(e == world.STALLED_REASON for e in errors)
+    reasons = _column(page, "table.data", "reason")
+    assert len(reasons) == 50 and all(world.STALLED_REASON in r and world.STALLED_ERROR in r for r in reasons)
     screenshot(page, "ui-stalled-region")
 
 
@@ -132,7 +132,7 @@ def test_language_switch_changes_labels_and_is_remembered(page: Any, static_serv
     page.click("#lang-switch")
     assert page.inner_text("main h1") == "National overview"
     assert "Regions stalled" in page.inner_text("#counter-stalled")
-    assert page.inner_text("#regions th[data-key=last_error]") == "Last error"
+    assert page.inner_text("#regions th[data-key=reason]") == "Reason"
     assert page.get_attribute("html", "lang") == "en"
     page.reload()
     page.wait_for_selector("#counter-live .counter-value")

@@ -5,7 +5,7 @@
 import { get, servicePath } from "./api.js";
 import { lineChart } from "./charts.js";
 import { duration, h, num, redact, replace, stateBadge, when } from "./dom.js";
-import { t } from "./i18n.js";
+import { lang, t } from "./i18n.js";
 import { DataTable } from "./table.js";
 
 const STATES = ["live", "onboarding", "failing", "stalled"];
@@ -17,6 +17,19 @@ export const serviceHref = (id) => `#/service/${id.split("/").map(enc).join("/")
 
 const link = (href, text, attrs = {}) => h("a", { href, ...attrs }, text);
 const errorText = (value) => (value ? h("span", { class: "last-error" }, redact(value)) : t("none"));
+
+/** Why a region or service is in its state (the API's `reason`), and its last error when the reason lacks it. */
+function reasonCell(row) {
+  const reason = row.reason ? redact(row.reason) : "";
+  const error = row.last_error ? redact(row.last_error) : "";
+  if (!reason && !error) return t("none");
+  const cell = h("span", { class: `reason state-${row.state}` }, reason);
+  if (error && !reason.includes(error)) cell.append(reason ? h("br") : "", h("span", { class: "last-error" }, error));
+  return cell;
+}
+
+/** A service's name in the active language when the API gives both. */
+const serviceName = (row) => (lang() === "en" && row.name_en ? row.name_en : row.name ?? row.service_id);
 
 function breadcrumbs(items) {
   return h(
@@ -36,8 +49,8 @@ function breadcrumbs(items) {
 function healthColumns() {
   return [
     { key: "state", label: t("col.state"), render: (r) => stateBadge(r.state), value: (r) => STATES.indexOf(r.state) },
-    // the reason right beside the state: a stalled row says why without scrolling sideways
-    { key: "last_error", label: t("col.last_error"), cls: "wrap", render: (r) => errorText(r.last_error) },
+    // the reason right beside the state: a stalled or failing row says why without scrolling sideways
+    { key: "reason", label: t("col.reason"), cls: "wrap", render: reasonCell, value: (r) => r.reason ?? r.last_error ?? null },
     { key: "last_success", label: t("col.last_success"), render: (r) => when(r.last_success), value: (r) => r.last_success ?? null },
     { key: "lag_seconds", label: t("col.lag"), num: true, render: (r) => duration(r.lag_seconds) },
     { key: "backlog", label: t("col.backlog"), num: true, render: (r) => num(r.backlog) },
@@ -52,7 +65,7 @@ function regionsTable(id, rows, { withProvince = true } = {}) {
     id,
     caption: t("regions.title"),
     rows,
-    searchKeys: ["code", "name", "province_name", "last_error"],
+    searchKeys: ["code", "name", "province_name", "reason", "last_error"],
     stateKey: "state",
     sort: { key: "state", dir: -1 }, // stalled and failing first: what a coordinator looks for
     columns: [
@@ -250,11 +263,11 @@ export class RegionView {
       id: `services-${this.code}`,
       caption: t("region.services"),
       rows: data.region.services ?? [],
-      searchKeys: ["service_id", "name", "category", "last_error"],
+      searchKeys: ["service_id", "name", "name_en", "category", "reason", "last_error"],
       stateKey: "state",
       sort: { key: "state", dir: -1 },
       columns: [
-        { key: "name", label: t("col.service"), header: true, render: (r) => link(serviceHref(r.service_id), r.name, { class: "service-link" }) },
+        { key: "name", label: t("col.service"), header: true, render: (r) => link(serviceHref(r.service_id), serviceName(r), { class: "service-link" }) },
         { key: "category", label: t("col.category") },
         { key: "version", label: t("col.version") },
         ...healthColumns(),
@@ -276,13 +289,14 @@ export class RegionView {
       h("h1", { tabindex: "-1" }, `${t("region.title")} ${region.name} (${region.code}) `, stateBadge(region.state)),
       facts([
         [t("col.province"), link(provinceHref(region.province_code), region.province_name)],
-        [t("col.services"), num(region.services?.length ?? region.services)],
+        [t("col.services"), num(region.service_count ?? region.services?.length)],
         [t("col.last_success"), when(region.last_success)],
         [t("col.lag"), duration(region.lag_seconds)],
         [t("col.backlog"), num(region.backlog)],
         [t("col.failures"), num(region.failures)],
         [t("col.dead_letters"), num(region.dead_letters)],
         [t("col.sla_breaches"), num(region.sla_breaches)],
+        [t("col.reason"), reasonCell(region)],
         [t("col.last_error"), errorText(region.last_error)],
       ]),
     );
@@ -325,11 +339,13 @@ export class ServiceView {
       memo: `dead-letters-${this.id}`,
       caption: t("service.dead_letters"),
       rows: [],
-      searchKeys: ["kind", "reason"],
+      searchKeys: ["kind", "flow", "ref", "reason"],
       sort: { key: "created_at", dir: -1 },
       columns: [
         { key: "id", label: t("col.id"), header: true, render: (r) => redact(r.id) },
         { key: "kind", label: t("col.kind"), render: (r) => redact(r.kind) },
+        { key: "flow", label: t("col.flow"), render: (r) => redact(r.flow ?? "") || t("none") },
+        { key: "ref", label: t("col.ref"), render: (r) => redact(r.ref ?? "") || t("none") },
         { key: "reason", label: t("col.reason"), cls: "wrap", render: (r) => errorText(r.reason) },
         { key: "created_at", label: t("col.created_at"), render: (r) => when(r.created_at), value: (r) => r.created_at },
         { key: "attempts", label: t("col.attempts"), num: true, render: (r) => num(r.attempts) },
@@ -361,9 +377,9 @@ export class ServiceView {
       breadcrumbs([
         ["#/", t("nav.overview")],
         [regionHref(regionCode), regionLabel],
-        [serviceHref(this.id), service.name ?? this.id],
+        [serviceHref(this.id), serviceName(service)],
       ]),
-      h("h1", { tabindex: "-1" }, `${t("service.title")} ${service.name ?? ""} `, stateBadge(service.state)),
+      h("h1", { tabindex: "-1" }, `${t("service.title")} ${serviceName(service)} `, stateBadge(service.state)),
       facts([
         [t("col.id"), service.service_id ?? this.id],
         [t("field.region"), link(regionHref(regionCode), regionLabel)],
@@ -373,8 +389,10 @@ export class ServiceView {
         [t("col.lag"), duration(service.lag_seconds)],
         [t("col.backlog"), num(service.backlog)],
         [t("col.failures"), num(service.failures)],
-        [t("col.dead_letters"), num(service.dead_letters_count ?? (Array.isArray(service.dead_letters) ? service.dead_letters.length : service.dead_letters))],
+        [t("counter.applications"), num(service.application_count ?? service.applications?.length)],
+        [t("col.dead_letters"), num(service.dead_letter_count ?? service.dead_letters?.length)],
         [t("col.sla_breaches"), num(service.sla_breaches)],
+        [t("col.reason"), reasonCell(service)],
         [t("col.last_error"), errorText(service.last_error)],
       ]),
     );
