@@ -7,6 +7,8 @@ masked completely.
 
 from __future__ import annotations
 
+import re
+
 _KEEP_HEAD, _KEEP_TAIL = 4, 2
 _MIN_LENGTH = 10  # shorter values would reveal too large a share of the number
 
@@ -27,3 +29,14 @@ def mask_nik(value: str) -> str:
 def mask_phone(value: str) -> str:
     """A phone number masked for display."""
     return mask_identifier(value)
+
+
+_NIK_IN_TEXT = re.compile(r"(?<![0-9])[0-9]{16}(?![0-9])")
+_PHONE_IN_TEXT = re.compile(r"(?<![0-9+])(?:\+62|62|0)8[0-9]{7,12}(?![0-9])")
+
+
+def scrub_text(text: str) -> str:
+    """Mask anything in free text (an error message from a remote system) that looks like a NIK or a
+    phone number: the last line of defence before text reaches a log, the API or the dashboard."""
+    text = _NIK_IN_TEXT.sub(lambda m: mask_nik(m.group(0)), text)
+    return _PHONE_IN_TEXT.sub(lambda m: mask_phone(m.group(0)), text)

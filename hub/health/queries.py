@@ -1,0 +1,232 @@
+"""The SQL aggregates health is built from: one GROUP BY query per fact, whatever the number of services.
+
+Each function returns plain rows keyed by service id; the optional ``region`` / ``service_id`` narrow
+the scan for a region's or a service's page. Dialect differences (day and hour buckets, durations) are
+kept in the small helpers at the top.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Engine, and_, case, func, select
+
+from connectors.ledger.models import Application, DeadLetter, StatusEvent, SyncRun
+from connectors.ledger.types import as_utc
+from hub.health.sla import TERMINAL_STATUSES
+
+WAITING = ("pending", "sending")
+
+
+def _wib_day(column: Any, dialect: str) -> ColumnElement[Any]:
+    if dialect == "sqlite":
+        return func.date(column, "+7 hours")
+    return func.to_char(func.timezone("Asia/Jakarta", column), "YYYY-MM-DD")
+
+
+def _utc_hour(column: Any, dialect: str) -> ColumnElement[Any]:
+    if dialect == "sqlite":
+        return func.strftime("%Y-%m-%dT%H:00:00", column)
+    return func.to_char(func.timezone("UTC", column), 'YYYY-MM-DD"T"HH24:00:00')
+
+
+def _seconds_between(later: Any, earlier: Any, dialect: str) -> ColumnElement[Any]:
+    if dialect == "sqlite":
+        return (func.julianday(later) - func.julianday(earlier)) * 86400.0
+    return func.extract("epoch", later - earlier)
+
+
+def _count_if(condition: ColumnElement[bool]) -> ColumnElement[Any]:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def _scoped(query: Any, model: Any, region: str | None, service_id: str | None) -> Any:
+    if region is not None:
+        query = query.where(model.region == region)
+    if service_id is not None:
+        query = query.where(model.service_id == service_id)
+    return query
+
+
+@dataclass
+class ServiceFacts:
+    """Everything the ledger knows about one service, before states are derived."""
+
+    service_id: str
+    region: str
+    runs: int = 0
+    last_success: datetime | None = None
+    last_run: datetime | None = None
+    failures: int = 0
+    failing: list[tuple[str, str, str | None, datetime | None]] | None = None  # (flow, outcome, error, at)
+    applications: int = 0
+    delivered: int = 0
+    backlog_applications: int = 0
+    oldest_waiting: datetime | None = None
+    pending_events: int = 0
+    oldest_event: datetime | None = None
+    dead_letters: int = 0
+    open_by_day: list[tuple[date, int]] | None = None
+
+
+def gather(
+    engine: Engine, now: datetime, region: str | None = None, service_id: str | None = None
+) -> dict[str, ServiceFacts]:
+    """Facts per service id that appears in the ledger (scoped to a region or a service when given)."""
+    dialect = engine.dialect.name
+    facts: dict[str, ServiceFacts] = {}
+
+    def of(service: str, service_region: str) -> ServiceFacts:
+        found = facts.get(service)
+        if found is None:
+            found = facts[service] = ServiceFacts(service, service_region)
+        return found
+
+    since = now - timedelta(hours=24)
+    with engine.connect() as conn:
+        runs = _scoped(
+            select(
+                SyncRun.service_id,
+                func.min(SyncRun.region).label("region"),
+                func.count().label("runs"),
+                func.max(case((SyncRun.outcome == "ok", SyncRun.finished_at))).label("last_success"),
+                func.max(SyncRun.started_at).label("last_run"),
+                _count_if(and_(SyncRun.outcome.in_(("retry", "fatal")), SyncRun.started_at >= since)).label("failures"),
+            ).group_by(SyncRun.service_id),
+            SyncRun,
+            region,
+            service_id,
+        )
+        for row in conn.execute(runs):
+            item = of(row.service_id, row.region)
+            item.runs, item.failures = int(row.runs), int(row.failures)
+            item.last_success, item.last_run = _time(row.last_success), _time(row.last_run)
+
+        # the latest finished run of each flow says whether the service is failing now
+        latest_ids = _scoped(
+            select(func.max(SyncRun.id).label("id"))
+            .where(SyncRun.finished_at.is_not(None))
+            .group_by(SyncRun.service_id, SyncRun.flow),
+            SyncRun,
+            region,
+            service_id,
+        ).subquery()
+        latest = select(
+            SyncRun.service_id, SyncRun.region, SyncRun.flow, SyncRun.outcome, SyncRun.error, SyncRun.finished_at
+        ).where(SyncRun.id.in_(select(latest_ids.c.id)), SyncRun.outcome.in_(("retry", "fatal")))
+        for row in conn.execute(latest):
+            item = of(row.service_id, row.region)
+            item.failing = [*(item.failing or []), (row.flow, row.outcome, row.error, _time(row.finished_at))]
+
+        apps = _scoped(
+            select(
+                Application.service_id,
+                func.min(Application.region).label("region"),
+                func.count().label("total"),
+                _count_if(Application.delivery.in_(("delivered", "acknowledged"))).label("delivered"),
+                _count_if(Application.delivery.in_(WAITING)).label("waiting"),
+                func.min(case((Application.delivery.in_(WAITING), Application.submitted_at))).label("oldest"),
+            ).group_by(Application.service_id),
+            Application,
+            region,
+            service_id,
+        )
+        for row in conn.execute(apps):
+            item = of(row.service_id, row.region)
+            item.applications, item.delivered = int(row.total), int(row.delivered)
+            item.backlog_applications, item.oldest_waiting = int(row.waiting), _time(row.oldest)
+
+        events = _scoped(
+            select(
+                StatusEvent.service_id,
+                func.min(StatusEvent.region).label("region"),
+                func.count().label("pending"),
+                func.min(StatusEvent.created_at).label("oldest"),
+            )
+            .where(StatusEvent.state == "pending")
+            .group_by(StatusEvent.service_id),
+            StatusEvent,
+            region,
+            service_id,
+        )
+        for row in conn.execute(events):
+            item = of(row.service_id, row.region)
+            item.pending_events, item.oldest_event = int(row.pending), _time(row.oldest)
+
+        letters = _scoped(
+            select(DeadLetter.service_id, func.min(DeadLetter.region).label("region"), func.count().label("n"))
+            .where(DeadLetter.replayed_at.is_(None))
+            .group_by(DeadLetter.service_id),
+            DeadLetter,
+            region,
+            service_id,
+        )
+        for row in conn.execute(letters):
+            of(row.service_id, row.region).dead_letters = int(row.n)
+
+        day = _wib_day(Application.submitted_at, dialect).label("day")
+        open_apps = _scoped(
+            select(Application.service_id, func.min(Application.region).label("region"), day, func.count().label("n"))
+            .where(Application.national_status.not_in(TERMINAL_STATUSES), Application.delivery != "dead")
+            .group_by(Application.service_id, day),
+            Application,
+            region,
+            service_id,
+        )
+        for row in conn.execute(open_apps):
+            item = of(row.service_id, row.region)
+            item.open_by_day = [*(item.open_by_day or []), (date.fromisoformat(str(row.day)[:10]), int(row.n))]
+    return facts
+
+
+def hourly_series(
+    engine: Engine, now: datetime, regions: Sequence[str] | None = None, hours: int = 24
+) -> list[dict[str, Any]]:
+    """Deliveries, pushed events and the mean delivery lag per UTC hour over the last ``hours`` hours."""
+    dialect = engine.dialect.name
+    start = now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=hours - 1)
+    buckets: dict[str, dict[str, Any]] = {}
+    for i in range(hours):
+        at = start + timedelta(hours=i)
+        buckets[at.strftime("%Y-%m-%dT%H:00:00")] = {
+            "at": at.strftime("%Y-%m-%dT%H:00:00Z"),
+            "delivered": 0,
+            "events": 0,
+            "lag_seconds": 0,
+        }
+    hour_d = _utc_hour(Application.delivered_at, dialect).label("hour")
+    delivered = (
+        select(
+            hour_d,
+            func.count().label("n"),
+            func.avg(_seconds_between(Application.delivered_at, Application.submitted_at, dialect)).label("lag"),
+        )
+        .where(Application.delivered_at >= start)
+        .group_by(hour_d)
+    )
+    hour_e = _utc_hour(StatusEvent.pushed_at, dialect).label("hour")
+    pushed = select(hour_e, func.count().label("n")).where(StatusEvent.pushed_at >= start).group_by(hour_e)
+    if regions is not None:
+        delivered = delivered.where(Application.region.in_(list(regions)))
+        pushed = pushed.where(StatusEvent.region.in_(list(regions)))
+    with engine.connect() as conn:
+        for row in conn.execute(delivered):
+            if row.hour in buckets:
+                buckets[row.hour]["delivered"] = int(row.n)
+                buckets[row.hour]["lag_seconds"] = round(float(row.lag or 0))
+        for row in conn.execute(pushed):
+            if row.hour in buckets:
+                buckets[row.hour]["events"] = int(row.n)
+    return list(buckets.values())
+
+
+def _time(value: Any) -> datetime | None:
+    """Aggregates over DateTime columns come back as datetimes (naive on SQLite: UTC) or, on SQLite, text."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return as_utc(value)
