@@ -16,6 +16,7 @@ export const provinceHref = (code) => `#/province/${enc(code)}`;
 export const serviceHref = (id) => `#/service/${id.split("/").map(enc).join("/")}`;
 
 const link = (href, text, attrs = {}) => h("a", { href, ...attrs }, text);
+const plain = (value) => (value === null || value === undefined || value === "" ? t("none") : redact(value));
 const errorText = (value) => (value ? h("span", { class: "last-error" }, redact(value)) : t("none"));
 
 /** Why a region or service is in its state (the API's `reason`), and its last error when the reason lacks it. */
@@ -325,13 +326,13 @@ export class ServiceView {
       searchKeys: ["national_id", "status", "delivery", "package_version"],
       sort: { key: "submitted_at", dir: -1 },
       columns: [
-        { key: "national_id", label: t("col.national_id"), header: true, render: (r) => redact(r.national_id) },
+        { key: "national_id", label: t("col.national_id"), header: true, render: (r) => plain(r.national_id) },
         { key: "submitted_at", label: t("col.submitted_at"), render: (r) => when(r.submitted_at), value: (r) => r.submitted_at },
-        { key: "status", label: t("col.status"), render: (r) => redact(r.status) },
-        { key: "delivery", label: t("col.delivery"), render: (r) => redact(r.delivery) },
-        { key: "package_version", label: t("col.package_version"), render: (r) => redact(r.package_version) },
-        { key: "nik_masked", label: t("col.nik"), render: (r) => redact(r.nik_masked) },
-        { key: "phone_masked", label: t("col.phone"), render: (r) => redact(r.phone_masked) },
+        { key: "status", label: t("col.status"), render: (r) => plain(r.status) },
+        { key: "delivery", label: t("col.delivery"), render: (r) => plain(r.delivery) },
+        { key: "package_version", label: t("col.package_version"), render: (r) => plain(r.package_version) },
+        { key: "nik_masked", label: t("col.nik"), render: (r) => plain(r.nik_masked) },
+        { key: "phone_masked", label: t("col.phone"), render: (r) => plain(r.phone_masked) },
       ],
     });
     this.deadLetters = new DataTable({
@@ -342,10 +343,10 @@ export class ServiceView {
       searchKeys: ["kind", "flow", "ref", "reason"],
       sort: { key: "created_at", dir: -1 },
       columns: [
-        { key: "id", label: t("col.id"), header: true, render: (r) => redact(r.id) },
-        { key: "kind", label: t("col.kind"), render: (r) => redact(r.kind) },
-        { key: "flow", label: t("col.flow"), render: (r) => redact(r.flow ?? "") || t("none") },
-        { key: "ref", label: t("col.ref"), render: (r) => redact(r.ref ?? "") || t("none") },
+        { key: "id", label: t("col.id"), header: true, render: (r) => plain(r.id) },
+        { key: "kind", label: t("col.kind"), render: (r) => plain(r.kind) },
+        { key: "flow", label: t("col.flow"), render: (r) => plain(r.flow) },
+        { key: "ref", label: t("col.ref"), render: (r) => plain(r.ref) },
         { key: "reason", label: t("col.reason"), cls: "wrap", render: (r) => errorText(r.reason) },
         { key: "created_at", label: t("col.created_at"), render: (r) => when(r.created_at), value: (r) => r.created_at },
         { key: "attempts", label: t("col.attempts"), num: true, render: (r) => num(r.attempts) },

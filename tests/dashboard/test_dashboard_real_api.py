@@ -1,0 +1,150 @@
+"""The dashboard against the real hub API: ``create_app`` (what ``mpphub serve`` runs) on a real uvicorn on
+port 0, over a real ledger filled by a real sync of the sandbox (national layer and REST local systems,
+simulated citizens with real-looking NIKs and phone numbers). Drill-down, the stalled region in two clicks,
+and no unmasked NIK or phone in any page."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select, update
+
+from connectors.ledger.models import SyncRun
+from connectors.ledger.store import Ledger
+from connectors.national import NationalClient
+from connectors.secrets import StaticSecrets
+from connectors.sync.context import SyncContext
+from connectors.sync.engine import SyncEngine
+from connectors.sync.packages import PackageSource
+from hub.settings import Settings
+from hub.wiring import connector_factory
+from sandbox.serve import serve_in_thread
+from tests.conftest import REPO
+from tests.dashboard.conftest import assert_no_pii
+
+REGISTRY = REPO / "registry"
+STALLED = "35.78"  # Kota Surabaya: its sync "stopped" two hours ago
+Shoot = Callable[[Any, str], Path]
+
+
+@dataclass
+class Hub:
+    url: str
+    token: str
+    ledger: Ledger
+    services: list[str]
+
+
+def _stop_region_two_hours_ago(ledger: Ledger, region: str) -> None:
+    """Time passes for one region only: its runs move two hours into the past, as if its worker stopped then."""
+    with ledger.engine.begin() as conn:
+        rows = conn.execute(
+            select(SyncRun.id, SyncRun.started_at, SyncRun.finished_at).where(SyncRun.region == region)
+        ).all()
+        assert rows, f"region {region} never ran"
+        for run_id, started, finished in rows:
+            conn.execute(
+                update(SyncRun)
+                .where(SyncRun.id == run_id)
+                .values(
+                    started_at=started - timedelta(hours=2),
+                    finished_at=None if finished is None else finished - timedelta(hours=2),
+                )
+            )
+
+
+@pytest.fixture
+def hub(tmp_path: Path, national_server: Any, local_rest_indonesian: Any, local_rest_cursor: Any) -> Iterator[Hub]:
+    from hub.api.app import create_app
+    from hub.tokens import create_token
+
+    packages = PackageSource(REGISTRY)
+    servers = {"key_header": local_rest_indonesian, "lookup_by_reference": local_rest_cursor}
+    rest = {s: packages.latest(s)["local_system"] for s in packages.service_ids()}
+    rest = {s: local for s, local in rest.items() if local["kind"] == "rest"}
+    overrides = {local["base_url"]: servers[local["idempotency"]["strategy"]].url for local in rest.values()}
+    settings = Settings(ledger_url=f"sqlite:///{tmp_path / 'ledger.db'}", base_url_overrides=overrides)
+    national = NationalClient(national_server.url, national_server.token)
+    secrets = StaticSecrets({**local_rest_indonesian.secrets, **local_rest_cursor.secrets})
+    ledger = Ledger.open(settings.ledger_url)
+    engine = SyncEngine(SyncContext(ledger, packages, national, connector_factory(settings, secrets, national)), "w1")
+    services = sorted(rest)
+    national_server.citizens(3 * len(services), seed=5, services=services)
+    for round_ in range(2):
+        for service_id in services:
+            engine.run_service(service_id)
+        for server in servers.values():
+            server.step(2)
+            if round_ == 0:
+                server.walk_ins(1)
+    _stop_region_two_hours_ago(ledger, STALLED)
+    token = create_token(ledger.engine, "Koordinator Nasional", "coordinator")
+    server = serve_in_thread(create_app(ledger, REGISTRY, cache_seconds=0))
+    yield Hub(server.url, token, ledger, services)
+    server.stop()
+    ledger.close()
+
+
+def _sign_in(page: Any, hub: Hub) -> None:
+    page.goto(f"{hub.url}/#token={hub.token}")
+    page.wait_for_selector("#counter-live .counter-value")
+    assert hub.token not in page.url
+
+
+def test_stalled_region_and_its_reason_in_two_clicks(page: Any, hub: Hub, screenshot: Shoot) -> None:
+    _sign_in(page, hub)
+    assert page.inner_text("#counter-stalled .counter-value") == "1"
+    page.click("#counter-stalled")  # click 1
+    rows = page.locator("#regions tbody tr")
+    assert rows.count() == 1
+    assert "Kota Surabaya" in rows.first.inner_text()
+    assert "no successful sync run for 2 h" in rows.first.inner_text()
+    rows.first.locator("a.region-link").click()  # click 2
+    page.wait_for_selector("a.service-link")
+    assert page.url.endswith(f"#/region/{STALLED}")
+    assert "no successful sync run for 2 h" in page.inner_text(".facts")
+    reasons = [r.strip() for r in page.locator("table.data tbody [data-key='reason']").all_inner_texts()]
+    assert reasons and all(r.startswith("no successful sync run for 2 h") for r in reasons), reasons
+    assert_no_pii(page, "stalled region")
+    screenshot(page, "real-stalled-region")
+
+
+def test_drill_down_to_a_service_shows_masked_applications_only(page: Any, hub: Hub, screenshot: Shoot) -> None:
+    _sign_in(page, hub)
+    totals = page.inner_text(".counters")
+    assert "Daerah aktif" in totals
+    assert page.locator("#regions tbody tr").count() >= 4  # 35, 35.16, 35.76, 35.78 have published services
+    assert_no_pii(page, "overview")
+    screenshot(page, "real-overview")
+
+    page.click("nav.bar >> text=Provinsi")
+    page.wait_for_selector("#provinces a.province-link")
+    assert_no_pii(page, "provinces")
+    screenshot(page, "real-provinces")
+    page.click("#provinces a.province-link >> text=Jawa Timur")
+    page.wait_for_selector("a.region-link >> text=Kota Mojokerto")
+    assert_no_pii(page, "province")
+    screenshot(page, "real-province")
+
+    page.click("a.region-link >> text=Kota Mojokerto")
+    page.wait_for_selector("a.service-link")
+    assert page.url.endswith("#/region/35.76")
+    assert_no_pii(page, "region")
+    screenshot(page, "real-region")
+
+    page.fill(".table-block input[type=search]", "akta kelahiran")
+    page.click("a.service-link >> text=Penerbitan Akta Kelahiran")
+    page.wait_for_selector("#applications tbody tr td[data-key=nik_masked]")
+    assert page.url.endswith("#/service/35.76/akta-kelahiran")
+    niks = [n.strip() for n in page.locator("#applications tbody td[data-key=nik_masked]").all_inner_texts()]
+    assert niks and all("*" in n for n in niks if n != "—"), niks
+    assert any(n != "—" for n in niks), "the sandbox's citizens have NIKs: some must show, masked"
+    phones = [p.strip() for p in page.locator("#applications tbody td[data-key=phone_masked]").all_inner_texts()]
+    assert all("*" in p for p in phones if p != "—"), phones
+    assert_no_pii(page, "service")
+    screenshot(page, "real-service")
