@@ -179,3 +179,32 @@ def test_narrow_screen_layout(page: Any, static_server: str, screenshot: Shoot) 
     # the page itself does not scroll sideways; wide tables scroll inside their own box
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
     screenshot(page, "ui-overview-narrow")
+
+
+def test_hostile_text_from_the_api_is_shown_as_text_never_run(page: Any, static_server: str) -> None:
+    import json
+
+    world.route_api(page)
+    hostile = dict(world.regions()[0], code="35.99", state="failing")
+    hostile |= {"name": "<img src=x onerror=window.pwned=1>", "reason": "<script>window.pwned=2</script>"}
+
+    def regions(route: Any) -> None:
+        route.fulfill(status=200, content_type="application/json", body=json.dumps([hostile]))
+
+    page.route("**/api/v1/regions", regions)
+    page.goto(f"{static_server}/#token={world.TOKEN}")
+    page.wait_for_selector("#regions tbody tr a.region-link")
+    assert page.inner_text("#regions a.region-link") == hostile["name"]
+    assert "<script>window.pwned=2</script>" in page.inner_text("#regions tbody")
+    assert page.locator("#regions img, #regions tbody script").count() == 0
+    assert page.evaluate("window.pwned") is None
+
+
+def test_service_statuses_are_labelled_in_the_active_language(page: Any, static_server: str) -> None:
+    _open(page, static_server, "#/service/35.76/akta-kelahiran")
+    page.wait_for_selector("#applications tbody tr")
+    assert set(_column(page, "#applications", "status")) == {"Diterima", "Verifikasi", "Diproses", "Disetujui"}
+    page.click("#lang-switch")
+    page.wait_for_selector("#applications th >> text=Application status")
+    assert set(_column(page, "#applications", "status")) == {"Received", "Verifying", "Processing", "Approved"}
+    assert page.inner_text("main h1").startswith("Service ")

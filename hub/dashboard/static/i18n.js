@@ -109,6 +109,21 @@ const DICTIONARIES = {
     "table.empty": "Tidak ada baris yang cocok",
     "table.sort": "Urutkan menurut {col}",
     "table.clear": "Hapus saringan",
+    "status.submitted": "Diajukan",
+    "status.received": "Diterima",
+    "status.verifying": "Verifikasi",
+    "status.needs_revision": "Perlu perbaikan",
+    "status.processing": "Diproses",
+    "status.approved": "Disetujui",
+    "status.rejected": "Ditolak",
+    "status.cancelled": "Dibatalkan",
+    "delivery.pending": "Menunggu",
+    "delivery.sending": "Sedang dikirim",
+    "delivery.delivered": "Terkirim",
+    "delivery.acknowledged": "Terkirim dan dikonfirmasi",
+    "delivery.dead": "Gagal (surat mati)",
+    "kind.application": "Permohonan",
+    "kind.event": "Peristiwa status",
     "never": "belum pernah",
     "none": "—",
     "unit.s": "dtk",
@@ -223,6 +238,21 @@ const DICTIONARIES = {
     "table.empty": "No matching rows",
     "table.sort": "Sort by {col}",
     "table.clear": "Clear filters",
+    "status.submitted": "Submitted",
+    "status.received": "Received",
+    "status.verifying": "Verifying",
+    "status.needs_revision": "Needs revision",
+    "status.processing": "Processing",
+    "status.approved": "Approved",
+    "status.rejected": "Rejected",
+    "status.cancelled": "Cancelled",
+    "delivery.pending": "Pending",
+    "delivery.sending": "Sending",
+    "delivery.delivered": "Delivered",
+    "delivery.acknowledged": "Delivered and acknowledged",
+    "delivery.dead": "Failed (dead letter)",
+    "kind.application": "Application",
+    "kind.event": "Status event",
     "never": "never",
     "none": "—",
     "unit.s": "s",
@@ -266,6 +296,12 @@ export function setLang(code) {
 export function t(key, vars = {}) {
   const text = DICTIONARIES[current][key] ?? DICTIONARIES.id[key] ?? key;
   return text.replace(/\{(\w+)\}/g, (_, name) => (name in vars ? String(vars[name]) : `{${name}}`));
+}
+
+/** The label of a closed-vocabulary value (`status.approved`...), or the value itself when unknown. */
+export function label(prefix, value) {
+  const key = `${prefix}.${value}`;
+  return key in DICTIONARIES[current] ? DICTIONARIES[current][key] : value;
 }
 
 /** The locale used for numbers and dates. */

@@ -5,7 +5,7 @@
 import { get, servicePath } from "./api.js";
 import { lineChart } from "./charts.js";
 import { duration, h, num, redact, replace, stateBadge, when } from "./dom.js";
-import { lang, t } from "./i18n.js";
+import { label, lang, t } from "./i18n.js";
 import { DataTable } from "./table.js";
 
 const STATES = ["live", "onboarding", "failing", "stalled"];
@@ -328,8 +328,8 @@ export class ServiceView {
       columns: [
         { key: "national_id", label: t("col.national_id"), header: true, render: (r) => plain(r.national_id) },
         { key: "submitted_at", label: t("col.submitted_at"), render: (r) => when(r.submitted_at), value: (r) => r.submitted_at },
-        { key: "status", label: t("col.status"), render: (r) => plain(r.status) },
-        { key: "delivery", label: t("col.delivery"), render: (r) => plain(r.delivery) },
+        { key: "status", label: t("col.status"), render: (r) => plain(label("status", r.status)) },
+        { key: "delivery", label: t("col.delivery"), render: (r) => plain(label("delivery", r.delivery)) },
         { key: "package_version", label: t("col.package_version"), render: (r) => plain(r.package_version) },
         { key: "nik_masked", label: t("col.nik"), render: (r) => plain(r.nik_masked) },
         { key: "phone_masked", label: t("col.phone"), render: (r) => plain(r.phone_masked) },
@@ -344,7 +344,7 @@ export class ServiceView {
       sort: { key: "created_at", dir: -1 },
       columns: [
         { key: "id", label: t("col.id"), header: true, render: (r) => plain(r.id) },
-        { key: "kind", label: t("col.kind"), render: (r) => plain(r.kind) },
+        { key: "kind", label: t("col.kind"), render: (r) => plain(label("kind", r.kind)) },
         { key: "flow", label: t("col.flow"), render: (r) => plain(r.flow) },
         { key: "ref", label: t("col.ref"), render: (r) => plain(r.ref) },
         { key: "reason", label: t("col.reason"), cls: "wrap", render: (r) => errorText(r.reason) },
