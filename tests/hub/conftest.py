@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from httpx import Response
 
 from connectors.ledger.store import Ledger
 from hub.api.app import create_app
@@ -44,8 +45,8 @@ class Api:
         """Authorization header of a role (``region``, ``other_region``, ``coordinator``, ``operator``)."""
         return {} if role is None else {"Authorization": f"Bearer {self.tokens[role]}"}
 
-    def get(self, path: str, role: str | None = "coordinator", **kwargs: object):  # type: ignore[no-untyped-def]
-        return self.client.get(path, headers=self.headers(role), **kwargs)  # type: ignore[arg-type]
+    def get(self, path: str, role: str | None = "coordinator", params: dict[str, str] | None = None) -> Response:
+        return self.client.get(path, headers=self.headers(role), params=params)
 
 
 def make_api(ledger: Ledger, registry: Path, stall_minutes: float = 15.0) -> Api:
