@@ -46,7 +46,8 @@ class Api:
         return {} if role is None else {"Authorization": f"Bearer {self.tokens[role]}"}
 
     def get(self, path: str, role: str | None = "coordinator", params: dict[str, str] | None = None) -> Response:
-        return self.client.get(path, headers=self.headers(role), params=params)
+        response: Response = self.client.get(path, headers=self.headers(role), params=params)
+        return response
 
 
 def make_api(ledger: Ledger, registry: Path, stall_minutes: float = 15.0) -> Api:
