@@ -152,9 +152,7 @@ def test_failing_then_stalled_then_breaching_its_sla(world: dict[str, Any]) -> N
     # 30 days on, every application still open breaches its SLA (counted against the per-row rule)
     later = _report(world, days_later=30)
     with world["ledger"].engine.connect() as conn:
-        rows = conn.execute(
-            select(Application.service_id, Application.submitted_at, Application.national_status)
-        ).all()
+        rows = conn.execute(select(Application.service_id, Application.submitted_at, Application.national_status)).all()
     today = wib_date(utcnow() + timedelta(days=30))
     index = PackageSource(REGISTRY).index["packages"]
     expected: dict[str, int] = {}
