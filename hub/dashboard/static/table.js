@@ -9,13 +9,14 @@ const STATES = ["live", "onboarding", "failing", "stalled"];
 const remembered = new Map();
 
 const missing = (v) => v === null || v === undefined || v === "";
+const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: "base" }); // one, reused: fast
 
 function compare(a, b) {
   const missingA = missing(a);
   const missingB = missing(b);
   if (missingA || missingB) return missingA === missingB ? 0 : missingA ? 1 : -1; // empty cells last
   if (typeof a === "number" && typeof b === "number") return a - b;
-  return String(a).localeCompare(String(b), undefined, { numeric: true, sensitivity: "base" });
+  return collator.compare(String(a), String(b));
 }
 
 export class DataTable {
@@ -140,11 +141,11 @@ export class DataTable {
     this.renderBody();
   }
 
-  visible() {
-    const q = this.state.q.trim().toLowerCase();
+  /** The rows in the current sort order; sorted once per rows/sort change, so typing a filter never re-sorts. */
+  sorted() {
+    const key = `${this.state.sortKey}|${this.state.dir}`;
+    if (this.sortedFor === this.rows && this.sortedKey === key) return this.sortedRows;
     let rows = this.rows;
-    if (q) rows = rows.filter((r) => r.text.includes(q));
-    if (this.stateKey && this.state.stateFilter) rows = rows.filter((r) => r.row[this.stateKey] === this.state.stateFilter);
     const col = this.columns.find((c) => c.key === this.state.sortKey);
     if (col) {
       const value = col.value ?? ((row) => row[col.key]);
@@ -155,6 +156,15 @@ export class DataTable {
         .sort((a, b) => (missing(a.v) || missing(b.v) ? compare(a.v, b.v) : dir * compare(a.v, b.v)))
         .map((x) => x.r);
     }
+    Object.assign(this, { sortedFor: this.rows, sortedKey: key, sortedRows: rows });
+    return rows;
+  }
+
+  visible() {
+    const q = this.state.q.trim().toLowerCase();
+    let rows = this.sorted();
+    if (q) rows = rows.filter((r) => r.text.includes(q));
+    if (this.stateKey && this.state.stateFilter) rows = rows.filter((r) => r.row[this.stateKey] === this.state.stateFilter);
     return rows;
   }
 
