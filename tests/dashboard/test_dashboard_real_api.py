@@ -58,10 +58,37 @@ def _stop_region_two_hours_ago(ledger: Ledger, region: str) -> None:
             )
 
 
-@pytest.fixture
-def hub(tmp_path: Path, national_server: Any, local_rest_indonesian: Any, local_rest_cursor: Any) -> Iterator[Hub]:
+@pytest.fixture(scope="module")
+def module_locals() -> Iterator[tuple[Any, Any]]:
+    """Both REST local styles, shared by this module's tests (they only read what one sync left)."""
+    from sandbox.local import rest_cursor, rest_indonesian
+    from tests.sandbox import fixtures_local as local
+
+    cursor_credentials = {"username": local.USERNAME, "password": local.PASSWORD, "api_key": local.API_KEY}
+    indonesian = local._serve(
+        rest_indonesian.create_app(token=local.TOKEN), {"token": local.TOKEN}, {"bearer": local.TOKEN}
+    )
+    cursor = local._serve(
+        rest_cursor.create_app(username=local.USERNAME, password=local.PASSWORD, api_key=local.API_KEY),
+        cursor_credentials,
+        cursor_credentials,
+    )
+    yield next(indonesian), next(cursor)
+    for generator in (indonesian, cursor):
+        next(generator, None)  # resumes after its yield: the server stops
+
+
+@pytest.fixture(scope="module")
+def hub(
+    tmp_path_factory: pytest.TempPathFactory, national_module_server: Any, module_locals: tuple[Any, Any]
+) -> Iterator[Hub]:
+    """The hub API over a ledger one real sync filled; built once for the module's read-only browser tests."""
     from hub.api.app import create_app
     from hub.tokens import create_token
+
+    tmp_path = tmp_path_factory.mktemp("hub")
+    national_server = national_module_server
+    local_rest_indonesian, local_rest_cursor = module_locals
 
     packages = PackageSource(REGISTRY)
     servers = {"key_header": local_rest_indonesian, "lookup_by_reference": local_rest_cursor}
