@@ -132,6 +132,11 @@ async function start() {
 }
 
 function wire() {
+  // the skip link focuses the content without touching the address (its hash is the page's route)
+  $("skip").addEventListener("click", (event) => {
+    event.preventDefault();
+    $("main").focus();
+  });
   $("login-form").addEventListener("submit", (event) => {
     event.preventDefault();
     const value = $("token-input").value.trim();
