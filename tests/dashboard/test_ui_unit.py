@@ -208,3 +208,14 @@ def test_service_statuses_are_labelled_in_the_active_language(page: Any, static_
     page.wait_for_selector("#applications th >> text=Application status")
     assert set(_column(page, "#applications", "status")) == {"Received", "Verifying", "Processing", "Approved"}
     assert page.inner_text("main h1").startswith("Service ")
+
+
+def test_the_page_loads_nothing_from_elsewhere(page: Any, static_server: str) -> None:
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    violations: list[str] = []
+    page.on("console", lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None)
+    _open(page, static_server, "#/region/35.76")
+    page.wait_for_selector("a.service-link")
+    assert requested and all(url.startswith(static_server) for url in requested), requested
+    assert violations == []
