@@ -4,8 +4,8 @@ Builds a synthetic registry index (every regency/city and province of the region
 over them) and a ledger with one finished run per flow per service, applications (some waiting, some
 open for weeks: SLA breaches), pending status events and dead letters. Then measures, in the same run:
 
-  * baseline: one plain ``SELECT service_id, count(*) FROM sync_run GROUP BY service_id`` — the least
-    any per-service view must read;
+  * baseline: one plain ``SELECT service_id, count(*) FROM sync_run GROUP BY service_id`` — one
+    aggregate over one row per run and service;
   * health: ``build_report`` (every aggregate, states, SLA, region rollup) and the overview series;
   * per-service queries: what a loop of one query per service would cost, measured on a sample and
     scaled up (the design this module avoids).
@@ -30,7 +30,7 @@ sys.path.insert(0, str(REPO))
 
 from sqlalchemy import func, insert, select  # noqa: E402
 
-from connectors.ledger.models import Application, DeadLetter, StatusEvent, SyncRun  # noqa: E402
+from connectors.ledger.models import Application, DeadLetter, StatusEvent, SyncHealth, SyncRun  # noqa: E402
 from connectors.ledger.store import Ledger  # noqa: E402
 from connectors.ledger.types import utcnow  # noqa: E402
 from hub.health.queries import gather, hourly_series  # noqa: E402
@@ -131,8 +131,29 @@ def seed(ledger: Ledger, index: dict[str, Any], applications: int, rng: random.R
                     "replays": 0,
                 }
             )
+    health = [
+        {
+            "service_id": r["service_id"],
+            "flow": r["flow"],
+            "region": r["region"],
+            "runs": 1,
+            "last_run_id": n + 1,
+            "last_outcome": r["outcome"],
+            "last_error": r["error"],
+            "last_finished_at": r["finished_at"],
+            "last_success_at": r["finished_at"] if r["outcome"] == "ok" else None,
+        }
+        for n, r in enumerate(runs)
+    ]
     with ledger.engine.begin() as conn:
-        for model, rows in ((SyncRun, runs), (Application, apps), (StatusEvent, events), (DeadLetter, letters)):
+        tables = (
+            (SyncRun, runs),
+            (SyncHealth, health),
+            (Application, apps),
+            (StatusEvent, events),
+            (DeadLetter, letters),
+        )
+        for model, rows in tables:
             for start in range(0, len(rows), batch):
                 conn.execute(insert(model), rows[start : start + batch])
 

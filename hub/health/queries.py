@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, and_, case, create_engine, func, select
+from sqlalchemy import ColumnElement, Engine, case, create_engine, func, select
 
-from connectors.ledger.models import Application, DeadLetter, StatusEvent, SyncRun
+from connectors.ledger.models import Application, DeadLetter, StatusEvent, SyncHealth, SyncRun
 from connectors.ledger.types import as_utc
 from hub.health.sla import TERMINAL_STATUSES, WIB, breach_cutoff, wib_date
 
@@ -98,39 +98,53 @@ def gather(
 
     since = now - timedelta(hours=24)
     with engine.connect() as conn:
+        # the latest run per (service, flow) lives in sync_health (kept by finish_run): no scan of every run
         runs = _scoped(
             select(
-                SyncRun.service_id,
-                func.min(SyncRun.region).label("region"),
-                func.count().label("runs"),
-                func.max(case((SyncRun.outcome == "ok", SyncRun.finished_at))).label("last_success"),
-                func.max(SyncRun.started_at).label("last_run"),
-                _count_if(and_(SyncRun.outcome.in_(("retry", "fatal")), SyncRun.started_at >= since)).label("failures"),
-            ).group_by(SyncRun.service_id),
-            SyncRun,
+                SyncHealth.service_id,
+                func.min(SyncHealth.region).label("region"),
+                func.sum(SyncHealth.runs).label("runs"),
+                func.max(SyncHealth.last_success_at).label("last_success"),
+                func.max(SyncHealth.last_finished_at).label("last_run"),
+            ).group_by(SyncHealth.service_id),
+            SyncHealth,
             region,
             service_id,
         )
         for row in conn.execute(runs):
             item = of(row.service_id, row.region)
-            item.runs, item.failures = int(row.runs), int(row.failures)
+            item.runs = int(row.runs or 0)
             item.last_success, item.last_run = _time(row.last_success), _time(row.last_run)
 
-        # the latest finished run of each flow says whether the service is failing now
-        latest_ids = _scoped(
-            select(func.max(SyncRun.id).label("id"))
-            .where(SyncRun.finished_at.is_not(None))
-            .group_by(SyncRun.service_id, SyncRun.flow),
+        # a flow whose latest run ended in an error makes its service failing
+        failing = _scoped(
+            select(
+                SyncHealth.service_id,
+                SyncHealth.region,
+                SyncHealth.flow,
+                SyncHealth.last_outcome,
+                SyncHealth.last_error,
+                SyncHealth.last_finished_at,
+            ).where(SyncHealth.last_outcome.in_(("retry", "fatal"))),
+            SyncHealth,
+            region,
+            service_id,
+        )
+        for row in conn.execute(failing):
+            item = of(row.service_id, row.region)
+            item.failing.append((row.flow, row.last_outcome, row.last_error, _time(row.last_finished_at)))
+
+        # failed runs of the last 24 hours (the index on (outcome, started_at) reads only those)
+        failures = _scoped(
+            select(SyncRun.service_id, func.min(SyncRun.region).label("region"), func.count().label("n"))
+            .where(SyncRun.outcome.in_(("retry", "fatal")), SyncRun.started_at >= since)
+            .group_by(SyncRun.service_id),
             SyncRun,
             region,
             service_id,
-        ).subquery()
-        latest = select(
-            SyncRun.service_id, SyncRun.region, SyncRun.flow, SyncRun.outcome, SyncRun.error, SyncRun.finished_at
-        ).where(SyncRun.id.in_(select(latest_ids.c.id)), SyncRun.outcome.in_(("retry", "fatal")))
-        for row in conn.execute(latest):
-            item = of(row.service_id, row.region)
-            item.failing.append((row.flow, row.outcome, row.error, _time(row.finished_at)))
+        )
+        for row in conn.execute(failures):
+            of(row.service_id, row.region).failures = int(row.n)
 
         apps = _scoped(
             select(
