@@ -146,7 +146,24 @@ class SyncRun(Base):
     __table_args__ = (
         Index("ix_sync_run_recent", "region", "service_id", "flow", "started_at"),
         Index("ix_sync_run_service", "service_id", "flow", "id"),
+        Index("ix_sync_run_failures", "outcome", "started_at"),
     )
+
+
+class SyncHealth(Base):
+    """The latest run of each (service, flow), kept up to date by ``finish_run`` in the run's own
+    transaction: health reads this small table instead of aggregating every run ever recorded."""
+
+    __tablename__ = "sync_health"
+    service_id: Mapped[str] = mapped_column(String(120), primary_key=True)
+    flow: Mapped[str] = mapped_column(String(20), primary_key=True)
+    region: Mapped[str] = mapped_column(String(8))
+    runs: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_run_id: Mapped[int] = mapped_column(Integer)
+    last_outcome: Mapped[str] = mapped_column(String(10))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_finished_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_success_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class ApiToken(Base):

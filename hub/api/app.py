@@ -64,6 +64,7 @@ def create_app(
         report = await run_in_threadpool(state.report)
         return Response(render(report), media_type=CONTENT_TYPE)
 
+    app.state.hub.warm_up()
     if dashboard is not None and dashboard.is_dir():
         app.mount("/", StaticFiles(directory=dashboard, html=True), name="dashboard")
     return app

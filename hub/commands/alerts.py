@@ -1,6 +1,7 @@
-"""Regions that need a coordinator: sync stalled (no successful run for --stall-minutes), backlog at or
-above --backlog, or open dead letters at or above --dead-letters. With --webhook, the alerts are POSTed
-as JSON ({"generated_at", "alerts": [...]}). Exit 0: no alert; 1: alerts; 2: the webhook failed.
+"""Regions that need a coordinator: sync stalled (no successful run for --stall-minutes) or failing (the
+latest run of a flow ended in an error), backlog at or above --backlog, or open dead letters at or above
+--dead-letters. With --webhook, the alerts are POSTed as JSON ({"generated_at", "alerts": [...]}).
+Exit 0: no alert; 1: alerts; 2: the webhook failed.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ def find_alerts(regions: list[dict[str, Any]], backlog: int, dead_letters: int) 
         reasons = []
         if region["state"] == "stalled":
             reasons.append(f"sync stalled: {region['reason']}")
+        elif region["state"] == "failing":
+            reasons.append(f"sync failing: {region['reason']}")
         if region["backlog"] >= backlog:
             reasons.append(f"backlog {region['backlog']} >= {backlog}")
         if region["dead_letters"] >= dead_letters:

@@ -8,15 +8,15 @@ kept in the small helpers at the top.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, and_, case, func, select
+from sqlalchemy import ColumnElement, Engine, case, create_engine, func, select
 
-from connectors.ledger.models import Application, DeadLetter, StatusEvent, SyncRun
+from connectors.ledger.models import Application, DeadLetter, StatusEvent, SyncHealth, SyncRun
 from connectors.ledger.types import as_utc
-from hub.health.sla import TERMINAL_STATUSES
+from hub.health.sla import TERMINAL_STATUSES, WIB, breach_cutoff, wib_date
 
 WAITING = ("pending", "sending")
 
@@ -37,6 +37,15 @@ def _seconds_between(later: Any, earlier: Any, dialect: str) -> ColumnElement[An
     if dialect == "sqlite":
         return (func.julianday(later) - func.julianday(earlier)) * 86400.0
     return func.extract("epoch", later - earlier)
+
+
+def read_engine(engine: Engine) -> Engine:
+    """An engine for health's long read-only aggregates. On SQLite the ledger's own engine takes the
+    write lock at BEGIN (for its writers); health reads must not hold it for seconds, and in WAL mode
+    plain reads never block the sync's writers. On PostgreSQL the ledger's engine is fine."""
+    if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
+        return engine
+    return create_engine(engine.url, connect_args={"timeout": 30})
 
 
 def _count_if(condition: ColumnElement[bool]) -> ColumnElement[Any]:
@@ -61,7 +70,9 @@ class ServiceFacts:
     last_success: datetime | None = None
     last_run: datetime | None = None
     failures: int = 0
-    failing: list[tuple[str, str, str | None, datetime | None]] | None = None  # (flow, outcome, error, at)
+    failing: list[tuple[str, str, str | None, datetime | None]] = field(
+        default_factory=list
+    )  # (flow, outcome, error, at)
     applications: int = 0
     delivered: int = 0
     backlog_applications: int = 0
@@ -69,7 +80,7 @@ class ServiceFacts:
     pending_events: int = 0
     oldest_event: datetime | None = None
     dead_letters: int = 0
-    open_by_day: list[tuple[date, int]] | None = None
+    open_by_day: list[tuple[date, int]] = field(default_factory=list)
 
 
 def gather(
@@ -87,39 +98,53 @@ def gather(
 
     since = now - timedelta(hours=24)
     with engine.connect() as conn:
+        # the latest run per (service, flow) lives in sync_health (kept by finish_run): no scan of every run
         runs = _scoped(
             select(
-                SyncRun.service_id,
-                func.min(SyncRun.region).label("region"),
-                func.count().label("runs"),
-                func.max(case((SyncRun.outcome == "ok", SyncRun.finished_at))).label("last_success"),
-                func.max(SyncRun.started_at).label("last_run"),
-                _count_if(and_(SyncRun.outcome.in_(("retry", "fatal")), SyncRun.started_at >= since)).label("failures"),
-            ).group_by(SyncRun.service_id),
-            SyncRun,
+                SyncHealth.service_id,
+                func.min(SyncHealth.region).label("region"),
+                func.sum(SyncHealth.runs).label("runs"),
+                func.max(SyncHealth.last_success_at).label("last_success"),
+                func.max(SyncHealth.last_finished_at).label("last_run"),
+            ).group_by(SyncHealth.service_id),
+            SyncHealth,
             region,
             service_id,
         )
         for row in conn.execute(runs):
             item = of(row.service_id, row.region)
-            item.runs, item.failures = int(row.runs), int(row.failures)
+            item.runs = int(row.runs or 0)
             item.last_success, item.last_run = _time(row.last_success), _time(row.last_run)
 
-        # the latest finished run of each flow says whether the service is failing now
-        latest_ids = _scoped(
-            select(func.max(SyncRun.id).label("id"))
-            .where(SyncRun.finished_at.is_not(None))
-            .group_by(SyncRun.service_id, SyncRun.flow),
+        # a flow whose latest run ended in an error makes its service failing
+        failing = _scoped(
+            select(
+                SyncHealth.service_id,
+                SyncHealth.region,
+                SyncHealth.flow,
+                SyncHealth.last_outcome,
+                SyncHealth.last_error,
+                SyncHealth.last_finished_at,
+            ).where(SyncHealth.last_outcome.in_(("retry", "fatal"))),
+            SyncHealth,
+            region,
+            service_id,
+        )
+        for row in conn.execute(failing):
+            item = of(row.service_id, row.region)
+            item.failing.append((row.flow, row.last_outcome, row.last_error, _time(row.last_finished_at)))
+
+        # failed runs of the last 24 hours (the index on (outcome, started_at) reads only those)
+        failures = _scoped(
+            select(SyncRun.service_id, func.min(SyncRun.region).label("region"), func.count().label("n"))
+            .where(SyncRun.outcome.in_(("retry", "fatal")), SyncRun.started_at >= since)
+            .group_by(SyncRun.service_id),
             SyncRun,
             region,
             service_id,
-        ).subquery()
-        latest = select(
-            SyncRun.service_id, SyncRun.region, SyncRun.flow, SyncRun.outcome, SyncRun.error, SyncRun.finished_at
-        ).where(SyncRun.id.in_(select(latest_ids.c.id)), SyncRun.outcome.in_(("retry", "fatal")))
-        for row in conn.execute(latest):
-            item = of(row.service_id, row.region)
-            item.failing = [*(item.failing or []), (row.flow, row.outcome, row.error, _time(row.finished_at))]
+        )
+        for row in conn.execute(failures):
+            of(row.service_id, row.region).failures = int(row.n)
 
         apps = _scoped(
             select(
@@ -167,18 +192,24 @@ def gather(
         for row in conn.execute(letters):
             of(row.service_id, row.region).dead_letters = int(row.n)
 
+        # open applications per service and WIB day of submission, for the SLA; only days that can be
+        # late already (an SLA is at least one working day) are read
         day = _wib_day(Application.submitted_at, dialect).label("day")
+        latest_late = datetime.combine(breach_cutoff(1, wib_date(now)) + timedelta(days=1), time(), WIB)
         open_apps = _scoped(
             select(Application.service_id, func.min(Application.region).label("region"), day, func.count().label("n"))
-            .where(Application.national_status.not_in(TERMINAL_STATUSES), Application.delivery != "dead")
+            .where(
+                Application.national_status.not_in(TERMINAL_STATUSES),
+                Application.delivery != "dead",
+                Application.submitted_at < latest_late.astimezone(UTC),
+            )
             .group_by(Application.service_id, day),
             Application,
             region,
             service_id,
         )
         for row in conn.execute(open_apps):
-            item = of(row.service_id, row.region)
-            item.open_by_day = [*(item.open_by_day or []), (date.fromisoformat(str(row.day)[:10]), int(row.n))]
+            of(row.service_id, row.region).open_by_day.append((date.fromisoformat(str(row.day)[:10]), int(row.n)))
     return facts
 
 

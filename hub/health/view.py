@@ -7,6 +7,7 @@ from typing import Any
 from connectors.ledger.store import Ledger
 from connectors.ledger.types import utcnow
 from connectors.masking import scrub_text
+from hub.health.queries import read_engine
 from hub.health.report import DEFAULT_STALL_MINUTES, HealthReport, build_report, iso, public
 from hub.settings import Settings
 from registry.index import load_index
@@ -14,7 +15,12 @@ from registry.index import load_index
 
 def current_report(ledger: Ledger, settings: Settings, stall_minutes: float = DEFAULT_STALL_MINUTES) -> HealthReport:
     """The health report of every published service now."""
-    return build_report(ledger.engine, load_index(settings.registry), utcnow(), stall_minutes)
+    reader = read_engine(ledger.engine)
+    try:
+        return build_report(reader, load_index(settings.registry), utcnow(), stall_minutes)
+    finally:
+        if reader is not ledger.engine:
+            reader.dispose()
 
 
 def clean(row: dict[str, Any]) -> dict[str, Any]:

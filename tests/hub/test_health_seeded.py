@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import update
 
-from connectors.ledger.models import Application, SyncRun
+from connectors.ledger.models import Application, SyncHealth, SyncRun
 from connectors.ledger.store import Ledger, NewApplication
 from hub.health.report import build_report
 from tests.hub.conftest import Api, copy_registry, make_api
@@ -53,6 +53,12 @@ def _seed(ledger: Ledger) -> None:
     with ledger.engine.begin() as conn:  # runs happened shortly before NOW
         conn.execute(
             update(SyncRun).values(started_at=NOW - timedelta(minutes=5), finished_at=NOW - timedelta(minutes=4))
+        )
+        conn.execute(update(SyncHealth).values(last_finished_at=NOW - timedelta(minutes=4)))
+        conn.execute(
+            update(SyncHealth)
+            .where(SyncHealth.last_success_at.is_not(None))
+            .values(last_success_at=NOW - timedelta(minutes=4))
         )
     ledger.quarantine("35.78", OTHER, "inbound", "r-1", "unknown status code 'Z'", None)
 
