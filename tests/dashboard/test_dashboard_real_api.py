@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
-from connectors.ledger.models import SyncRun
+from connectors.ledger.models import SyncHealth, SyncRun
 from connectors.ledger.store import Ledger
 from connectors.national import NationalClient
 from connectors.secrets import StaticSecrets
@@ -41,19 +41,36 @@ class Hub:
 
 
 def _stop_region_two_hours_ago(ledger: Ledger, region: str) -> None:
-    """Time passes for one region only: its runs move two hours into the past, as if its worker stopped then."""
+    """Time passes for one region only: its runs (and their latest-run summary) move two hours into the
+    past, as if its worker had stopped then."""
+    two_hours = timedelta(hours=2)
     with ledger.engine.begin() as conn:
+        latest = conn.execute(
+            select(
+                SyncHealth.service_id, SyncHealth.flow, SyncHealth.last_finished_at, SyncHealth.last_success_at
+            ).where(SyncHealth.region == region)
+        ).all()
+        assert latest, f"region {region} has no latest runs"
+        for service_id, flow, finished, success in latest:
+            conn.execute(
+                update(SyncHealth)
+                .where(SyncHealth.service_id == service_id, SyncHealth.flow == flow)
+                .values(
+                    last_finished_at=finished - two_hours,
+                    last_success_at=None if success is None else success - two_hours,
+                )
+            )
         rows = conn.execute(
             select(SyncRun.id, SyncRun.started_at, SyncRun.finished_at).where(SyncRun.region == region)
         ).all()
         assert rows, f"region {region} never ran"
-        for run_id, started, finished in rows:
+        for run_id, started, ended in rows:
             conn.execute(
                 update(SyncRun)
                 .where(SyncRun.id == run_id)
                 .values(
-                    started_at=started - timedelta(hours=2),
-                    finished_at=None if finished is None else finished - timedelta(hours=2),
+                    started_at=started - two_hours,
+                    finished_at=None if ended is None else ended - two_hours,
                 )
             )
 
