@@ -208,12 +208,15 @@ def serve_dashboard(world: _World, options: DashboardOptions, say: Say) -> None:
     say("press Ctrl-C to stop")
     try:
         while not options.stop.wait(options.interval_seconds):
-            world.simulator.submit(2)
-            _officers_work(world.local_urls, world.sql_systems, walk_ins=False)
-            for service_id in active:
-                if options.stop.is_set():
-                    break
-                world.engine.run_service(service_id, ["outbound", "walk_in", "inbound"])
+            try:
+                world.simulator.submit(2)
+                _officers_work(world.local_urls, world.sql_systems, walk_ins=False)
+                for service_id in active:
+                    if options.stop.is_set():
+                        break
+                    world.engine.run_service(service_id, ["outbound", "walk_in", "inbound"])
+            except Exception as exc:  # keep serving: the dashboard shows what the ledger has
+                say(f"background sync cycle failed ({type(exc).__name__}); the dashboard keeps serving")
     except KeyboardInterrupt:
         say("\nstopped")
     finally:
