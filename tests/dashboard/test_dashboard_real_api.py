@@ -192,3 +192,17 @@ def test_drill_down_to_a_service_shows_masked_applications_only(page: Any, hub: 
     assert all("*" in p for p in phones if p != "—"), phones
     assert_no_pii(page, "service")
     screenshot(page, "real-service")
+
+
+def test_a_region_team_sees_its_own_region_only(page: Any, hub: Hub) -> None:
+    from hub.tokens import create_token
+
+    token = create_token(hub.ledger.engine, "Tim Kota Mojokerto", "region", "35.76")
+    page.goto(f"{hub.url}/#token={token}")
+    page.wait_for_selector("#regions tbody tr a.region-link")
+    assert [c.strip() for c in page.locator("#regions tbody [data-key=code]").all_inner_texts()] == ["35.76"]
+    assert "tim daerah" in page.inner_text("#whoami")
+    page.evaluate("location.hash = '#/region/35.78'")
+    page.wait_for_selector("#error:not([hidden])")
+    assert "Gagal memuat data" in page.inner_text("#error")
+    assert "Kota Surabaya" not in page.inner_text("main")
