@@ -34,9 +34,10 @@ def chromium_path() -> str:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """One headless chromium for the session."""
+    """One headless chromium per test module (closed with it, so Playwright's event loop never outlives the
+    browser tests into other modules)."""
     executable = chromium_path()
     from playwright.sync_api import sync_playwright
 
