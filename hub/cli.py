@@ -26,6 +26,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "reconcile": ("reconcile", "compare per-(region, service, day) counts and checksums with the national layer"),
     "demo": ("demo", "the embedded demo: sandbox, catalogue, citizens, officers, sync, summary against the truth"),
     "sandbox": ("sandbox", "run the sandbox national layer and simulated local systems (mpphub sandbox up)"),
+    "serve": ("serve", "serve the hub API and the dashboard (uvicorn)"),
+    "token": ("token", "create, list or revoke bearer tokens of the hub API"),
+    "status": ("status", "health per region (or one region's services): state, lag, backlog, failures, SLA"),
+    "alerts": ("alerts", "regions that stalled or cross backlog / dead-letter thresholds (exit 1 if any)"),
+    "audit": ("audit", "list the audit log or verify its hash chain"),
 }
 
 

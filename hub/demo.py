@@ -5,11 +5,14 @@ losses counted against the sandboxes' own truth. Everything runs on loopback in 
 from __future__ import annotations
 
 import os
+import socket
 import tempfile
+import threading
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +31,7 @@ from hub.wiring import connector_factory
 from sandbox import credentials as cred
 from sandbox.local.sql_tables import SqlLocalSystem
 from sandbox.national.citizens import CitizenSimulator
-from sandbox.serve import serve_in_process
+from sandbox.serve import serve_in_process, serve_in_thread
 
 ADMIN_URLS = {
     "postgresql": os.environ.get(
@@ -60,8 +63,18 @@ def scratch_database(dialect: str, say: Say) -> Iterator[str | None]:
         admin.dispose()
 
 
-def run_demo(registry: Path, say: Say = print, citizens: int = 60, cycles: int = 5) -> dict[str, Any]:
-    """Run the whole demo; returns the summary (also printed through ``say``)."""
+def run_demo(
+    registry: Path,
+    say: Say = print,
+    citizens: int = 60,
+    cycles: int = 5,
+    dashboard: DashboardOptions | None = None,
+) -> dict[str, Any]:
+    """Run the whole demo; returns the summary (also printed through ``say``).
+
+    With ``dashboard``, keep serving the API and the dashboard over the demo's ledger after the summary
+    (until Ctrl-C or ``dashboard.stop``), printing its URL with a fresh coordinator token.
+    """
     packages = PackageSource(registry)
     docs = [packages.latest(s) for s in packages.service_ids()]
     with ExitStack() as stack, tempfile.TemporaryDirectory(prefix="mpphub-demo-") as tmp:
@@ -115,24 +128,99 @@ def run_demo(registry: Path, say: Say = print, citizens: int = 60, cycles: int =
         for service_id in services:
             engine.run_service(service_id, ["catalogue"])
         say(f"{citizens} citizens apply; officers work; {cycles} sync cycles ...")
-        CitizenSimulator.to_url(national.url, registry_dir=registry, seed=7, services=services).submit(citizens)
+        simulator = CitizenSimulator.to_url(national.url, registry_dir=registry, seed=7, services=services)
+        simulator.submit(citizens)
         for cycle in range(cycles):
             for service_id in services:
                 engine.run_service(service_id, ["outbound", "walk_in", "inbound"])
             if cycle < cycles - 1:
-                for server in local.values():
-                    requests.post(f"{server.url}/_sandbox/officers/step", json={"n": 1}, timeout=30).raise_for_status()
-                    if cycle == 0:
-                        requests.post(
-                            f"{server.url}/_sandbox/officers/walk-ins", json={"n": 1}, timeout=30
-                        ).raise_for_status()
-                for system in sql_systems:
-                    system.officers_step(1)
-                    if cycle == 0:
-                        system.create_walk_ins(1)
+                _officers_work([s.url for s in local.values()], sql_systems, walk_ins=cycle == 0)
         summary = _summary(national.url, [s.url for s in local.values()], sql_systems, ledger, set(services))
-    _print(summary, say)
+        _print(summary, say)
+        if dashboard is not None:
+            world = _World(registry, ledger, engine, services, simulator, [s.url for s in local.values()], sql_systems)
+            serve_dashboard(world, dashboard, say)
     return summary
+
+
+def _officers_work(local_urls: list[str], sql_systems: list[SqlLocalSystem], walk_ins: bool) -> None:
+    """Officers move one application a step in every local system (and register a walk-in when asked)."""
+    for url in local_urls:
+        requests.post(f"{url}/_sandbox/officers/step", json={"n": 1}, timeout=30).raise_for_status()
+        if walk_ins:
+            requests.post(f"{url}/_sandbox/officers/walk-ins", json={"n": 1}, timeout=30).raise_for_status()
+    for system in sql_systems:
+        system.officers_step(1)
+        if walk_ins:
+            system.create_walk_ins(1)
+
+
+@dataclass
+class DashboardOptions:
+    """How the demo keeps serving the dashboard after its summary (``mpphub demo`` from a terminal)."""
+
+    port: int = 8780  # mpphub serve's default; a free port is taken when it is busy
+    stall_minutes: float = 1.0  # short, so the paused region shows as stalled within a minute
+    interval_seconds: float = 15.0  # between the background sync cycles of the other regions
+    paused_region: str = "35.78"  # its sync worker "stops" after the summary: the stalled region to find
+    stop: threading.Event = field(default_factory=threading.Event)  # set to end serving (tests); Ctrl-C too
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+@dataclass
+class _World:
+    registry: Path
+    ledger: Ledger
+    engine: SyncEngine
+    services: list[str]
+    simulator: CitizenSimulator
+    local_urls: list[str]
+    sql_systems: list[SqlLocalSystem]
+
+
+def serve_dashboard(world: _World, options: DashboardOptions, say: Say) -> None:
+    """Serve the hub API and dashboard over the demo's ledger until Ctrl-C (or ``options.stop``).
+
+    Meanwhile citizens keep applying and every region but ``options.paused_region`` keeps syncing, so the
+    charts move and that one region turns stalled, with its reason, for the coordinator to find.
+    """
+    from hub.api.app import create_app
+    from hub.tokens import create_token
+
+    token = create_token(world.ledger.engine, "demo coordinator", "coordinator")
+    app = create_app(world.ledger, world.registry, stall_minutes=options.stall_minutes, cache_seconds=2.0)
+    server = serve_in_thread(app, port=options.port if _port_free(options.port) else 0)  # busy: any free one
+    active = [s for s in world.services if not s.startswith(options.paused_region + "/")]
+    say("")
+    say(f"dashboard (coordinator token included): {server.url}/#token={token}")
+    say(
+        f"the demo keeps syncing every region but {options.paused_region}, whose sync is paused: within"
+        f" {options.stall_minutes:g} min the dashboard shows it stalled (click 'stalled', then the region)."
+    )
+    say("press Ctrl-C to stop")
+    try:
+        while not options.stop.wait(options.interval_seconds):
+            try:
+                world.simulator.submit(2)
+                _officers_work(world.local_urls, world.sql_systems, walk_ins=False)
+                for service_id in active:
+                    if options.stop.is_set():
+                        break
+                    world.engine.run_service(service_id, ["outbound", "walk_in", "inbound"])
+            except Exception as exc:  # keep serving: the dashboard shows what the ledger has
+                say(f"background sync cycle failed ({type(exc).__name__}); the dashboard keeps serving")
+    except KeyboardInterrupt:
+        say("\nstopped")
+    finally:
+        server.stop()
 
 
 def _summary(

@@ -29,6 +29,15 @@ class CliResult:
         return json.loads(self.out)
 
 
+@pytest.fixture(autouse=True)
+def isolated_ledger(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Commands that open the ledger from MPPHUB_LEDGER_URL (publish and replay audit, status, tokens)
+    write to a fresh per-test SQLite file, never to the working tree's .mpphub."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('ledger') / 'ledger.db'}"
+    monkeypatch.setenv("MPPHUB_LEDGER_URL", url)
+    return url
+
+
 @pytest.fixture
 def good_doc() -> dict[str, Any]:
     """A fresh deep copy of a valid sample package."""

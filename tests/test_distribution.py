@@ -37,5 +37,7 @@ def test_wheel_ships_schemas_and_region_table(tmp_path: Path) -> None:
         "registry/data/idn-area-data/LICENSE-ODbL.md",
         "registry/data/idn-area-data/README.md",
         "hub/cli.py",
+        "hub/dashboard/static/index.html",
+        "hub/dashboard/static/app.js",
     ):
         assert required in names, required

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import and_, func, insert, or_, select, update
 
 from connectors.ledger.base import LedgerBase
-from connectors.ledger.models import Application, DeadLetter, StatusEvent, SyncRun
+from connectors.ledger.models import Application, DeadLetter, StatusEvent, SyncHealth, SyncRun
 from connectors.ledger.types import (
     as_utc,
     utcnow,
@@ -105,13 +105,29 @@ class AdminLedger(LedgerBase):
             return run_id
 
     def finish_run(self, run_id: int, outcome: str, counts: dict[str, Any], error: str | None = None) -> None:
-        """Record how a run ended."""
+        """Record how a run ended, and make it the latest run of its (service, flow) in sync_health."""
+        now = utcnow()
         with self.engine.begin() as conn:
             conn.execute(
                 update(SyncRun)
                 .where(SyncRun.id == run_id)
-                .values(finished_at=utcnow(), outcome=outcome, counts=counts, error=error)
+                .values(finished_at=now, outcome=outcome, counts=counts, error=error)
             )
+            run = conn.execute(
+                select(SyncRun.region, SyncRun.service_id, SyncRun.flow).where(SyncRun.id == run_id)
+            ).one()
+            latest = {"last_run_id": run_id, "last_outcome": outcome, "last_error": error, "last_finished_at": now}
+            if outcome == "ok":
+                latest["last_success_at"] = now
+            key = (SyncHealth.service_id == run.service_id, SyncHealth.flow == run.flow)
+            # one worker at a time per (flow, service) stream: an update or a first insert, no race to lose
+            updated = conn.execute(update(SyncHealth).where(*key).values(runs=SyncHealth.runs + 1, **latest))
+            if updated.rowcount == 0:
+                conn.execute(
+                    insert(SyncHealth).values(
+                        service_id=run.service_id, flow=run.flow, region=run.region, runs=1, **latest
+                    )
+                )
 
     def counts(self, service_id: str | None = None) -> dict[str, int]:
         """Deliveries by state and events by state (for summaries and tests)."""

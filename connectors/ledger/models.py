@@ -57,6 +57,9 @@ class Application(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     payload: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     subject_hash: Mapped[str | None] = mapped_column(String(64))
+    # masked for the dashboard (``3576**********01``, ``0812******89``): never the full number
+    nik_masked: Mapped[str | None] = mapped_column(String(32))
+    phone_masked: Mapped[str | None] = mapped_column(String(32))
     last_sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -66,6 +69,7 @@ class Application(Base):
         UniqueConstraint("service_id", "local_reference", name="uq_application_local_reference"),
         Index("ix_application_delivery", "service_id", "delivery", "next_attempt_at"),
         Index("ix_application_region", "region", "delivery"),
+        Index("ix_application_service_submitted", "service_id", "submitted_at"),
     )
 
 
@@ -139,4 +143,52 @@ class SyncRun(Base):
     counts: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     error: Mapped[str | None] = mapped_column(Text)
 
-    __table_args__ = (Index("ix_sync_run_recent", "region", "service_id", "flow", "started_at"),)
+    __table_args__ = (
+        Index("ix_sync_run_recent", "region", "service_id", "flow", "started_at"),
+        Index("ix_sync_run_service", "service_id", "flow", "id"),
+        Index("ix_sync_run_failures", "outcome", "started_at"),
+    )
+
+
+class SyncHealth(Base):
+    """The latest run of each (service, flow), kept up to date by ``finish_run`` in the run's own
+    transaction: health reads this small table instead of aggregating every run ever recorded."""
+
+    __tablename__ = "sync_health"
+    service_id: Mapped[str] = mapped_column(String(120), primary_key=True)
+    flow: Mapped[str] = mapped_column(String(20), primary_key=True)
+    region: Mapped[str] = mapped_column(String(8))
+    runs: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_run_id: Mapped[int] = mapped_column(Integer)
+    last_outcome: Mapped[str] = mapped_column(String(10))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_finished_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_success_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ApiToken(Base):
+    """A bearer token of the hub API. Only the token's sha256 is stored: the token itself is shown once."""
+
+    __tablename__ = "api_token"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    role: Mapped[str] = mapped_column(String(12))  # region | coordinator | operator
+    region: Mapped[str | None] = mapped_column(String(8))  # set for (and only for) the region role
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AuditRecord(Base):
+    """One append-only audit record; ``hash`` chains it to the previous one (``mpphub audit verify``)."""
+
+    __tablename__ = "audit_log"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(120))
+    action: Mapped[str] = mapped_column(String(40))
+    subject: Mapped[str] = mapped_column(String(200))
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))

@@ -53,6 +53,8 @@ class OutboundLedger(LedgerBase):
                     "next_attempt_at": now,
                     "payload": item.payload,
                     "subject_hash": item.subject_hash,
+                    "nik_masked": item.nik_masked,
+                    "phone_masked": item.phone_masked,
                     "last_sequence": 0,
                     "created_at": now,
                 }

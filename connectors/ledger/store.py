@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy import Engine
 
 from connectors.ledger.admin import AdminLedger
+from connectors.ledger.audit import AuditLedger
 from connectors.ledger.db import make_engine, upgrade
 from connectors.ledger.inbound import InboundLedger
 from connectors.ledger.outbound import OutboundLedger
@@ -24,7 +25,7 @@ from connectors.ledger.types import (
 )
 
 
-class Ledger(OutboundLedger, InboundLedger, AdminLedger):
+class Ledger(OutboundLedger, InboundLedger, AdminLedger, AuditLedger):
     """The hub's durable store: open with ``Ledger.open(url)`` (migrates to the latest schema)."""
 
     def __init__(self, engine: Engine) -> None:

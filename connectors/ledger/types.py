@@ -36,6 +36,8 @@ class NewApplication:
     payload: dict[str, Any]
     subject_hash: str | None = None
     status: str = "submitted"
+    nik_masked: str | None = None
+    phone_masked: str | None = None
 
 
 @dataclass(frozen=True)

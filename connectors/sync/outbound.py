@@ -15,7 +15,7 @@ from connectors.errors import FatalError, RecordError, RetriableError
 from connectors.ledger.store import NewApplication
 from connectors.records import parse_time
 from connectors.sync.context import SyncContext
-from connectors.sync.packages import subject_hash
+from connectors.sync.packages import masked_identifiers, subject_hash
 
 
 def pull(ctx: SyncContext, service_id: str, region: str) -> Counter[str]:
@@ -28,6 +28,7 @@ def pull(ctx: SyncContext, service_id: str, region: str) -> Counter[str]:
         items = []
         for record in page.items:
             envelope, form = record["application"], record["form"]
+            nik_masked, phone_masked = masked_identifiers(package, form)
             items.append(
                 NewApplication(
                     national_id=envelope["id"],
@@ -38,6 +39,8 @@ def pull(ctx: SyncContext, service_id: str, region: str) -> Counter[str]:
                     payload=record,
                     subject_hash=subject_hash(package, form, ctx.hash_key),
                     status=envelope.get("status", "submitted"),
+                    nik_masked=nik_masked,
+                    phone_masked=phone_masked,
                 )
             )
         counts["pulled"] += ctx.ledger.store_new_applications(region, service_id, items, cursor, page.next_cursor)

@@ -12,6 +12,7 @@ from typing import Any
 
 import jsonschema_rs
 
+from connectors.masking import mask_identifier
 from registry.index import load_index
 
 
@@ -79,3 +80,14 @@ def subject_hash(package: dict[str, Any], form: dict[str, Any], key: bytes) -> s
         if isinstance(field, dict) and field.get("x-personal-data") == "nik" and isinstance(form.get(name), str):
             return hmac.new(key, form[name].encode(), hashlib.sha256).hexdigest()
     return None
+
+
+def masked_identifiers(package: dict[str, Any], form: dict[str, Any]) -> tuple[str | None, str | None]:
+    """(NIK, phone) of the applicant, masked for the dashboard: the first form fields marked
+    ``x-personal-data: nik`` / ``phone`` that hold a string."""
+    found: dict[str, str] = {}
+    for name, field in package["form"].get("properties", {}).items():
+        kind = field.get("x-personal-data") if isinstance(field, dict) else None
+        if kind in ("nik", "phone") and kind not in found and isinstance(form.get(name), str):
+            found[kind] = mask_identifier(form[name])
+    return found.get("nik"), found.get("phone")

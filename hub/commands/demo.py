@@ -1,10 +1,13 @@
 """Run the embedded demo: sandbox national layer and local systems, the sample registry published to the
 catalogue, simulated citizens and officers, sync cycles, then a per-region summary with duplicates and
-losses counted against the sandboxes' truth (both must be 0: exit 1 otherwise)."""
+losses counted against the sandboxes' truth (both must be 0: exit 1 otherwise). From a terminal it then
+prints the dashboard's URL (with a fresh coordinator token) and keeps serving until Ctrl-C; without a
+terminal (CI, pipes) it exits after the summary."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 
@@ -15,12 +18,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--citizens", type=int, default=60, help="applications submitted by simulated citizens (default 60)"
     )
     parser.add_argument("--cycles", type=int, default=5, help="sync cycles (default 5)")
+    parser.add_argument(
+        "--serve",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="after the summary, serve the dashboard until Ctrl-C (default: only when run from a terminal)",
+    )
+    parser.add_argument("--port", type=int, default=8780, help="dashboard port (default 8780; a free one if busy)")
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the demo; exit 1 if anything was duplicated or lost."""
-    from hub.demo import run_demo
+    from hub.demo import DashboardOptions, run_demo
 
-    summary = run_demo(args.registry, citizens=args.citizens, cycles=args.cycles)
+    serve = sys.stdout.isatty() if args.serve is None else args.serve
+    dashboard = DashboardOptions(port=args.port) if serve else None
+    summary = run_demo(args.registry, citizens=args.citizens, cycles=args.cycles, dashboard=dashboard)
     bad = sum(c.get("duplicated", 0) + c.get("events_duplicated", 0) + c.get("lost", 0) for c in summary.values())
     return 1 if bad else 0

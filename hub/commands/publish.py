@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -24,6 +25,7 @@ def run(args: argparse.Namespace) -> int:
     from registry.publish import publish
 
     refused = 0
+    ledger = None
     for file in args.files:
         result = publish(file, args.registry)
         if result.outcome == "refused":
@@ -33,5 +35,31 @@ def run(args: argparse.Namespace) -> int:
         elif result.outcome == "unchanged":
             print(f"{result.package_id} {result.version}: already published with identical content")
         else:
-            print(f"{result.package_id} {result.version}: published (sha256 {result.sha256})")
+            ledger = ledger or _open_audit()
+            seq = ledger.append_audit(
+                _actor(),
+                "publish",
+                f"{result.package_id}@{result.version}",
+                {"version": result.version, "sha256": result.sha256, "via": "cli"},
+            )
+            print(f"{result.package_id} {result.version}: published (sha256 {result.sha256}; audit #{seq})")
+    if ledger is not None:
+        ledger.close()
     return 1 if refused else 0
+
+
+def _open_audit() -> Any:
+    """The ledger that holds the audit log (MPPHUB_LEDGER_URL)."""
+    from hub.commands._ledger import open_ledger
+
+    return open_ledger()
+
+
+def _actor() -> str:
+    """``cli:<login>``: who published, as far as this machine knows."""
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli:unknown"

@@ -23,6 +23,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """List or replay."""
     from connectors.ledger.store import Ledger
+    from hub.replaying import replay_dead_letter
     from hub.settings import STATE_DIR, Settings
 
     settings = Settings.from_env()
@@ -47,9 +48,20 @@ def run(args: argparse.Namespace) -> int:
         if missing:
             print(f"mpphub replay: no open dead letter with id {', '.join(map(str, missing))}")
             return 2
+        actor = _actor()
         for letter_id in chosen:
-            replayed = ledger.replay(letter_id)
-            print(f"replayed {letter_id}: {replayed['kind']} {replayed['ref']}")
+            replayed = replay_dead_letter(ledger, letter_id, actor)
+            if replayed is None:  # replayed by someone else meanwhile
+                print(f"dead letter {letter_id} is no longer open")
+                continue
+            print(f"replayed {letter_id}: {replayed['kind']} {replayed['ref']} (audit #{replayed['audit_seq']})")
         return 0
     finally:
         ledger.close()
+
+
+def _actor() -> str:
+    """``cli:<login>``."""
+    from hub.commands.publish import _actor as actor
+
+    return actor()

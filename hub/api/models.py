@@ -1,0 +1,253 @@
+"""Response and request bodies of the hub API: the JSON contract the dashboard is built against."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+State = Literal["live", "onboarding", "failing", "stalled"]
+Role = Literal["region", "coordinator", "operator"]
+
+
+class ErrorBody(BaseModel):
+    """Every error: one message, never an echo of the request's values."""
+
+    error: str
+    problems: list[dict[str, str]] | None = Field(default=None, description="validation problems (publish)")
+
+
+class Me(BaseModel):
+    """The caller."""
+
+    name: str
+    role: Role
+    region: str | None
+
+
+class Totals(BaseModel):
+    """Counts across the regions in scope."""
+
+    regions: int
+    live: int
+    onboarding: int
+    failing: int
+    stalled: int
+    services: int
+    applications: int
+    delivered: int
+    backlog: int
+    dead_letters: int
+    sla_breaches: int
+
+
+class SeriesPoint(BaseModel):
+    """One hour of throughput."""
+
+    at: str
+    delivered: int
+    events: int
+    lag_seconds: int
+
+
+class Overview(BaseModel):
+    """The national (or the caller's region's) picture."""
+
+    generated_at: str
+    totals: Totals
+    series: list[SeriesPoint]
+
+
+class ProvinceRow(BaseModel):
+    """A province's regions rolled up."""
+
+    code: str
+    name: str
+    regions: int
+    live: int
+    onboarding: int
+    failing: int
+    stalled: int
+    backlog: int
+    dead_letters: int
+    sla_breaches: int
+
+
+class HealthFields(BaseModel):
+    """What health says about a region or a service."""
+
+    state: State
+    reason: str
+    last_success: str | None
+    lag_seconds: int
+    backlog: int
+    failures: int
+    dead_letters: int
+    sla_breaches: int
+    last_error: str | None
+    applications: int
+    delivered: int
+
+
+class RegionRow(HealthFields):
+    """A region's health."""
+
+    code: str
+    name: str
+    province_code: str
+    province_name: str
+    services: int
+
+
+class ServiceRow(HealthFields):
+    """A service's health."""
+
+    service_id: str
+    name: str
+    name_en: str | None
+    region: str
+    category: str | None
+    version: str | None
+    sla_working_days: int | None
+
+
+class RegionPage(BaseModel):
+    """A region with its services (``services`` is the list; ``service_count`` the number)."""
+
+    code: str
+    name: str
+    province_code: str
+    province_name: str
+    state: State
+    reason: str
+    service_count: int
+    last_success: str | None
+    lag_seconds: int
+    backlog: int
+    failures: int
+    dead_letters: int
+    sla_breaches: int
+    last_error: str | None
+    applications: int
+    delivered: int
+    services: list[ServiceRow]
+
+
+class ApplicationRow(BaseModel):
+    """One application as the dashboard may show it: identifiers masked."""
+
+    national_id: str
+    submitted_at: str
+    status: str
+    delivery: str
+    package_version: str
+    nik_masked: str | None
+    phone_masked: str | None
+
+
+class DeadLetterRow(BaseModel):
+    """An item the hub could not move, and why."""
+
+    id: int
+    kind: str
+    ref: str
+    service_id: str
+    region: str
+    flow: str
+    reason: str
+    created_at: str
+    attempts: int
+    replays: int
+
+
+class ServiceDetail(BaseModel):
+    """A service's health, its 100 most recent applications and its open dead letters."""
+
+    service_id: str
+    name: str
+    name_en: str | None
+    region: str
+    region_name: str
+    category: str | None
+    version: str | None
+    sla_working_days: int | None
+    state: State
+    reason: str
+    last_success: str | None
+    lag_seconds: int
+    backlog: int
+    failures: int
+    dead_letters: list[DeadLetterRow]
+    dead_letter_count: int
+    sla_breaches: int
+    last_error: str | None
+    application_count: int
+    delivered: int
+    applications: list[ApplicationRow]
+
+
+class CatalogueRow(BaseModel):
+    """A published service, its latest version."""
+
+    service_id: str
+    region: str
+    name: str
+    name_en: str | None
+    category: str
+    agency: str | None
+    version: str
+    sla_working_days: int
+    fee_idr: int
+    channels: list[str]
+    kind: str
+
+
+class VersionRow(BaseModel):
+    """A published version of a package."""
+
+    version: str
+    published_at: str | None
+    sha256: str
+    latest: bool
+
+
+class Published(BaseModel):
+    """What publishing did."""
+
+    service_id: str
+    version: str
+    outcome: Literal["published", "unchanged"]
+    sha256: str
+    audit_seq: int | None
+
+
+class Replayed(BaseModel):
+    """A dead letter put back in line."""
+
+    id: int
+    kind: str
+    ref: str
+    service_id: str
+    audit_seq: int
+
+
+class AuditRow(BaseModel):
+    """One audit record."""
+
+    seq: int
+    at: str
+    actor: str
+    action: str
+    subject: str
+    details: dict[str, Any] | None
+    prev_hash: str
+    hash: str
+
+
+class AuditVerification(BaseModel):
+    """Whether the audit chain holds."""
+
+    ok: bool
+    records: int
+    broken_seq: int | None
+    reason: str | None

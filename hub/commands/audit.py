@@ -1,0 +1,43 @@
+"""The audit log of publishes and replays: `mpphub audit list` shows it, `mpphub audit verify` recomputes
+its hash chain and exits 1 at the first record that was edited or deleted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``mpphub audit``."""
+    sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    listing = sub.add_parser("list", help="the newest records")
+    listing.add_argument("--limit", type=int, default=50)
+    listing.add_argument("--format", choices=["text", "json"], default="text")
+    sub.add_parser("verify", help="recompute the hash chain (exit 1 on tampering)")
+
+
+def run(args: argparse.Namespace) -> int:
+    """List or verify."""
+    from hub.commands._ledger import open_ledger
+
+    ledger = open_ledger()
+    try:
+        if args.action == "verify":
+            broken = ledger.verify_audit()
+            count = ledger.audit_count()
+            if broken is None:
+                print(f"audit chain intact: {count} record(s)")
+                return 0
+            print(f"audit chain BROKEN at seq {broken.seq}: {broken.reason}")
+            return 1
+        records = ledger.audit_records(max(1, args.limit))
+        if args.format == "json":
+            print(json.dumps(records, ensure_ascii=False, default=str))
+            return 0
+        for r in records:
+            print(f"{r['seq']:>6}  {r['at']}  {r['actor']:<24}{r['action']:<10}{r['subject']}")
+        print(f"{len(records)} record(s)")
+        return 0
+    finally:
+        ledger.close()

@@ -1,0 +1,88 @@
+"""Health of the regions' sync from the ledger: state, last success, lag, backlog, failures in 24 h,
+dead letters, SLA breaches (working days) and the reason — the facts the API and the dashboard show.
+
+States: live (synced within --stall-minutes), onboarding (published, never synced), failing (the latest
+run of a flow ended in an error), stalled (no successful run within --stall-minutes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``mpphub status``."""
+    parser.add_argument("--region", metavar="CODE", help="one region and its services (e.g. 35.76)")
+    parser.add_argument("--format", choices=["text", "json"], default="text")
+    parser.add_argument(
+        "--stall-minutes", type=float, default=15.0, metavar="M", help="stalled after M minutes (default 15)"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print the status; exit 2 for an unknown region."""
+    from hub.commands._ledger import open_ledger
+    from hub.health.view import current_report, duration, national_document, region_document, table
+    from hub.settings import Settings
+
+    settings = Settings.from_env()
+    ledger = open_ledger(settings)
+    try:
+        report = current_report(ledger, settings, args.stall_minutes)
+    finally:
+        ledger.close()
+    if args.region:
+        page = region_document(report, args.region)
+        if page is None:
+            print(f"mpphub status: no published service in region {args.region!r}")
+            return 2
+        if args.format == "json":
+            print(json.dumps(page, ensure_ascii=False))
+            return 0
+        print(f"{page['code']} {page['name']} ({page['province_name']}): {page['state']} - {page['reason']}")
+        rows = [
+            [
+                s["service_id"],
+                s["state"],
+                s["last_success"] or "never",
+                duration(s["lag_seconds"]),
+                str(s["backlog"]),
+                str(s["failures"]),
+                str(s["dead_letters"]),
+                str(s["sla_breaches"]),
+                s["last_error"] or (s["reason"] if s["state"] != "live" else ""),
+            ]
+            for s in page["services"]
+        ]
+        print(table(rows, ["SERVICE", "STATE", "LAST SUCCESS", "LAG", "BACKLOG", "FAIL24H", "DEAD", "SLA", "REASON"]))
+        return 0
+    document = national_document(report)
+    if args.format == "json":
+        print(json.dumps(document, ensure_ascii=False))
+        return 0
+    rows = [
+        [
+            r["code"],
+            r["name"][:28],
+            r["state"],
+            str(r["services"]),
+            r["last_success"] or "never",
+            duration(r["lag_seconds"]),
+            str(r["backlog"]),
+            str(r["failures"]),
+            str(r["dead_letters"]),
+            str(r["sla_breaches"]),
+            r["reason"] if r["state"] != "live" else "",
+        ]
+        for r in document["regions"]
+    ]
+    header = ["REGION", "NAME", "STATE", "SVC", "LAST SUCCESS", "LAG", "BACKLOG", "FAIL24H", "DEAD", "SLA", "REASON"]
+    print(table(rows, header))
+    t = document["totals"]
+    print(
+        f"{t['regions']} regions: {t['live']} live, {t['onboarding']} onboarding, {t['failing']} failing, "
+        f"{t['stalled']} stalled; {t['services']} services, {t['applications']} applications, "
+        f"{t['backlog']} waiting, {t['dead_letters']} dead letters, {t['sla_breaches']} SLA breaches"
+    )
+    return 0

@@ -1,0 +1,403 @@
+// The pages: national overview, province rollup, one province, one region, one service.
+// Each view fetches everything it shows in one or two calls (no per-row fetch), builds its DOM once in
+// mount(), and update() refreshes numbers and table rows in place (keeping focus, sort and filters).
+
+import { get, servicePath } from "./api.js";
+import { lineChart } from "./charts.js";
+import { duration, h, num, redact, replace, stateBadge, when } from "./dom.js";
+import { label, lang, t } from "./i18n.js";
+import { DataTable } from "./table.js";
+
+const STATES = ["live", "onboarding", "failing", "stalled"];
+const enc = encodeURIComponent;
+
+export const regionHref = (code) => `#/region/${enc(code)}`;
+export const provinceHref = (code) => `#/province/${enc(code)}`;
+export const serviceHref = (id) => `#/service/${id.split("/").map(enc).join("/")}`;
+
+const link = (href, text, attrs = {}) => h("a", { href, ...attrs }, text);
+const plain = (value) => (value === null || value === undefined || value === "" ? t("none") : redact(value));
+const errorText = (value) => (value ? h("span", { class: "last-error" }, redact(value)) : t("none"));
+
+/** Why a region or service is in its state (the API's `reason`), and its last error when the reason lacks it. */
+function reasonCell(row) {
+  const reason = row.reason ? redact(row.reason) : "";
+  const error = row.last_error ? redact(row.last_error) : "";
+  if (!reason && !error) return t("none");
+  const cell = h("span", { class: `reason state-${row.state}` }, reason);
+  if (error && !reason.includes(error)) cell.append(reason ? h("br") : "", h("span", { class: "last-error" }, error));
+  return cell;
+}
+
+/** A service's name in the active language when the API gives both. */
+const serviceName = (row) => (lang() === "en" && row.name_en ? row.name_en : row.name ?? row.service_id);
+
+function breadcrumbs(items) {
+  return h(
+    "nav",
+    { class: "breadcrumbs", "aria-label": "breadcrumb" },
+    h(
+      "ol",
+      {},
+      items.map(([href, label], i) =>
+        h("li", {}, i === items.length - 1 ? h("span", { "aria-current": "page" }, label) : link(href, label)),
+      ),
+    ),
+  );
+}
+
+/** Health columns shared by regions and services tables. */
+function healthColumns() {
+  return [
+    { key: "state", label: t("col.state"), render: (r) => stateBadge(r.state), value: (r) => STATES.indexOf(r.state) },
+    // the reason right beside the state: a stalled or failing row says why without scrolling sideways
+    { key: "reason", label: t("col.reason"), cls: "wrap", render: reasonCell, value: (r) => r.reason ?? r.last_error ?? null },
+    { key: "last_success", label: t("col.last_success"), render: (r) => when(r.last_success), value: (r) => r.last_success ?? null },
+    { key: "lag_seconds", label: t("col.lag"), num: true, render: (r) => duration(r.lag_seconds) },
+    { key: "backlog", label: t("col.backlog"), num: true, render: (r) => num(r.backlog) },
+    { key: "failures", label: t("col.failures"), num: true, render: (r) => num(r.failures) },
+    { key: "dead_letters", label: t("col.dead_letters"), num: true, render: (r) => num(r.dead_letters) },
+    { key: "sla_breaches", label: t("col.sla_breaches"), num: true, render: (r) => num(r.sla_breaches) },
+  ];
+}
+
+function regionsTable(id, rows, { withProvince = true } = {}) {
+  return new DataTable({
+    id,
+    caption: t("regions.title"),
+    rows,
+    searchKeys: ["code", "name", "province_name", "reason", "last_error"],
+    stateKey: "state",
+    sort: { key: "state", dir: -1 }, // stalled and failing first: what a coordinator looks for
+    columns: [
+      { key: "code", label: t("col.code"), header: true },
+      { key: "name", label: t("col.name"), render: (r) => link(regionHref(r.code), r.name, { class: "region-link" }) },
+      withProvince
+        ? { key: "province_name", label: t("col.province"), render: (r) => link(provinceHref(r.province_code), r.province_name) }
+        : null,
+      { key: "services", label: t("col.services"), num: true, render: (r) => num(r.services) },
+      ...healthColumns(),
+    ].filter(Boolean),
+  });
+}
+
+/** A counter tile; with `state` it is a button that filters `table` to that state. */
+function counter(key, value, { state = null, table = null } = {}) {
+  const body = [h("span", { class: "counter-value" }, num(value)), h("span", { class: "counter-label" }, t(`counter.${key}`))];
+  if (!state) return h("div", { class: "counter", id: `counter-${key}` }, body);
+  return h(
+    "button",
+    {
+      type: "button",
+      class: `counter counter-state state-${state}`,
+      id: `counter-${key}`,
+      "data-state": state,
+      title: t("counter.filter_hint"),
+      "aria-controls": table?.id,
+      onclick: () => {
+        table.filterState(state);
+        table.element.scrollIntoView({ block: "start" });
+      },
+    },
+    body,
+  );
+}
+
+function counters(totals, table) {
+  return h(
+    "section",
+    { class: "counters", "aria-label": t("overview.title") },
+    h("div", { class: "counter-row states" }, STATES.map((s) => counter(s, totals[s], { state: s, table }))),
+    h(
+      "div",
+      { class: "counter-row totals" },
+      ["regions", "services", "applications", "delivered", "backlog", "dead_letters", "sla_breaches"]
+        .filter((k) => k in totals)
+        .map((k) => counter(k, totals[k])),
+    ),
+  );
+}
+
+function facts(items) {
+  return h(
+    "dl",
+    { class: "facts" },
+    items.map(([label, value]) => h("div", {}, h("dt", {}, label), h("dd", {}, value))),
+  );
+}
+
+/** National overview: state counters (clickable filters), totals, 24 h charts, every region. */
+export class OverviewView {
+  async fetch() {
+    const [overview, regions] = await Promise.all([get("/overview"), get("/regions")]);
+    return { overview, regions };
+  }
+
+  mount(root, data) {
+    this.table = regionsTable("regions", data.regions);
+    this.generated = h("p", { class: "generated" });
+    this.counters = h("div");
+    this.charts = h("div", { class: "charts" });
+    replace(
+      root,
+      h("h1", { tabindex: "-1" }, t("overview.title")),
+      this.generated,
+      this.counters,
+      this.charts,
+      h("section", { "aria-labelledby": "regions-h" }, h("h2", { id: "regions-h" }, t("regions.title")), this.table.element),
+    );
+    this.update(data);
+  }
+
+  update({ overview, regions }) {
+    this.generated.textContent = `${t("overview.generated")}: ${when(overview.generated_at)}`;
+    replace(this.counters, counters(overview.totals, this.table));
+    const series = overview.series ?? [];
+    replace(
+      this.charts,
+      lineChart({
+        id: "chart-throughput",
+        title: t("chart.throughput"),
+        points: series,
+        lines: [
+          { key: "delivered", label: t("chart.delivered"), cls: "s1" },
+          { key: "events", label: t("chart.events"), cls: "s2" },
+        ],
+      }),
+      lineChart({
+        id: "chart-lag",
+        title: t("chart.lag"),
+        points: series,
+        lines: [{ key: "lag_seconds", label: t("chart.lag_seconds"), cls: "s3" }],
+        format: duration,
+      }),
+    );
+    this.table.setRows(regions);
+  }
+}
+
+/** Province rollup: one row per province with its regions' states and totals. */
+export class ProvincesView {
+  async fetch() {
+    return { provinces: await get("/provinces") };
+  }
+
+  mount(root, data) {
+    const count = (key) => ({ key, label: t(`col.${key}`), num: true, render: (r) => num(r[key]) });
+    this.table = new DataTable({
+      id: "provinces",
+      caption: t("provinces.title"),
+      rows: data.provinces,
+      searchKeys: ["code", "name"],
+      sort: { key: "code", dir: 1 },
+      columns: [
+        { key: "code", label: t("col.code"), header: true },
+        { key: "name", label: t("col.name"), render: (r) => link(provinceHref(r.code), r.name, { class: "province-link" }) },
+        ...["regions", "live", "onboarding", "failing", "stalled", "backlog", "dead_letters", "sla_breaches"].map(count),
+      ],
+    });
+    replace(
+      root,
+      breadcrumbs([
+        ["#/", t("nav.overview")],
+        ["#/provinces", t("nav.provinces")],
+      ]),
+      h("h1", { tabindex: "-1" }, t("provinces.title")),
+      this.table.element,
+    );
+  }
+
+  update({ provinces }) {
+    this.table.setRows(provinces);
+  }
+}
+
+/** One province: its counters and its regions. */
+export class ProvinceView {
+  constructor(code) {
+    this.code = code;
+  }
+
+  async fetch() {
+    const [provinces, regions] = await Promise.all([get("/provinces"), get("/regions", { province: this.code })]);
+    const province = provinces.find((p) => p.code === this.code);
+    if (!province) throw Object.assign(new Error(t("error.notfound")), { status: 404 });
+    return { province, regions };
+  }
+
+  mount(root, data) {
+    this.table = regionsTable(`regions-${this.code}`, data.regions, { withProvince: false });
+    this.counters = h("div");
+    this.title = h("h1", { tabindex: "-1" });
+    this.crumbs = h("div");
+    replace(root, this.crumbs, this.title, this.counters, this.table.element);
+    this.update(data);
+  }
+
+  update({ province, regions }) {
+    replace(
+      this.crumbs,
+      breadcrumbs([
+        ["#/", t("nav.overview")],
+        ["#/provinces", t("nav.provinces")],
+        [provinceHref(province.code), province.name],
+      ]),
+    );
+    this.title.textContent = `${t("province.title")} ${province.name} (${province.code})`;
+    replace(this.counters, counters(province, this.table));
+    this.table.setRows(regions);
+  }
+}
+
+/** One region: its health and every service with its own health and last error. */
+export class RegionView {
+  constructor(code) {
+    this.code = code;
+  }
+
+  async fetch() {
+    return { region: await get(`/regions/${enc(this.code)}`) };
+  }
+
+  mount(root, data) {
+    this.table = new DataTable({
+      id: `services-${this.code}`,
+      caption: t("region.services"),
+      rows: data.region.services ?? [],
+      searchKeys: ["service_id", "name", "name_en", "category", "reason", "last_error"],
+      stateKey: "state",
+      sort: { key: "state", dir: -1 },
+      columns: [
+        { key: "name", label: t("col.service"), header: true, render: (r) => link(serviceHref(r.service_id), serviceName(r), { class: "service-link" }) },
+        { key: "category", label: t("col.category") },
+        { key: "version", label: t("col.version") },
+        ...healthColumns(),
+      ],
+    });
+    this.head = h("div");
+    replace(root, this.head, h("section", { "aria-labelledby": "services-h" }, h("h2", { id: "services-h" }, t("region.services")), this.table.element));
+    this.update(data);
+  }
+
+  update({ region }) {
+    replace(
+      this.head,
+      breadcrumbs([
+        ["#/", t("nav.overview")],
+        [provinceHref(region.province_code), region.province_name],
+        [regionHref(region.code), region.name],
+      ]),
+      h("h1", { tabindex: "-1" }, `${t("region.title")} ${region.name} (${region.code}) `, stateBadge(region.state)),
+      facts([
+        [t("col.province"), link(provinceHref(region.province_code), region.province_name)],
+        [t("col.services"), num(region.service_count ?? region.services?.length)],
+        [t("col.last_success"), when(region.last_success)],
+        [t("col.lag"), duration(region.lag_seconds)],
+        [t("col.backlog"), num(region.backlog)],
+        [t("col.failures"), num(region.failures)],
+        [t("col.dead_letters"), num(region.dead_letters)],
+        [t("col.sla_breaches"), num(region.sla_breaches)],
+        [t("col.reason"), reasonCell(region)],
+        [t("col.last_error"), errorText(region.last_error)],
+      ]),
+    );
+    this.table.setRows(region.services ?? []);
+  }
+}
+
+/** One service: health, recent applications (masked NIK and phone only), dead letters with reasons. */
+export class ServiceView {
+  constructor(id) {
+    this.id = id;
+  }
+
+  async fetch() {
+    return { service: await get(servicePath(this.id)) };
+  }
+
+  mount(root, data) {
+    // Only these application fields are ever rendered: the masked NIK and phone as the API sends them,
+    // and no other personal field, whatever else a response might carry.
+    this.applications = new DataTable({
+      id: "applications",
+      memo: `applications-${this.id}`,
+      caption: t("service.applications"),
+      rows: [],
+      searchKeys: ["national_id", "status", "delivery", "package_version"],
+      sort: { key: "submitted_at", dir: -1 },
+      columns: [
+        { key: "national_id", label: t("col.national_id"), header: true, render: (r) => plain(r.national_id) },
+        { key: "submitted_at", label: t("col.submitted_at"), render: (r) => when(r.submitted_at), value: (r) => r.submitted_at },
+        { key: "status", label: t("col.status"), render: (r) => plain(label("status", r.status)) },
+        { key: "delivery", label: t("col.delivery"), render: (r) => plain(label("delivery", r.delivery)) },
+        { key: "package_version", label: t("col.package_version"), render: (r) => plain(r.package_version) },
+        { key: "nik_masked", label: t("col.nik"), render: (r) => plain(r.nik_masked) },
+        { key: "phone_masked", label: t("col.phone"), render: (r) => plain(r.phone_masked) },
+      ],
+    });
+    this.deadLetters = new DataTable({
+      id: "dead-letters",
+      memo: `dead-letters-${this.id}`,
+      caption: t("service.dead_letters"),
+      rows: [],
+      searchKeys: ["kind", "flow", "ref", "reason"],
+      sort: { key: "created_at", dir: -1 },
+      columns: [
+        { key: "id", label: t("col.id"), header: true, render: (r) => plain(r.id) },
+        { key: "kind", label: t("col.kind"), render: (r) => plain(label("kind", r.kind)) },
+        { key: "flow", label: t("col.flow"), render: (r) => plain(r.flow) },
+        { key: "ref", label: t("col.ref"), render: (r) => plain(r.ref) },
+        { key: "reason", label: t("col.reason"), cls: "wrap", render: (r) => errorText(r.reason) },
+        { key: "created_at", label: t("col.created_at"), render: (r) => when(r.created_at), value: (r) => r.created_at },
+        { key: "attempts", label: t("col.attempts"), num: true, render: (r) => num(r.attempts) },
+      ],
+    });
+    this.head = h("div");
+    replace(
+      root,
+      this.head,
+      h(
+        "section",
+        { "aria-labelledby": "applications-h" },
+        h("h2", { id: "applications-h" }, t("service.applications")),
+        h("p", { class: "note" }, t("service.masked_note")),
+        this.applications.element,
+      ),
+      h("section", { "aria-labelledby": "dead-letters-h" }, h("h2", { id: "dead-letters-h" }, t("service.dead_letters")), this.deadLetters.element),
+    );
+    this.update(data);
+  }
+
+  update({ service }) {
+    const region =
+      typeof service.region === "object" && service.region ? service.region : { code: service.region, name: service.region_name };
+    const regionCode = region.code ?? this.id.split("/")[0];
+    const regionLabel = region.name ? `${region.name} (${regionCode})` : regionCode;
+    replace(
+      this.head,
+      breadcrumbs([
+        ["#/", t("nav.overview")],
+        [regionHref(regionCode), regionLabel],
+        [serviceHref(this.id), serviceName(service)],
+      ]),
+      h("h1", { tabindex: "-1" }, `${t("service.title")} ${serviceName(service)} `, stateBadge(service.state)),
+      facts([
+        [t("col.id"), service.service_id ?? this.id],
+        [t("field.region"), link(regionHref(regionCode), regionLabel)],
+        [t("field.category"), service.category ?? t("none")],
+        [t("field.version"), service.version ?? t("none")],
+        [t("col.last_success"), when(service.last_success)],
+        [t("col.lag"), duration(service.lag_seconds)],
+        [t("col.backlog"), num(service.backlog)],
+        [t("col.failures"), num(service.failures)],
+        [t("counter.applications"), num(service.application_count ?? service.applications?.length)],
+        [t("col.dead_letters"), num(service.dead_letter_count ?? service.dead_letters?.length)],
+        [t("col.sla_breaches"), num(service.sla_breaches)],
+        [t("col.reason"), reasonCell(service)],
+        [t("col.last_error"), errorText(service.last_error)],
+      ]),
+    );
+    this.applications.setRows(service.applications ?? []);
+    this.deadLetters.setRows(Array.isArray(service.dead_letters) ? service.dead_letters : []);
+  }
+}

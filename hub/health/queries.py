@@ -1,0 +1,263 @@
+"""The SQL aggregates health is built from: one GROUP BY query per fact, whatever the number of services.
+
+Each function returns plain rows keyed by service id; the optional ``region`` / ``service_id`` narrow
+the scan for a region's or a service's page. Dialect differences (day and hour buckets, durations) are
+kept in the small helpers at the top.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Engine, case, create_engine, func, select
+
+from connectors.ledger.models import Application, DeadLetter, StatusEvent, SyncHealth, SyncRun
+from connectors.ledger.types import as_utc
+from hub.health.sla import TERMINAL_STATUSES, WIB, breach_cutoff, wib_date
+
+WAITING = ("pending", "sending")
+
+
+def _wib_day(column: Any, dialect: str) -> ColumnElement[Any]:
+    if dialect == "sqlite":
+        return func.date(column, "+7 hours")
+    return func.to_char(func.timezone("Asia/Jakarta", column), "YYYY-MM-DD")
+
+
+def _utc_hour(column: Any, dialect: str) -> ColumnElement[Any]:
+    if dialect == "sqlite":
+        return func.strftime("%Y-%m-%dT%H:00:00", column)
+    return func.to_char(func.timezone("UTC", column), 'YYYY-MM-DD"T"HH24:00:00')
+
+
+def _seconds_between(later: Any, earlier: Any, dialect: str) -> ColumnElement[Any]:
+    if dialect == "sqlite":
+        return (func.julianday(later) - func.julianday(earlier)) * 86400.0
+    return func.extract("epoch", later - earlier)
+
+
+def read_engine(engine: Engine) -> Engine:
+    """An engine for health's long read-only aggregates. On SQLite the ledger's own engine takes the
+    write lock at BEGIN (for its writers); health reads must not hold it for seconds, and in WAL mode
+    plain reads never block the sync's writers. On PostgreSQL the ledger's engine is fine."""
+    if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
+        return engine
+    return create_engine(engine.url, connect_args={"timeout": 30})
+
+
+def _count_if(condition: ColumnElement[bool]) -> ColumnElement[Any]:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def _scoped(query: Any, model: Any, region: str | None, service_id: str | None) -> Any:
+    if region is not None:
+        query = query.where(model.region == region)
+    if service_id is not None:
+        query = query.where(model.service_id == service_id)
+    return query
+
+
+@dataclass
+class ServiceFacts:
+    """Everything the ledger knows about one service, before states are derived."""
+
+    service_id: str
+    region: str
+    runs: int = 0
+    last_success: datetime | None = None
+    last_run: datetime | None = None
+    failures: int = 0
+    failing: list[tuple[str, str, str | None, datetime | None]] = field(
+        default_factory=list
+    )  # (flow, outcome, error, at)
+    applications: int = 0
+    delivered: int = 0
+    backlog_applications: int = 0
+    oldest_waiting: datetime | None = None
+    pending_events: int = 0
+    oldest_event: datetime | None = None
+    dead_letters: int = 0
+    open_by_day: list[tuple[date, int]] = field(default_factory=list)
+
+
+def gather(
+    engine: Engine, now: datetime, region: str | None = None, service_id: str | None = None
+) -> dict[str, ServiceFacts]:
+    """Facts per service id that appears in the ledger (scoped to a region or a service when given)."""
+    dialect = engine.dialect.name
+    facts: dict[str, ServiceFacts] = {}
+
+    def of(service: str, service_region: str) -> ServiceFacts:
+        found = facts.get(service)
+        if found is None:
+            found = facts[service] = ServiceFacts(service, service_region)
+        return found
+
+    since = now - timedelta(hours=24)
+    with engine.connect() as conn:
+        # the latest run per (service, flow) lives in sync_health (kept by finish_run): no scan of every run
+        runs = _scoped(
+            select(
+                SyncHealth.service_id,
+                func.min(SyncHealth.region).label("region"),
+                func.sum(SyncHealth.runs).label("runs"),
+                func.max(SyncHealth.last_success_at).label("last_success"),
+                func.max(SyncHealth.last_finished_at).label("last_run"),
+            ).group_by(SyncHealth.service_id),
+            SyncHealth,
+            region,
+            service_id,
+        )
+        for row in conn.execute(runs):
+            item = of(row.service_id, row.region)
+            item.runs = int(row.runs or 0)
+            item.last_success, item.last_run = _time(row.last_success), _time(row.last_run)
+
+        # a flow whose latest run ended in an error makes its service failing
+        failing = _scoped(
+            select(
+                SyncHealth.service_id,
+                SyncHealth.region,
+                SyncHealth.flow,
+                SyncHealth.last_outcome,
+                SyncHealth.last_error,
+                SyncHealth.last_finished_at,
+            ).where(SyncHealth.last_outcome.in_(("retry", "fatal"))),
+            SyncHealth,
+            region,
+            service_id,
+        )
+        for row in conn.execute(failing):
+            item = of(row.service_id, row.region)
+            item.failing.append((row.flow, row.last_outcome, row.last_error, _time(row.last_finished_at)))
+
+        # failed runs of the last 24 hours (the index on (outcome, started_at) reads only those)
+        failures = _scoped(
+            select(SyncRun.service_id, func.min(SyncRun.region).label("region"), func.count().label("n"))
+            .where(SyncRun.outcome.in_(("retry", "fatal")), SyncRun.started_at >= since)
+            .group_by(SyncRun.service_id),
+            SyncRun,
+            region,
+            service_id,
+        )
+        for row in conn.execute(failures):
+            of(row.service_id, row.region).failures = int(row.n)
+
+        apps = _scoped(
+            select(
+                Application.service_id,
+                func.min(Application.region).label("region"),
+                func.count().label("total"),
+                _count_if(Application.delivery.in_(("delivered", "acknowledged"))).label("delivered"),
+                _count_if(Application.delivery.in_(WAITING)).label("waiting"),
+                func.min(case((Application.delivery.in_(WAITING), Application.submitted_at))).label("oldest"),
+            ).group_by(Application.service_id),
+            Application,
+            region,
+            service_id,
+        )
+        for row in conn.execute(apps):
+            item = of(row.service_id, row.region)
+            item.applications, item.delivered = int(row.total), int(row.delivered)
+            item.backlog_applications, item.oldest_waiting = int(row.waiting), _time(row.oldest)
+
+        events = _scoped(
+            select(
+                StatusEvent.service_id,
+                func.min(StatusEvent.region).label("region"),
+                func.count().label("pending"),
+                func.min(StatusEvent.created_at).label("oldest"),
+            )
+            .where(StatusEvent.state == "pending")
+            .group_by(StatusEvent.service_id),
+            StatusEvent,
+            region,
+            service_id,
+        )
+        for row in conn.execute(events):
+            item = of(row.service_id, row.region)
+            item.pending_events, item.oldest_event = int(row.pending), _time(row.oldest)
+
+        letters = _scoped(
+            select(DeadLetter.service_id, func.min(DeadLetter.region).label("region"), func.count().label("n"))
+            .where(DeadLetter.replayed_at.is_(None))
+            .group_by(DeadLetter.service_id),
+            DeadLetter,
+            region,
+            service_id,
+        )
+        for row in conn.execute(letters):
+            of(row.service_id, row.region).dead_letters = int(row.n)
+
+        # open applications per service and WIB day of submission, for the SLA; only days that can be
+        # late already (an SLA is at least one working day) are read
+        day = _wib_day(Application.submitted_at, dialect).label("day")
+        latest_late = datetime.combine(breach_cutoff(1, wib_date(now)) + timedelta(days=1), time(), WIB)
+        open_apps = _scoped(
+            select(Application.service_id, func.min(Application.region).label("region"), day, func.count().label("n"))
+            .where(
+                Application.national_status.not_in(TERMINAL_STATUSES),
+                Application.delivery != "dead",
+                Application.submitted_at < latest_late.astimezone(UTC),
+            )
+            .group_by(Application.service_id, day),
+            Application,
+            region,
+            service_id,
+        )
+        for row in conn.execute(open_apps):
+            of(row.service_id, row.region).open_by_day.append((date.fromisoformat(str(row.day)[:10]), int(row.n)))
+    return facts
+
+
+def hourly_series(
+    engine: Engine, now: datetime, regions: Sequence[str] | None = None, hours: int = 24
+) -> list[dict[str, Any]]:
+    """Deliveries, pushed events and the mean delivery lag per UTC hour over the last ``hours`` hours."""
+    dialect = engine.dialect.name
+    start = now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=hours - 1)
+    buckets: dict[str, dict[str, Any]] = {}
+    for i in range(hours):
+        at = start + timedelta(hours=i)
+        buckets[at.strftime("%Y-%m-%dT%H:00:00")] = {
+            "at": at.strftime("%Y-%m-%dT%H:00:00Z"),
+            "delivered": 0,
+            "events": 0,
+            "lag_seconds": 0,
+        }
+    hour_d = _utc_hour(Application.delivered_at, dialect).label("hour")
+    delivered = (
+        select(
+            hour_d,
+            func.count().label("n"),
+            func.avg(_seconds_between(Application.delivered_at, Application.submitted_at, dialect)).label("lag"),
+        )
+        .where(Application.delivered_at >= start)
+        .group_by(hour_d)
+    )
+    hour_e = _utc_hour(StatusEvent.pushed_at, dialect).label("hour")
+    pushed = select(hour_e, func.count().label("n")).where(StatusEvent.pushed_at >= start).group_by(hour_e)
+    if regions is not None:
+        delivered = delivered.where(Application.region.in_(list(regions)))
+        pushed = pushed.where(StatusEvent.region.in_(list(regions)))
+    with engine.connect() as conn:
+        for row in conn.execute(delivered):
+            if row.hour in buckets:
+                buckets[row.hour]["delivered"] = int(row.n)
+                buckets[row.hour]["lag_seconds"] = round(float(row.lag or 0))
+        for row in conn.execute(pushed):
+            if row.hour in buckets:
+                buckets[row.hour]["events"] = int(row.n)
+    return list(buckets.values())
+
+
+def _time(value: Any) -> datetime | None:
+    """Aggregates over DateTime columns come back as datetimes (naive on SQLite: UTC) or, on SQLite, text."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return as_utc(value)

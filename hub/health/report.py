@@ -1,0 +1,220 @@
+"""Health per service, region and province: the ledger's aggregates joined with the registry index.
+
+States (a service's, then its region's):
+
+- ``onboarding``: published, never a successful run (and nothing failing yet);
+- ``failing``: the latest run of some flow ended in a retriable or fatal error;
+- ``stalled``: no successful run within the threshold (default 15 minutes) although it has run before;
+- ``live``: a successful run within the threshold.
+
+A region is onboarding while all its services are; otherwise failing if any service fails, stalled if
+any stalls, else live. Each row carries a ``reason``: one sentence a coordinator can act on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine
+
+from hub.health.queries import ServiceFacts, gather, hourly_series
+from hub.health.sla import breach_cutoff, wib_date
+from registry.regions import region_table
+
+STATES = ("live", "onboarding", "failing", "stalled")
+DEFAULT_STALL_MINUTES = 15.0
+
+
+def iso(moment: datetime | None) -> str | None:
+    """UTC ISO 8601 with a Z, or None."""
+    return None if moment is None else moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _age(now: datetime, moment: datetime | None) -> int:
+    return 0 if moment is None else max(0, int((now - moment).total_seconds()))
+
+
+def _minutes(seconds: float) -> str:
+    minutes = int(seconds // 60)
+    return f"{minutes // 60} h {minutes % 60} min" if minutes >= 60 else f"{minutes} min"
+
+
+@dataclass
+class HealthReport:
+    """Health rows for the services and regions in scope, as the API and the CLI show them."""
+
+    generated_at: datetime
+    services: dict[str, dict[str, Any]] = field(default_factory=dict)
+    regions: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def provinces(self) -> list[dict[str, Any]]:
+        """Regions rolled up per province."""
+        table = region_table()
+        rows: dict[str, dict[str, Any]] = {}
+        for region in self.regions.values():
+            code = region["province_code"]
+            row = rows.get(code)
+            if row is None:
+                province = table.get(code)
+                row = rows[code] = {
+                    "code": code,
+                    "name": province.name if province else code,
+                    "regions": 0,
+                    **dict.fromkeys(STATES, 0),
+                    "backlog": 0,
+                    "dead_letters": 0,
+                    "sla_breaches": 0,
+                }
+            row["regions"] += 1
+            row[region["state"]] += 1
+            for key in ("backlog", "dead_letters", "sla_breaches"):
+                row[key] += region[key]
+        return [rows[code] for code in sorted(rows)]
+
+    def totals(self) -> dict[str, int]:
+        """National (or scoped) totals."""
+        totals = {"regions": len(self.regions), **dict.fromkeys(STATES, 0)}
+        for region in self.regions.values():
+            totals[region["state"]] += 1
+        totals["services"] = len(self.services)
+        for key in ("applications", "delivered", "backlog", "dead_letters", "sla_breaches"):
+            totals[key] = sum(int(region[key]) for region in self.regions.values())
+        return totals
+
+
+def _service_state(facts: ServiceFacts | None, now: datetime, stall: timedelta) -> tuple[str, str, str | None]:
+    """(state, reason, last error)."""
+    if facts is None or facts.runs == 0:
+        return "onboarding", "published; no sync run yet", None
+    if facts.failing:
+        flow, outcome, error, _at = max(facts.failing, key=lambda f: f[3] or now)
+        kind = "fatal error" if outcome == "fatal" else "retrying"
+        return "failing", f"{flow}: {kind}: {error or 'no message'}", error
+    if facts.last_success is None:
+        return "onboarding", "sync runs started; none finished successfully yet", None
+    idle = now - facts.last_success
+    if idle > stall:
+        return "stalled", f"no successful sync run for {_minutes(idle.total_seconds())}", None
+    return "live", "synced recently", None
+
+
+def _breaches(facts: ServiceFacts | None, sla_days: int | None, now: datetime) -> int:
+    if facts is None or not facts.open_by_day or not sla_days:
+        return 0
+    cutoff = breach_cutoff(int(sla_days), wib_date(now))
+    return sum(n for day, n in facts.open_by_day if day <= cutoff)
+
+
+def service_row(
+    service_id: str, entry: dict[str, Any], facts: ServiceFacts | None, now: datetime, stall: timedelta
+) -> dict[str, Any]:
+    """One service's health row."""
+    state, reason, error = _service_state(facts, now, stall)
+    waiting = [m for m in ((facts.oldest_waiting, facts.oldest_event) if facts else ()) if m is not None]
+    names = entry.get("name", {})
+    return {
+        "service_id": service_id,
+        "name": names.get("id", service_id) if isinstance(names, dict) else str(names),
+        "name_en": names.get("en") if isinstance(names, dict) else None,
+        "region": entry.get("region", service_id.partition("/")[0]),
+        "category": entry.get("category"),
+        "version": entry.get("latest"),
+        "sla_working_days": entry.get("sla_working_days"),
+        "state": state,
+        "reason": reason,
+        "last_success": iso(facts.last_success if facts else None),
+        "lag_seconds": _age(now, min(waiting)) if waiting else 0,
+        "backlog": (facts.backlog_applications + facts.pending_events) if facts else 0,
+        "failures": facts.failures if facts else 0,
+        "dead_letters": facts.dead_letters if facts else 0,
+        "sla_breaches": _breaches(facts, entry.get("sla_working_days"), now),
+        "last_error": error,
+        "applications": facts.applications if facts else 0,
+        "delivered": facts.delivered if facts else 0,
+        "_last_success": facts.last_success if facts else None,
+        "_error_at": max((f[3] or now for f in facts.failing), default=None) if facts and facts.failing else None,
+    }
+
+
+def region_row(code: str, services: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """One region's health row, rolled up from its services."""
+    region = region_table().get(code)
+    province = region_table().get(region.province_code) if region else None
+    rows = list(services)
+    states = {row["state"] for row in rows}
+    failing = [row for row in rows if row["state"] == "failing"]
+    stalled = [row for row in rows if row["state"] == "stalled"]
+    if states <= {"onboarding"}:
+        state, reason = "onboarding", f"{len(rows)} service(s) published; none synced yet"
+    elif failing:
+        worst = max(failing, key=lambda r: r["_error_at"])
+        state, reason = (
+            "failing",
+            f"{len(failing)} failing service(s); latest: {worst['service_id']}: {worst['reason']}",
+        )
+    elif stalled:
+        state, reason = (
+            "stalled",
+            f"{len(stalled)} stalled service(s); e.g. {stalled[0]['service_id']}: {stalled[0]['reason']}",
+        )
+    else:
+        state, reason = "live", "every synced service ran successfully within the threshold"
+    successes = [row["_last_success"] for row in rows if row["_last_success"] is not None]
+    errors = sorted((r for r in rows if r["last_error"]), key=lambda r: r["_error_at"], reverse=True)
+    return {
+        "code": code,
+        "name": region.name if region else code,
+        "province_code": region.province_code if region else code.partition(".")[0],
+        "province_name": province.name if province else code.partition(".")[0],
+        "state": state,
+        "reason": reason,
+        "services": len(rows),
+        "last_success": iso(max(successes)) if successes else None,
+        "lag_seconds": max((row["lag_seconds"] for row in rows), default=0),
+        "backlog": sum(row["backlog"] for row in rows),
+        "failures": sum(row["failures"] for row in rows),
+        "dead_letters": sum(row["dead_letters"] for row in rows),
+        "sla_breaches": sum(row["sla_breaches"] for row in rows),
+        "last_error": errors[0]["last_error"] if errors else None,
+        "applications": sum(row["applications"] for row in rows),
+        "delivered": sum(row["delivered"] for row in rows),
+    }
+
+
+def public(row: dict[str, Any]) -> dict[str, Any]:
+    """A row without its internal sort keys."""
+    return {k: v for k, v in row.items() if not k.startswith("_")}
+
+
+def build_report(
+    engine: Engine,
+    index: dict[str, Any],
+    now: datetime,
+    stall_minutes: float = DEFAULT_STALL_MINUTES,
+    region: str | None = None,
+    service_id: str | None = None,
+) -> HealthReport:
+    """Health of every published service (or one region's, or one service) and of their regions."""
+    stall = timedelta(minutes=stall_minutes)
+    facts = gather(engine, now, region=region, service_id=service_id)
+    report = HealthReport(now)
+    by_region: dict[str, list[dict[str, Any]]] = {}
+    for package_id, entry in index["packages"].items():
+        if service_id is not None and package_id != service_id:
+            continue
+        if region is not None and entry.get("region") != region:
+            continue
+        row = service_row(package_id, entry, facts.get(package_id), now, stall)
+        report.services[package_id] = row
+        by_region.setdefault(row["region"], []).append(row)
+    for code in sorted(by_region):
+        report.regions[code] = region_row(code, by_region[code])
+    return report
+
+
+def series(engine: Engine, now: datetime, regions: list[str] | None = None) -> list[dict[str, Any]]:
+    """The overview's last 24 hours, hourly."""
+    return hourly_series(engine, now, regions)

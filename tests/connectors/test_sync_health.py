@@ -1,0 +1,55 @@
+"""sync_health: finish_run keeps the latest run per (service, flow); migration 0003 fills it from the
+runs an existing ledger already recorded."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import select
+
+from connectors.ledger import db
+from connectors.ledger.models import SyncHealth
+from connectors.ledger.store import Ledger
+
+
+def _health(ledger: Ledger) -> dict[tuple[str, str], tuple[int, str, str | None, bool]]:
+    with ledger.engine.connect() as conn:
+        rows = conn.execute(select(SyncHealth)).all()
+    return {(r.service_id, r.flow): (r.runs, r.last_outcome, r.last_error, r.last_success_at is not None) for r in rows}
+
+
+def test_finish_run_keeps_the_latest_run_of_each_flow(ledger: Ledger) -> None:
+    service = "35.76/akta-kelahiran"
+    first = ledger.start_run("35.76", service, "outbound", "w1")
+    ledger.finish_run(first, "ok", {})
+    second = ledger.start_run("35.76", service, "outbound", "w1")
+    ledger.finish_run(second, "retry", {}, "HTTP 503")
+    inbound = ledger.start_run("35.76", service, "inbound", "w1")
+    ledger.finish_run(inbound, "fatal", {}, "401 from the local system")
+    assert _health(ledger) == {
+        (service, "outbound"): (2, "retry", "HTTP 503", True),  # the success before the failure is kept
+        (service, "inbound"): (1, "fatal", "401 from the local system", False),
+    }
+
+
+def test_migration_0003_fills_sync_health_from_recorded_runs(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = db.make_engine(url)
+    config = Config()
+    config.set_main_option("script_location", str(db._MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0002")
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO sync_run (region, service_id, flow, worker, started_at, finished_at, outcome, error) VALUES "
+            "('35.76', '35.76/a', 'outbound', 'w', '2026-11-01 10:00:00', '2026-11-01 10:00:01', 'ok', NULL),"
+            "('35.76', '35.76/a', 'outbound', 'w', '2026-11-01 10:05:00', '2026-11-01 10:05:01', 'retry', 'HTTP 503'),"
+            "('35.76', '35.76/a', 'inbound', 'w', '2026-11-01 10:06:00', NULL, NULL, NULL)"
+        )
+    engine.dispose()
+    ledger = Ledger.open(url)  # upgrades to the head
+    assert _health(ledger) == {("35.76/a", "outbound"): (2, "retry", "HTTP 503", True)}
+    ledger.close()
