@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine
@@ -29,8 +29,12 @@ DEFAULT_STALL_MINUTES = 15.0
 
 
 def iso(moment: datetime | None) -> str | None:
-    """UTC ISO 8601 with a Z, or None."""
-    return None if moment is None else moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    """UTC ISO 8601 with a Z, or None (PostgreSQL may hand back times in its session's time zone)."""
+    if moment is None:
+        return None
+    if moment.tzinfo is not None and moment.utcoffset():
+        moment = moment.astimezone(UTC)
+    return moment.isoformat(timespec="seconds")[:19] + "Z"
 
 
 def _age(now: datetime, moment: datetime | None) -> int:
