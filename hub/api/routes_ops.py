@@ -76,7 +76,10 @@ def settings(caller: Caller, state: State) -> dict[str, Any]:
     require_role(caller, "operator")
     from hub.settings import Settings
 
+    from sqlalchemy.engine import make_url
+
     shown = Settings.from_env().redacted()
+    shown["ledger_url"] = make_url(str(shown["ledger_url"])).render_as_string(hide_password=True)
     shown["stall_minutes"] = state.stall_minutes
     shown["cache_seconds"] = state.cache_seconds
     return shown
