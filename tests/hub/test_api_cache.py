@@ -24,3 +24,23 @@ def test_the_report_is_cached_until_invalidated(tmp_path: Path) -> None:
     state.index()
     assert state.report() is not again
     ledger.close()
+
+
+def test_drill_down_pages_are_fresh_while_the_national_view_is_cached(tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from hub.api.app import create_app
+    from hub.tokens import create_token
+
+    ledger = Ledger.open(f"sqlite:///{tmp_path / 'ledger.db'}")
+    token = create_token(ledger.engine, "kemenpan", "coordinator")
+    app = create_app(ledger, copy_registry(tmp_path / "registry"), cache_seconds=3600, dashboard=None)
+    client = TestClient(app)
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/overview", headers=headers).json()["totals"]["dead_letters"] == 0
+    service = f"{REGION}/akta-kelahiran"
+    ledger.quarantine(REGION, service, "inbound", "r-1", "unknown status code", None)
+    assert client.get(f"/api/v1/regions/{REGION}", headers=headers).json()["dead_letters"] == 1
+    page = client.get(f"/api/v1/services/{service}", headers=headers).json()
+    assert page["dead_letter_count"] == 1 and len(page["dead_letters"]) == 1
+    ledger.close()
