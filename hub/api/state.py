@@ -83,6 +83,11 @@ class HubState:
             threading.Thread(target=self._refresh_in_background, name="health-refresh", daemon=True).start()
         return cached[1]
 
+    def scoped_report(self, region: str | None = None, service_id: str | None = None) -> HealthReport:
+        """A fresh report of one region or one service (drill-down pages): its queries read only that
+        region's or service's rows, so it is cheap and never stale."""
+        return build_report(self.reader, self.index(), utcnow(), self.stall_minutes, region, service_id)
+
     def _recompute(self) -> HealthReport:
         started = time.monotonic()
         report = build_report(self.reader, self.index(), utcnow(), self.stall_minutes)
