@@ -89,6 +89,12 @@ class AuditLedger(LedgerBase):
             rows = conn.execute(select(AuditRecord).order_by(AuditRecord.seq.desc()).limit(limit))
             return [_row(r) for r in rows]
 
+    def audit_record(self, seq: int) -> dict[str, Any] | None:
+        """One record by sequence number, or None."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(AuditRecord).where(AuditRecord.seq == seq)).first()
+            return None if row is None else _row(row)
+
     def audit_count(self) -> int:
         """How many records the log holds."""
         with self.engine.connect() as conn:

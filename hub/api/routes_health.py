@@ -106,7 +106,7 @@ def region(
 ) -> dict[str, Any]:
     """One region's health with every service's."""
     require_region(caller, code)
-    report = state.report()
+    report = state.scoped_report(region=code)
     row = report.regions.get(code)
     if row is None:
         known = region_table().get(code)
@@ -162,10 +162,10 @@ def _dead_letter_rows(state: State, letters: list[dict[str, Any]]) -> list[dict[
 def service(caller: Caller, state: State, service_id: str) -> dict[str, Any]:
     """One service: health, its 100 most recent applications (NIK and phone masked), open dead letters."""
     require_region(caller, service_id.partition("/")[0])
-    report = state.report()
-    row = report.services.get(service_id)
-    if row is None:
+    if service_id not in state.index()["packages"]:
         raise ApiError(404, "no published service with this id")
+    report = state.scoped_report(service_id=service_id)
+    row = report.services[service_id]
     with state.ledger.engine.connect() as conn:
         apps = conn.execute(
             select(

@@ -74,9 +74,12 @@ def audit_verify(caller: Caller, state: State) -> dict[str, Any]:
 def settings(caller: Caller, state: State) -> dict[str, Any]:
     """What this API process runs with; secrets shown as their length."""
     require_role(caller, "operator")
+    from sqlalchemy.engine import make_url
+
     from hub.settings import Settings
 
     shown = Settings.from_env().redacted()
+    shown["ledger_url"] = make_url(str(shown["ledger_url"])).render_as_string(hide_password=True)
     shown["stall_minutes"] = state.stall_minutes
     shown["cache_seconds"] = state.cache_seconds
     return shown

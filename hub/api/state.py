@@ -36,6 +36,7 @@ class HubState:
     _report: tuple[float, HealthReport] | None = field(default=None, repr=False)
     _refresh: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _reader: Engine | None = field(default=None, repr=False)
+    _cost: float = field(default=0.0, repr=False)
     _series: dict[str, tuple[float, list[dict[str, Any]]]] = field(default_factory=dict, repr=False)
 
     @property
@@ -75,13 +76,22 @@ class HubState:
         if cached is None:
             with self._refresh:  # a warm-up or refresh in progress: wait for it rather than repeat it
                 return self._report[1] if self._report is not None else self._recompute()
-        if time.monotonic() - cached[0] >= self.cache_seconds and self._refresh.acquire(blocking=False):
+        # refresh no more often than every cache_seconds, nor than five times the last computation took:
+        # at national scale a report costs seconds, and polling must not keep a core busy
+        interval = max(self.cache_seconds, 5 * self._cost)
+        if time.monotonic() - cached[0] >= interval and self._refresh.acquire(blocking=False):
             threading.Thread(target=self._refresh_in_background, name="health-refresh", daemon=True).start()
         return cached[1]
+
+    def scoped_report(self, region: str | None = None, service_id: str | None = None) -> HealthReport:
+        """A fresh report of one region or one service (drill-down pages): its queries read only that
+        region's or service's rows, so it is cheap and never stale."""
+        return build_report(self.reader, self.index(), utcnow(), self.stall_minutes, region, service_id)
 
     def _recompute(self) -> HealthReport:
         started = time.monotonic()
         report = build_report(self.reader, self.index(), utcnow(), self.stall_minutes)
+        self._cost = time.monotonic() - started
         self._report = (started, report)
         return report
 

@@ -68,7 +68,6 @@ class ServiceFacts:
     region: str
     runs: int = 0
     last_success: datetime | None = None
-    last_run: datetime | None = None
     failures: int = 0
     failing: list[tuple[str, str, str | None, datetime | None]] = field(
         default_factory=list
@@ -105,16 +104,15 @@ def gather(
                 func.min(SyncHealth.region).label("region"),
                 func.sum(SyncHealth.runs).label("runs"),
                 func.max(SyncHealth.last_success_at).label("last_success"),
-                func.max(SyncHealth.last_finished_at).label("last_run"),
             ).group_by(SyncHealth.service_id),
             SyncHealth,
             region,
             service_id,
         )
-        for row in conn.execute(runs):
-            item = of(row.service_id, row.region)
-            item.runs = int(row.runs or 0)
-            item.last_success, item.last_run = _time(row.last_success), _time(row.last_run)
+        for service, service_region, count, last_success in conn.execute(runs):
+            item = of(service, service_region)
+            item.runs = int(count or 0)
+            item.last_success = _time(last_success)
 
         # a flow whose latest run ended in an error makes its service failing
         failing = _scoped(
@@ -159,10 +157,11 @@ def gather(
             region,
             service_id,
         )
-        for row in conn.execute(apps):
-            item = of(row.service_id, row.region)
-            item.applications, item.delivered = int(row.total), int(row.delivered)
-            item.backlog_applications, item.oldest_waiting = int(row.waiting), _time(row.oldest)
+        for service, service_region, total, delivered, waiting, oldest in conn.execute(apps):
+            item = of(service, service_region)
+            item.applications, item.delivered = int(total), int(delivered)
+            item.backlog_applications = int(waiting)
+            item.oldest_waiting = None if oldest is None else _time(oldest)
 
         events = _scoped(
             select(
@@ -208,8 +207,13 @@ def gather(
             region,
             service_id,
         )
-        for row in conn.execute(open_apps):
-            of(row.service_id, row.region).open_by_day.append((date.fromisoformat(str(row.day)[:10]), int(row.n)))
+        days: dict[str, date] = {}
+        for service, service_region, day_text, count in conn.execute(open_apps):
+            text = str(day_text)[:10]
+            found = days.get(text)
+            if found is None:
+                found = days[text] = date.fromisoformat(text)
+            of(service, service_region).open_by_day.append((found, int(count)))
     return facts
 
 

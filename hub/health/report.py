@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine
@@ -29,8 +29,12 @@ DEFAULT_STALL_MINUTES = 15.0
 
 
 def iso(moment: datetime | None) -> str | None:
-    """UTC ISO 8601 with a Z, or None."""
-    return None if moment is None else moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    """UTC ISO 8601 with a Z, or None (PostgreSQL may hand back times in its session's time zone)."""
+    if moment is None:
+        return None
+    if moment.tzinfo is not None and moment.utcoffset():
+        moment = moment.astimezone(UTC)
+    return moment.isoformat(timespec="seconds")[:19] + "Z"
 
 
 def _age(now: datetime, moment: datetime | None) -> int:
@@ -101,17 +105,22 @@ def _service_state(facts: ServiceFacts | None, now: datetime, stall: timedelta) 
     return "live", "synced recently", None
 
 
-def _breaches(facts: ServiceFacts | None, sla_days: int | None, now: datetime) -> int:
+def _breaches(facts: ServiceFacts | None, sla_days: int | None, today: date) -> int:
     if facts is None or not facts.open_by_day or not sla_days:
         return 0
-    cutoff = breach_cutoff(int(sla_days), wib_date(now))
+    cutoff = breach_cutoff(int(sla_days), today)
     return sum(n for day, n in facts.open_by_day if day <= cutoff)
 
 
 def service_row(
-    service_id: str, entry: dict[str, Any], facts: ServiceFacts | None, now: datetime, stall: timedelta
+    service_id: str,
+    entry: dict[str, Any],
+    facts: ServiceFacts | None,
+    now: datetime,
+    stall: timedelta,
+    today: date | None = None,
 ) -> dict[str, Any]:
-    """One service's health row."""
+    """One service's health row (``today``: the WIB day of ``now``, when the caller has it)."""
     state, reason, error = _service_state(facts, now, stall)
     waiting = [m for m in ((facts.oldest_waiting, facts.oldest_event) if facts else ()) if m is not None]
     names = entry.get("name", {})
@@ -130,7 +139,7 @@ def service_row(
         "backlog": (facts.backlog_applications + facts.pending_events) if facts else 0,
         "failures": facts.failures if facts else 0,
         "dead_letters": facts.dead_letters if facts else 0,
-        "sla_breaches": _breaches(facts, entry.get("sla_working_days"), now),
+        "sla_breaches": _breaches(facts, entry.get("sla_working_days"), today or wib_date(now)),
         "last_error": error,
         "applications": facts.applications if facts else 0,
         "delivered": facts.delivered if facts else 0,
@@ -202,12 +211,13 @@ def build_report(
     facts = gather(engine, now, region=region, service_id=service_id)
     report = HealthReport(now)
     by_region: dict[str, list[dict[str, Any]]] = {}
+    today = wib_date(now)
     for package_id, entry in index["packages"].items():
         if service_id is not None and package_id != service_id:
             continue
         if region is not None and entry.get("region") != region:
             continue
-        row = service_row(package_id, entry, facts.get(package_id), now, stall)
+        row = service_row(package_id, entry, facts.get(package_id), now, stall, today)
         report.services[package_id] = row
         by_region.setdefault(row["region"], []).append(row)
     for code in sorted(by_region):

@@ -140,3 +140,12 @@ def test_bad_input_gets_a_clear_error_that_echoes_nothing(api: Api, path: str, s
     body: dict[str, Any] = response.json()
     assert fragment in body["error"]
     assert "3576012345678901" not in response.text and "asleep" not in response.text
+
+
+def test_settings_never_show_a_secret(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MPPHUB_LEDGER_URL", "postgresql+psycopg://hub:s3cret-pw@db.example/ledger")
+    monkeypatch.setenv("MPPHUB_NATIONAL_TOKEN", "national-token-value")
+    response = api.get("/api/v1/settings", "operator")
+    assert response.status_code == 200
+    assert "s3cret-pw" not in response.text and "national-token-value" not in response.text
+    assert response.json()["ledger_url"] == "postgresql+psycopg://hub:***@db.example/ledger"

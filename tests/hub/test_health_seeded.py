@@ -111,3 +111,20 @@ def test_the_api_serves_the_same_on_postgresql_and_sqlite(api_any_db: Api, tmp_p
     for path in ("/api/v1/regions", "/api/v1/provinces"):
         assert stable(api_any_db.get(path).json()) == stable(sqlite.get(path).json())
     sqlite.ledger.close()
+
+
+def test_postgresql_in_another_session_time_zone_gives_the_same_answers(pg_url: str, tmp_path: Path) -> None:
+    """Times come back in the session's zone on PostgreSQL; health reports them in UTC all the same."""
+    from sqlalchemy import create_engine
+
+    ledger = Ledger.open(pg_url)
+    _seed(ledger)
+    index = make_api(ledger, copy_registry(tmp_path / "r")).client.app.state.hub.index()  # type: ignore[attr-defined]
+    jakarta = create_engine(pg_url, connect_args={"options": "-c timezone=Asia/Jakarta"})
+    utc = build_report(ledger.engine, index, NOW)
+    local = build_report(jakarta, index, NOW)
+    for service in (SERVICE, OTHER):
+        assert local.services[service] == utc.services[service]
+    assert local.services[SERVICE]["last_success"] == "2025-04-14T02:56:00Z"
+    jakarta.dispose()
+    ledger.close()

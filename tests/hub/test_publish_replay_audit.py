@@ -100,7 +100,17 @@ def test_cli_publish_and_replay_append_audit_records_and_verify_detects_tamperin
     assert [r["action"] for r in listing] == ["replay", "publish", "publish", "publish"]
     assert listing[-1]["actor"].startswith("cli:")
     ok = cli("audit", "verify")
-    assert (ok.code, ok.out.strip()) == (0, "audit chain intact: 4 record(s)")
+    assert ok.code == 0 and ok.out.startswith("audit chain intact: 4 record(s)")
+    anchor = ok.out.split("head ")[1].split()[0]
+    assert anchor.startswith("4:")
+    assert cli("audit", "verify", "--anchor", anchor).code == 0
+
+    with ledger.engine.begin() as conn:  # the newest record is deleted: the chain alone still holds
+        conn.execute(delete(AuditRecord).where(AuditRecord.seq == 4))
+    assert cli("audit", "verify").code == 0
+    tail = cli("audit", "verify", "--anchor", anchor)
+    assert tail.code == 1 and "BROKEN at seq 4" in tail.out
+    assert cli("audit", "verify", "--anchor", "4:nothex").code == 2
 
     with ledger.engine.begin() as conn:  # someone edits a publish record's digest
         conn.execute(update(AuditRecord).where(AuditRecord.seq == 2).values(details={"sha256": "0" * 64}))
