@@ -34,7 +34,7 @@ def _down_count(server: Any) -> int:
 
 
 def _ceiling(attempt: int) -> float:
-    return min(POLICY.cap_seconds, POLICY.base_seconds * 2 ** max(attempt - 1, 0))
+    return float(min(POLICY.cap_seconds, POLICY.base_seconds * 2 ** max(attempt - 1, 0)))
 
 
 def _apply(national: Any, services: list[str], per_service: int, seed: int) -> None:
@@ -48,8 +48,9 @@ def _margin() -> timedelta:
 
 
 def _world(tmp_path: Path, national: Any, a: Any, b: Any) -> World:
-    world = build_world(sqlite_url(tmp_path), national, a, b, policy=POLICY)
-    world.cycle()  # catalogue published, feeds started
+    world = build_world(sqlite_url(tmp_path), national, a, b, policy=POLICY, limit=sized(6, None))
+    world.cycle()  # catalogue published, feeds started, connectors built
+    world.unthrottle()
     return world
 
 
