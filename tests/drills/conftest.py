@@ -13,3 +13,6 @@ from connectors.ledger.types import reset_clock
 def _real_clock_afterwards() -> Iterator[None]:
     yield
     reset_clock()
+
+
+from tests.connectors.conftest import pg_url  # noqa: E402, F401 - a fresh PostgreSQL database per drill

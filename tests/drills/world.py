@@ -229,3 +229,38 @@ def observed_backlog(world: World) -> dict[str, Backlog]:
                 events_waiting=len(events),
             )
     return view
+
+
+def ledger_snapshot(ledger: Ledger) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every ledger table, sorted (to prove a failed run changed nothing)."""
+    from connectors.ledger.models import Base
+
+    snapshot: dict[str, list[tuple[Any, ...]]] = {}
+    with ledger.engine.connect() as conn:
+        for name, table in Base.metadata.tables.items():
+            snapshot[name] = sorted((tuple(str(v) for v in row) for row in conn.execute(table.select())), key=str)
+    return snapshot
+
+
+def sync_environment(world: World, ledger_url: str) -> dict[str, str]:
+    """The MPPHUB_* environment (and the secrets) with which ``mpphub sync`` in a subprocess talks to this
+    world's sandbox, the way ``mpphub sandbox up`` prints it."""
+    import json
+    import os
+
+    packages = world.ctx.packages
+    overrides = {}
+    for service_id in world.services:
+        local = packages.latest(service_id)["local_system"]
+        style = "a" if local["idempotency"]["strategy"] == "key_header" else "b"
+        overrides[local["base_url"]] = world.local[style].url
+    secrets = {k: v for server in world.local.values() for k, v in server.secrets.items()}
+    return {
+        **os.environ,
+        **secrets,
+        "MPPHUB_LEDGER_URL": ledger_url,
+        "MPPHUB_REGISTRY": str(REGISTRY),
+        "MPPHUB_NATIONAL_URL": world.national.url,
+        "MPPHUB_NATIONAL_TOKEN": world.national.token,
+        "MPPHUB_BASE_URL_OVERRIDES": json.dumps(overrides),
+    }
