@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import logging
 import random
 import subprocess
 import sys
@@ -33,6 +34,7 @@ from tests.drills.world import (
     delivery_problems,
     event_problems,
     held,
+    leaks,
     ledger_snapshot,
     sync_environment,
 )
@@ -91,8 +93,13 @@ class Killer:
 
 
 def test_killed_connections_mid_sync_lose_and_duplicate_nothing(
-    pg_url: str, national_server: Any, local_rest_indonesian: Any, local_rest_cursor: Any
+    pg_url: str,
+    caplog: pytest.LogCaptureFixture,
+    national_server: Any,
+    local_rest_indonesian: Any,
+    local_rest_cursor: Any,
 ) -> None:
+    caplog.set_level(logging.DEBUG)
     world = build_world(pg_url, national_server, local_rest_indonesian, local_rest_cursor, limit=sized(6, None))
     world.cycle()
     world.unthrottle()
@@ -118,6 +125,7 @@ def test_killed_connections_mid_sync_lose_and_duplicate_nothing(
         f"afterwards: {counts.get('applications.acknowledged', 0)} applications and "
         f"{counts.get('events.pushed', 0)} events, each exactly once, in order",
     )
+    assert leaks(world, caplog.text) == [], "no NIK, phone number or secret in logs, errors or the ledger"
     world.close()
 
 

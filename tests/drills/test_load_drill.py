@@ -15,7 +15,7 @@ from tests.drills.support import report, sized
 
 @pytest.mark.slow
 def test_load_across_many_regions_loses_nothing() -> None:
-    applications, events, regions = sized(300, 100_000), sized(1_200, 500_000), sized(60, 552)
+    applications, events, regions = sized(600, 100_000), sized(2_400, 500_000), sized(100, 552)
     report("load", f"{applications} applications, {events} status events, {regions} regions through the sandbox")
     result = run(applications, events, regions, quiet=True)
     report(

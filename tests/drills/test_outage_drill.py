@@ -12,16 +12,27 @@ without real waiting; the sandboxes' outage is their ``down`` fault knob (503 to
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 import requests
 
 from connectors.ledger.types import shift_clock, utcnow
 from connectors.sync.backoff import RetryPolicy
 from tests.drills.support import report, sized
-from tests.drills.world import World, build_world, delivery_problems, event_problems, held, observed_backlog, sqlite_url
+from tests.drills.world import (
+    World,
+    build_world,
+    delivery_problems,
+    event_problems,
+    held,
+    leaks,
+    observed_backlog,
+    sqlite_url,
+)
 
 WEEK = 7 * 24 * 3600.0
 POLICY = RetryPolicy()  # the production policy: 8 attempts, 2 s doubling, capped at 15 min
@@ -55,8 +66,13 @@ def _world(tmp_path: Path, national: Any, a: Any, b: Any) -> World:
 
 
 def test_local_systems_down_while_citizens_apply(
-    tmp_path: Path, national_server: Any, local_rest_indonesian: Any, local_rest_cursor: Any
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    national_server: Any,
+    local_rest_indonesian: Any,
+    local_rest_cursor: Any,
 ) -> None:
+    caplog.set_level(logging.DEBUG)
     world = _world(tmp_path, national_server, local_rest_indonesian, local_rest_cursor)
     services = world.services
     per_cycle = sized(1, 4)  # new applications per service per cycle
@@ -112,6 +128,7 @@ def test_local_systems_down_while_citizens_apply(
     assert world.ledger.dead_letters() == []
     delivered = world.ledger.counts()["applications.acknowledged"]
     report("outage", f"back: {delivered} applications created once each, in submission order, acknowledged")
+    assert leaks(world, caplog.text) == [], "no NIK, phone number or secret in logs, errors or the ledger"
     world.close()
 
 

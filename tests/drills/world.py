@@ -264,3 +264,21 @@ def sync_environment(world: World, ledger_url: str) -> dict[str, str]:
         "MPPHUB_NATIONAL_TOKEN": world.national.token,
         "MPPHUB_BASE_URL_OVERRIDES": json.dumps(overrides),
     }
+
+
+def leaks(world: World, log_text: str) -> list[str]:
+    """Unmasked NIKs, phone numbers (those citizens submitted, from the local systems' truth) and secrets in
+    the given log text, the runs' error messages and every ledger row — except the payload an undelivered
+    application (or its dead letter) keeps until delivery, by design."""
+    from tests.drills.pii_scan import Known, PiiScanner, harvest
+
+    known = Known(secrets={v for s in world.local.values() for v in s.secrets.values() if v != "sandbox"})
+    known.secrets.add(world.national.token)
+    for server in world.local.values():
+        known.update(harvest(server.truth()))
+    scanner = PiiScanner(known)
+    scanner.scan_text("logs", log_text)
+    scanner.scan_text("run errors", "\n".join(str(r.errors) for r in world.results))
+    scanner.scan_database(world.ledger.engine)
+    kept = {("ledger.application", "payload"), ("ledger.dead_letter", "record")}
+    return [str(leak) for leak in scanner.leaks if (leak.source, leak.where.rsplit(" ", 1)[-1]) not in kept]
