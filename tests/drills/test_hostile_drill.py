@@ -258,3 +258,10 @@ def test_a_deeply_nested_or_oversized_package_file_is_refused(tmp_path: Path, cl
     result = cli("validate", deep, big)
     assert result.code == 1 and "Traceback" not in result.out + result.err
     assert "JSON nests deeper than 64 levels" in result.out and "file is 11.0 MiB" in result.out
+
+
+def test_a_form_with_a_foreign_dialect_is_refused(good_doc: dict[str, Any], write_package: Any, cli: Any) -> None:
+    good_doc["form"]["$schema"] = "http://169.254.169.254/meta-schema"
+    result = cli("validate", write_package(good_doc))
+    assert result.code == 1
+    assert ".form.$schema: unknown dialect 'http://169.254.169.254/meta-schema'" in result.out
