@@ -2,6 +2,7 @@
 
 Every problem of every file is printed as `file::$.json.path: message`, then a summary line.
 Folders are searched for *.json packages (index.json and published/ copies are skipped).
+With MPPHUB_ALLOWED_HOSTS set (production), endpoints are also checked against the allowed hosts.
 Exit 0 when all files are valid, 1 when any problem was found, 2 on a usage error.
 """
 
@@ -10,9 +11,12 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING
 
 from hub.output import ProgressLine, plural, print_problems
+
+if TYPE_CHECKING:
+    from registry.validate import Report
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -63,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
-def _check_allowed_hosts(report: Any, allowed: str) -> None:
+def _check_allowed_hosts(report: Report, allowed: str) -> None:
     """Under production settings (MPPHUB_ALLOWED_HOSTS), refuse endpoints this hub would refuse to call,
     now rather than at the first sync. Without DNS: names are checked again by their addresses at run time."""
     import json
