@@ -16,6 +16,12 @@ from requests.auth import AuthBase
 from connectors.errors import FatalError, RecordError, RetriableError
 
 UrlPolicy = Callable[[str], None]
+# A page or an answer bigger than this is refused while it streams in, before it fills the worker's memory.
+MAX_RESPONSE_BYTES = 10 * 1024 * 1024
+
+
+class ResponseTooLarge(FatalError):
+    """An answer over the size limit, refused while it streamed in."""
 
 
 class RateLimiter:
@@ -69,14 +75,46 @@ class HttpClient:
         error_rules: Sequence[dict[str, Any]] = (),
         url_policy: UrlPolicy | None = None,
         session: requests.Session | None = None,
+        max_response_bytes: int = MAX_RESPONSE_BYTES,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self.error_rules = list(error_rules)
         self.limiter = RateLimiter(rate_limit_per_second)
         self.url_policy = url_policy
+        self.max_response_bytes = max_response_bytes
         self.session = session or requests.Session()
         self.session.auth = auth
+        # every redirect hop is checked by the host policy before it is followed: an allowed host must not
+        # bounce the hub to 169.254.169.254 or the hub's own database
+        self.session.hooks["response"].append(self._check_redirect)
+
+    def _check_redirect(self, response: requests.Response, *args: Any, **kwargs: Any) -> requests.Response:
+        if self.url_policy is not None and response.is_redirect:
+            target = requests.compat.urljoin(response.url, response.headers.get("location", ""))
+            try:
+                self.url_policy(target)
+            except FatalError as exc:
+                response.close()
+                raise FatalError(f"redirect from {response.url.split('?', 1)[0]} refused: {exc}") from None
+        return response
+
+    def _read_capped(self, response: requests.Response, where: str, limit: int) -> None:
+        """Read the body, refusing it as soon as it is over ``limit`` bytes (declared or streamed)."""
+        declared = response.headers.get("Content-Length", "")
+        too_big = f"{where}: the answer is over {limit // (1024 * 1024)} MiB: refused"
+        if declared.isdigit() and int(declared) > limit:
+            response.close()
+            raise ResponseTooLarge(too_big)
+        chunks, size = [], 0
+        for chunk in response.iter_content(64 * 1024):
+            size += len(chunk)
+            if size > limit:
+                response.close()
+                raise ResponseTooLarge(too_big)
+            chunks.append(chunk)
+        response._content = b"".join(chunks)  # what .text / .json() read from now on
+        response._content_consumed = True  # type: ignore[attr-defined]
 
     def url(self, path: str) -> str:
         """The absolute URL of a path under the base URL."""
@@ -92,8 +130,10 @@ class HttpClient:
         headers: dict[str, str] | None = None,
         write: bool = False,
         files: Any = None,
+        max_bytes: int | None = None,
     ) -> requests.Response:
-        """Send one request; return the response if 2xx, else raise a classified ConnectorError."""
+        """Send one request; return the response if 2xx, else raise a classified ConnectorError. The body is
+        read at once, up to ``max_bytes`` (default ``max_response_bytes``)."""
         url = url_or_path if "://" in url_or_path else self.url(url_or_path)
         if self.url_policy is not None:
             self.url_policy(url)
@@ -101,8 +141,9 @@ class HttpClient:
         self.limiter.wait()
         try:
             response = self.session.request(
-                method, url, params=params, json=json, headers=headers, files=files, timeout=self.timeout
+                method, url, params=params, json=json, headers=headers, files=files, timeout=self.timeout, stream=True
             )
+            self._read_capped(response, where, max_bytes or self.max_response_bytes)
         except requests.ConnectTimeout:
             raise RetriableError(f"{where}: connection timed out") from None
         except requests.Timeout:
@@ -147,10 +188,13 @@ class HttpClient:
 
 def json_body(response: requests.Response, write: bool = False) -> Any:
     """The response's JSON; a truncated or malformed body is retriable (it is usually a transient fault)."""
+    where = f"{response.request.method} {str(response.url).split('?', 1)[0]}"
     try:
         return response.json()
     except ValueError:
-        raise RetriableError(
-            f"{response.request.method} {str(response.url).split('?', 1)[0]}: the body is not valid JSON",
-            outcome_unknown=write,
-        ) from None
+        raise RetriableError(f"{where}: the body is not valid JSON", outcome_unknown=write) from None
+    except RecursionError:
+        # thousands of nested brackets: hostile, not transient (a write's outcome is still unknown)
+        if write:
+            raise RetriableError(f"{where}: the body nests too deeply to read", outcome_unknown=True) from None
+        raise FatalError(f"{where}: the body nests too deeply to read: refused") from None

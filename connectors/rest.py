@@ -11,7 +11,7 @@ import requests
 
 from connectors.auth import build_auth
 from connectors.errors import ConnectorError, FatalError, RecordError, RetriableError
-from connectors.http import HttpClient, UrlPolicy, json_body
+from connectors.http import HttpClient, ResponseTooLarge, UrlPolicy, json_body
 from connectors.mapping import build_object, fill, search
 from connectors.pagination import pages
 from connectors.records import BadRecord, ChangeRecord, WalkInRecord, normalise_change, required_text
@@ -115,7 +115,11 @@ class RestConnector:
         """Fetch an attachment from the national layer, streamed, and check its sha256."""
         if self.attachment_fetcher is None or not meta.get("url"):
             raise FatalError("the application has attachments but no way to fetch them")
-        response = self.attachment_fetcher.request("GET", meta["url"])
+        limit_mib = MAX_ATTACHMENT_BYTES // 1024 // 1024
+        try:
+            response = self.attachment_fetcher.request("GET", meta["url"], max_bytes=MAX_ATTACHMENT_BYTES)
+        except ResponseTooLarge:
+            raise RecordError(f"attachment {meta['requirement_id']} is over {limit_mib} MiB") from None
         digest, chunks, size = hashlib.sha256(), [], 0
         for chunk in response.iter_content(64 * 1024):
             size += len(chunk)

@@ -55,7 +55,11 @@ class SqlConnector:
         self.tables = self.local["tables"]
         url = database_url or secrets.get(self.local["connection_ref"])
         self.engine: Engine = create_engine(
-            engine_url(self.local["dialect"], url), pool_pre_ping=True, pool_size=2, max_overflow=2
+            engine_url(self.local["dialect"], url),
+            pool_pre_ping=True,
+            pool_size=2,
+            max_overflow=2,
+            hide_parameters=True,  # the rows are form data: never in SQL logs or error messages
         )
 
     honours_idempotency_keys = False

@@ -65,5 +65,35 @@ class HostPolicy:
             return
         raise FatalError(f"host {host} is not in the allowed hosts of this hub (MPPHUB_ALLOWED_HOSTS)")
 
+    def check_static(self, url: str) -> None:
+        """The same decision without DNS (for ``mpphub validate``): an address literal in any spelling
+        (``2130706433``, ``0x7f.1``...) must lie in an allowed network, a name must match a pattern.
+        Names are checked again by their addresses at run time."""
+        parts = urlsplit(url)
+        if parts.scheme not in ("https", "http"):
+            raise FatalError(f"scheme {parts.scheme!r} is not allowed")
+        host = (parts.hostname or "").lower()
+        address = literal_address(host)
+        if address is None and any(fnmatch.fnmatchcase(host, pattern) for pattern in self.patterns):
+            return
+        if address is not None and self._in_networks(address):
+            return
+        raise FatalError(f"host {host} is not in the allowed hosts of this hub (MPPHUB_ALLOWED_HOSTS)")
+
     def _in_networks(self, address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
         return any(address in network for network in self.networks)
+
+
+def literal_address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address a host names literally, including the legacy IPv4 spellings the C resolver accepts
+    (``2130706433``, ``0x7f000001``, ``0177.0.0.1``, ``127.1``); None for a DNS name."""
+    try:
+        return ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        pass
+    if host and all(c in "0123456789abcdefx." for c in host) and any(c.isdigit() for c in host):
+        try:
+            return ipaddress.IPv4Address(socket.inet_aton(host))
+        except OSError:
+            return None
+    return None

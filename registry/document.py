@@ -121,6 +121,15 @@ def parse_json_object(text: str) -> dict[str, Any]:
         raise DocumentError(f"JSON nests deeper than {MAX_DEPTH} levels") from None
     except ValueError as exc:  # NaN/Infinity, or an integer with thousands of digits
         raise DocumentError(f"invalid JSON: {str(exc)[:120]}") from None
+    try:
+        # a \ud800-style escape without its pair parses, but is no Unicode character: every later step
+        # (the schema engine, printing the problem) would fail on it
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        code = ord(exc.object[exc.start])
+        raise DocumentError(
+            f"invalid JSON: the escape \\u{code:04x} is half of a surrogate pair, not a character"
+        ) from None
     if not isinstance(data, dict):
         kind = {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(type(data), "a number")
         raise DocumentError(f"top level is {kind}; a package must be one JSON object {{...}}")

@@ -10,6 +10,11 @@ from dataclasses import asdict, dataclass
 _PLAIN_KEY = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$-]*$")
 
 PathPart = str | int
+_CONTROL = re.compile("[\x00-\x1f\x7f\x85\u2028\u2029]")
+
+
+def _escape_controls(text: str) -> str:
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 @dataclass(frozen=True, order=True)
@@ -22,8 +27,9 @@ class Problem:
     rule: str
 
     def as_line(self) -> str:
-        """The CLI's one-line form: ``file::$.json.path: message``."""
-        return f"{self.file}::{self.path}: {self.message}"
+        """The CLI's one-line form: ``file::$.json.path: message``. Control characters a hostile package
+        put in a key or value are escaped: one problem stays one line and cannot forge others."""
+        return _escape_controls(f"{self.file}::{self.path}: {self.message}")
 
     def as_dict(self) -> dict[str, str]:
         """The ``--format json`` form."""

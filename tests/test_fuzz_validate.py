@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from registry.validate import check_document, validate_file
+from tests.conftest import CliResult
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=30),
@@ -60,3 +61,59 @@ def test_valid_package_with_one_value_replaced(path: tuple[Any, ...], value: Any
     problems = check_document(Path("35.76/akta-kelahiran.json"), doc)
     for problem in problems:
         assert problem.message and problem.path.startswith("$")
+
+
+# --- hostile JSON through the CLI: whatever a file holds, one clear line per problem, exit 0/1, never a traceback
+
+_ANY_CHARACTER = st.characters(codec=None, categories=None)  # lone surrogates and control characters included
+HOSTILE_TEXT = st.text(_ANY_CHARACTER, max_size=40) | st.sampled_from(
+    [
+        "../../../../etc/passwd",
+        "{__class__}",
+        "{form.__init__.__globals__}",
+        "a\r\nX-Injected: 1",
+        "http://169.254.169.254/latest/meta-data/",
+        "file:///etc/passwd",
+        "${jndi:ldap://127.0.0.1/x}",
+        "<script>alert(1)</script>",
+        "' OR 1=1 --",
+        "x" * 200_000,
+    ]
+)
+HOSTILE = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | HOSTILE_TEXT,
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(HOSTILE_TEXT, children, max_size=4),
+    max_leaves=30,
+)
+
+
+def _assert_clear(result: CliResult, path: Path) -> None:
+    assert result.code in (0, 1), result.err
+    assert "Traceback" not in result.out + result.err
+    lines = result.out.splitlines()
+    assert lines, "a summary line at least"
+    for line in lines[:-1]:
+        assert line.startswith(f"{path}::$"), line[:200]
+    assert lines[-1].endswith(("all valid", "file")), lines[-1][:200]
+
+
+@SETTINGS
+@given(st.sampled_from(GOOD_PATHS), HOSTILE)
+def test_cli_on_a_package_with_one_hostile_value(tmp_path: Path, cli: Any, path: tuple[Any, ...], value: Any) -> None:
+    doc = copy.deepcopy(GOOD)
+    node = doc
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = value
+    target = tmp_path / "35.76" / "akta-kelahiran.json"
+    target.parent.mkdir(exist_ok=True)
+    target.write_text(json.dumps(doc, ensure_ascii=True, allow_nan=True), encoding="utf-8")
+    _assert_clear(cli("validate", target, "--jobs", "1"), target)
+
+
+@SETTINGS
+@given(HOSTILE)
+def test_cli_on_any_hostile_document(tmp_path: Path, cli: Any, value: Any) -> None:
+    target = tmp_path / "paket.json"
+    target.write_text(json.dumps(value, ensure_ascii=True, allow_nan=True), encoding="utf-8")
+    _assert_clear(cli("validate", target, "--jobs", "1"), target)

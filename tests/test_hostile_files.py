@@ -35,6 +35,12 @@ CASES: list[tuple[str, bytes, str]] = [
     ("nesting of 100,000", VERY_DEEP.encode(), "JSON nests deeper than 64 levels"),
     ("NaN literal", b'{"a": NaN}', "invalid JSON: NaN is not valid JSON"),
     ("huge integer", b'{"a": ' + b"9" * 5000 + b"}", "invalid JSON: Exceeds the limit"),
+    (
+        "lone surrogate escape",
+        b'{"id": "35.76/x", "\\ud800": "\\udfff"}',
+        "invalid JSON: the escape \\ud800 is half of a surrogate pair, not a character",
+    ),
+    ("nesting of 10,000", b"[" * 10_000 + b"]" * 10_000, "JSON nests deeper than 64 levels"),
 ]
 
 
@@ -57,6 +63,16 @@ def test_file_over_one_mib(tmp_path: Path, cli: Any) -> None:
     result = cli("validate", path)
     assert result.code == 1
     assert "file is 1.0 MiB; a package may be at most 1 MiB" in result.out
+
+
+def test_file_of_ten_mib_is_refused_before_it_is_read(tmp_path: Path, cli: Any) -> None:
+    path = tmp_path / "raksasa.json"
+    with path.open("wb") as out:
+        out.write(b'{"x": "')
+        out.truncate(10 * 1024 * 1024)  # sparse: 10 MiB on paper, nothing to write
+    result = cli("validate", path)
+    assert result.code == 1
+    assert "file is 10.0 MiB; a package may be at most 1 MiB" in result.out
 
 
 def test_deep_but_allowed_nesting_is_parsed(tmp_path: Path, cli: Any) -> None:

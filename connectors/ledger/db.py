@@ -10,6 +10,9 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
+# SQL parameters carry applications' payloads (NIK, phone): never in SQL logs or database error messages,
+# even when an operator turns sqlalchemy.engine logging on (the data-protection drill caught this)
+HIDE_PARAMETERS = True
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -25,7 +28,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def make_engine(url: str) -> Engine:
     """An engine for ``url`` (``sqlite:///path`` or ``postgresql+psycopg://...``) tuned for the ledger."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30, "isolation_level": None})
+        engine = create_engine(
+            url, connect_args={"timeout": 30, "isolation_level": None}, hide_parameters=HIDE_PARAMETERS
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
 
         @event.listens_for(engine, "begin")
@@ -34,7 +39,7 @@ def make_engine(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5, hide_parameters=HIDE_PARAMETERS)
 
 
 def upgrade(engine: Engine) -> None:

@@ -12,6 +12,7 @@ from connectors.ledger.base import LedgerBase
 from connectors.ledger.models import Application
 from connectors.ledger.types import (
     NewApplication,
+    as_utc,
     utcnow,
 )
 
@@ -65,7 +66,9 @@ class OutboundLedger(LedgerBase):
             return len(rows)
 
     def due_deliveries(self, service_id: str, limit: int, now: datetime | None = None) -> list[dict[str, Any]]:
-        """Applications of a service still to deliver or acknowledge, in submission order."""
+        """Applications of a service still to deliver or acknowledge, in submission order, up to the first
+        one that is not due yet: while the head of the queue backs off, the applications behind it wait
+        (otherwise they would overtake it, and a system that is down would get a request every cycle)."""
         now = now or utcnow()
         with self.engine.connect() as conn:
             rows = conn.execute(
@@ -73,12 +76,16 @@ class OutboundLedger(LedgerBase):
                 .where(
                     Application.service_id == service_id,
                     Application.delivery.in_(("pending", "sending", "delivered")),
-                    Application.next_attempt_at <= now,
                 )
                 .order_by(Application.submitted_at, Application.national_id)
                 .limit(limit)
             )
-            return [dict(row._mapping) for row in rows]
+            due = []
+            for row in rows:
+                if (as_utc(row.next_attempt_at) or now) > now:
+                    break
+                due.append(dict(row._mapping))
+            return due
 
     def delivery_state(self, national_id: str) -> tuple[str, int]:
         """(delivery state, attempts) of one application."""

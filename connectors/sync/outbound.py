@@ -104,6 +104,9 @@ def _deliver_one(ctx: SyncContext, app: dict[str, object], counts: Counter[str])
     if problems:
         raise RecordError(f"form data does not fit {service_id} {version}: {'; '.join(problems[:5])}")
     connector = ctx.connector(package)
+    # every attempt counts, a look-up too: otherwise a system that stays down never backs off further
+    # and never reaches the retry budget (the outage drill caught this)
+    ctx.ledger.mark_sending(national_id)
     if app["delivery"] == "sending" and not connector.honours_idempotency_keys:
         # an earlier attempt may have arrived: look before writing again
         reference = connector.lookup(envelope)
@@ -112,7 +115,6 @@ def _deliver_one(ctx: SyncContext, app: dict[str, object], counts: Counter[str])
             ctx.ledger.mark_delivered(national_id, reference)
             _acknowledge(ctx, national_id, reference, counts)
             return
-    ctx.ledger.mark_sending(national_id)
     reference = connector.submit(envelope, form)
     ctx.ledger.mark_delivered(national_id, reference)
     counts["delivered"] += 1

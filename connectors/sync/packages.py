@@ -56,7 +56,12 @@ class PackageSource:
         """Where the form data breaks the version's form schema (paths and rules only, never values)."""
         key = (service_id, version)
         if key not in self._forms:
-            self._forms[key] = jsonschema_rs.validator_for(self.version(service_id, version)["form"])
+            try:
+                # offline: a form's $ref must never make the hub fetch a URL (a hostile package could aim
+                # it at an internal address, past the host policy); the validator refuses such forms too
+                self._forms[key] = jsonschema_rs.validator_for(self.version(service_id, version)["form"], offline=True)
+            except (jsonschema_rs.ValidationError, ValueError):
+                return [f"(form schema): the form of {service_id} {version} does not compile offline"]
         validator = self._forms[key]
         problems = []
         for error in validator.iter_errors(form):

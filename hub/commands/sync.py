@@ -56,13 +56,20 @@ def summarise(results: list[Any]) -> dict[str, dict[str, int]]:
 
 def run(args: argparse.Namespace) -> int:
     """Run one cycle or watch."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from connectors.ledger.errors import describe_ledger_error
     from connectors.sync.engine import FLOWS, SyncEngine
     from hub.output import ProgressLine
     from hub.settings import Settings
     from hub.wiring import build_context
 
     settings = Settings.from_env()
-    ctx = build_context(settings)
+    try:
+        ctx = build_context(settings)
+    except SQLAlchemyError as exc:
+        print(f"mpphub sync: {describe_ledger_error(exc)}", file=sys.stderr)
+        return 1
     known = ctx.packages.service_ids(args.region, args.service)
     if not known:
         print("mpphub sync: no published service matches --region/--service", file=sys.stderr)
@@ -73,7 +80,16 @@ def run(args: argparse.Namespace) -> int:
     exit_code = 0
     try:
         while True:
-            results = engine.run_once(args.region, args.service, flows, progress=lambda i, n, r: progress(i, n))
+            try:
+                results = engine.run_once(args.region, args.service, flows, progress=lambda i, n, r: progress(i, n))
+            except SQLAlchemyError as exc:
+                # every ledger write is one transaction: what failed left nothing half-done, and the next
+                # cycle (pool_pre_ping reconnects) resumes from the stored cursors
+                print(f"mpphub sync: {describe_ledger_error(exc)}", file=sys.stderr)
+                if not args.watch:
+                    return 1
+                time.sleep(args.interval)
+                continue
             exit_code = 1 if any(r.fatal for r in results) else 0
             _report(results, args.format)
             if not args.watch:

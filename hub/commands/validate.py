@@ -2,15 +2,21 @@
 
 Every problem of every file is printed as `file::$.json.path: message`, then a summary line.
 Folders are searched for *.json packages (index.json and published/ copies are skipped).
+With MPPHUB_ALLOWED_HOSTS set (production), endpoints are also checked against the allowed hosts.
 Exit 0 when all files are valid, 1 when any problem was found, 2 on a usage error.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from typing import TYPE_CHECKING
 
 from hub.output import ProgressLine, plural, print_problems
+
+if TYPE_CHECKING:
+    from registry.validate import Report
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -48,6 +54,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"mpphub validate: --against-previous needs {previous}/index.json (see --registry)", file=sys.stderr)
         return 2
     report = validate_files(files, jobs=args.jobs, progress=ProgressLine("validating"), registry=previous)
+    allowed = os.environ.get("MPPHUB_ALLOWED_HOSTS", "")
+    if allowed:
+        _check_allowed_hosts(report, allowed)
     problems = report.problems
     print_problems(problems, args.format)
     if args.format == "text":
@@ -56,3 +65,35 @@ def run(args: argparse.Namespace) -> int:
         else:
             print(f"{plural(len(files), 'file')} checked: all valid")
     return 1 if problems else 0
+
+
+def _check_allowed_hosts(report: Report, allowed: str) -> None:
+    """Under production settings (MPPHUB_ALLOWED_HOSTS), refuse endpoints this hub would refuse to call,
+    now rather than at the first sync. Without DNS: names are checked again by their addresses at run time."""
+    import json
+    from pathlib import Path
+
+    from connectors.errors import FatalError
+    from connectors.url_policy import HostPolicy
+    from registry.problems import Problem
+
+    policy = HostPolicy.from_setting(allowed)
+    for file_report in report.files:
+        if any(p.rule == "file" for p in file_report.problems):
+            continue  # unreadable: already said
+        try:
+            doc = json.loads(Path(file_report.file).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        local = doc.get("local_system") if isinstance(doc, dict) else None
+        auth = local.get("auth") if isinstance(local, dict) else None
+        for path, url in (
+            ("$.local_system.base_url", local.get("base_url") if isinstance(local, dict) else None),
+            ("$.local_system.auth.token_url", auth.get("token_url") if isinstance(auth, dict) else None),
+        ):
+            if not isinstance(url, str):
+                continue
+            try:
+                policy.check_static(url)
+            except (FatalError, ValueError) as exc:
+                file_report.problems.append(Problem(file_report.file, path, str(exc), "endpoint-allowed-host"))

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 
 from registry.rules.context import Finding, PackageContext
 from registry.rules.endpoints import check_endpoints
+from registry.rules.form_refs import check_form_references
 from registry.rules.mapping_sources import check_mapping_sources
 from registry.rules.personal_data import check_personal_data
 from registry.rules.region import check_region
@@ -29,6 +30,7 @@ PACKAGE_RULES: dict[str, Rule] = {
     "endpoint-scheme": check_endpoints,
     "requirement-id-unique": check_requirement_ids,
     "personal-data-unmarked": check_personal_data,
+    "form-reference-local": check_form_references,
 }
 
 __all__ = ["PACKAGE_RULES", "Finding", "PackageContext", "Rule"]

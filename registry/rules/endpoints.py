@@ -22,8 +22,55 @@ def is_loopback_host(host: str) -> bool:
         return False
 
 
+def legacy_ipv4(host: str) -> ipaddress.IPv4Address | None:
+    """The address of the legacy spellings the C resolver (inet_aton) accepts: 1 to 4 dot-separated parts,
+    each decimal, octal (leading 0) or hex (0x), the last filling the remaining bytes — ``2130706433``,
+    ``0x7f000001``, ``0177.0.0.1`` and ``127.1`` all name 127.0.0.1. None for anything else."""
+    parts = host.lower().split(".")
+    if not 1 <= len(parts) <= 4:
+        return None
+    values = []
+    for part in parts:
+        try:
+            if part.startswith("0x"):
+                values.append(int(part[2:], 16))
+            elif len(part) > 1 and part.startswith("0"):
+                values.append(int(part[1:], 8))
+            else:
+                values.append(int(part, 10) if part.isdigit() else -1)
+        except ValueError:
+            return None
+    if any(v < 0 for v in values) or any(v > 255 for v in values[:-1]):
+        return None
+    if values[-1] >= 256 ** (5 - len(values)):
+        return None
+    number = 0
+    for value in values[:-1]:
+        number = number * 256 + value
+    number = number * 256 ** (5 - len(values)) + values[-1]
+    return ipaddress.IPv4Address(number)
+
+
+def _odd_address(host: str) -> str | None:
+    """What is wrong with an address literal no local system needs: a legacy IPv4 spelling that hides
+    an address (``2130706433`` is 127.0.0.1), or a link-local / unspecified / multicast address (the cloud
+    metadata service lives at 169.254.169.254)."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        address = None
+        legacy = legacy_ipv4(host)
+        if legacy is not None:
+            return f"host '{host}' is the IPv4 address {legacy} in a hidden notation: write addresses in dotted decimal"
+    if address is None:
+        return None
+    if address.is_link_local or address.is_unspecified or address.is_multicast:
+        return f"host '{host}' is a link-local, unspecified or multicast address: never a local system's endpoint"
+    return None
+
+
 def check_endpoints(ctx: PackageContext) -> Iterator[Finding]:
-    """Each endpoint URL: https, or http on a loopback address."""
+    """Each endpoint URL: https, or http on a loopback address; no hidden or link-local address literal."""
     for path in _URL_FIELDS:
         url = dig(ctx.doc, *path)
         if not isinstance(url, str) or "://" not in url:
@@ -35,6 +82,10 @@ def check_endpoints(ctx: PackageContext) -> Iterator[Finding]:
             yield Finding(path, "not a valid URL")
             continue
         scheme = parts.scheme.lower()
+        odd = _odd_address(host)
+        if odd:
+            yield Finding(path, odd)
+            continue
         if scheme == "https":
             continue
         if scheme == "http":

@@ -59,7 +59,8 @@ class SqlLocalSystem:
     ) -> None:
         specs: dict[str, TableSpec] = {}
         self.plans = [plan_package(p, specs) for p in packages if p.get("local_system", {}).get("kind") == "sql"]
-        self.engine = sa.create_engine(database_url(db_url), pool_pre_ping=True)
+        # hide_parameters: the rows are (synthetic) personal data; the demo logs as the hub does
+        self.engine = sa.create_engine(database_url(db_url), pool_pre_ping=True, hide_parameters=True)
         self.dialect = self.engine.dialect.name
         # unique_national_id: a UNIQUE national-id column turns a duplicate delivery into an error instead of a row
         self.schema = SqlSchema(self.plans, specs, self.engine.dialect, unique_national_id)

@@ -51,6 +51,16 @@ def test_applications_and_cursor_move_together(ledger: Ledger) -> None:
     assert [a["national_id"] for a in ledger.due_deliveries(SERVICE, 10)] == ["NAT-0001", "NAT-0002", "NAT-0003"]
 
 
+def test_a_head_that_backs_off_holds_its_queue(ledger: Ledger) -> None:
+    ledger.store_new_applications("35.76", SERVICE, [_app(1), _app(2), _app(3)], None, "c3")
+    ledger.mark_sending("NAT-0001")
+    later = datetime.now(UTC) + timedelta(minutes=5)
+    ledger.schedule_retry("NAT-0001", "HTTP 503", later, outcome_unknown=True)
+    assert ledger.due_deliveries(SERVICE, 10) == []  # NAT-0002 and NAT-0003 must not overtake it
+    due = ledger.due_deliveries(SERVICE, 10, now=later + timedelta(seconds=1))
+    assert [a["national_id"] for a in due] == ["NAT-0001", "NAT-0002", "NAT-0003"]
+
+
 def test_delivery_states(ledger: Ledger) -> None:
     ledger.store_new_applications("35.76", SERVICE, [_app(1)], None, "c1")
     assert ledger.mark_sending("NAT-0001") == 1

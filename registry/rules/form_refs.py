@@ -1,0 +1,59 @@
+"""A form schema is self-contained: its references point inside it, so it compiles with retrieval off.
+
+A ``$ref`` to ``http://169.254.169.254/...`` or ``file:///etc/passwd`` would make whoever compiles the
+form (the hub at delivery time, the national layer) fetch it: a request a hostile package aims at an
+internal address, past the production host policy. The hub compiles forms offline; this rule says so
+at validation time, with the place to fix. (It walks the form rather than compiling it: compiling costs
+~1 ms a package, too much for a national registry of 100,000.)"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from registry.problems import PathPart
+from registry.rules.context import Finding, PackageContext
+
+_REFERENCE_KEYWORDS = ("$ref", "$dynamicRef")
+# the dialects the hub compiles without fetching anything (a form is JSON Schema 2020-12)
+_DIALECTS = ("https://json-schema.org/draft/2020-12/schema", "https://json-schema.org/draft/2020-12/schema#")
+_MAX_DEPTH = 64  # package files nest at most 64 levels (registry.document): deeper cannot occur here
+
+
+def _references(node: Any, path: tuple[PathPart, ...], depth: int = 0) -> Iterator[tuple[tuple[PathPart, ...], Any]]:
+    if depth > _MAX_DEPTH:
+        return
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in _REFERENCE_KEYWORDS:
+                yield (*path, key), value
+            yield from _references(value, (*path, key), depth + 1)
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _references(value, (*path, index), depth + 1)
+
+
+def check_form_references(ctx: PackageContext) -> Iterator[Finding]:
+    """Every ``$ref`` of the form is local (``#...``) and its ``$schema``, if any, is 2020-12: the form
+    compiles without fetching anything (the hub compiles it offline)."""
+    form = ctx.doc.get("form")
+    if not isinstance(form, dict):
+        return
+    if "$schema" in form:
+        schema = form["$schema"]
+        if schema not in _DIALECTS:
+            yield Finding(
+                ("form", "$schema"),
+                f"unknown dialect {str(schema)[:80]!r}: leave $schema out, or use {_DIALECTS[0]}",
+            )
+    text = json.dumps(form)  # one C-level pass: most forms have no reference at all
+    if '$ref"' not in text and 'Ref"' not in text:
+        return
+    for path, target in _references(form, ("form",)):
+        if not isinstance(target, str) or not target.startswith("#"):
+            yield Finding(
+                path,
+                f"reference {str(target)[:80]!r} points outside the form: references must be local "
+                "(#/$defs/...); the hub never fetches schemas",
+            )
