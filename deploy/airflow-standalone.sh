@@ -30,14 +30,13 @@ export MPPHUB_SYNC_INTERVAL_MINUTES="${MPPHUB_SYNC_INTERVAL_MINUTES:-2}"
 
 ENV_FILE="$STATE/sandbox.env"
 rm -f "$ENV_FILE"
-# job control on for this one background job: bash would start it ignoring SIGINT, and the sandbox
-# cleans up (drops its scratch databases) on SIGINT only
-set -m
+# bash starts background jobs with SIGINT ignored, and the sandbox cleans up (drops its scratch databases)
+# on SIGINT only: restore Python's handler before running `mpphub sandbox up`
 # shellcheck disable=SC2086 # MPPHUB_SANDBOX_ARGS is a list of arguments
-"$BIN/mpphub" sandbox up --state "$STATE/sandbox" --citizens-rate 0.2 --officer-interval 20 \
+"$BIN/python" -c 'import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); from hub.cli import main; sys.exit(main())' \
+  sandbox up --state "$STATE/sandbox" --citizens-rate 0.2 --officer-interval 20 \
   --env-file "$ENV_FILE" ${MPPHUB_SANDBOX_ARGS:-} >"$STATE/sandbox.log" 2>&1 &
 SANDBOX_PID=$!
-set +m
 trap 'kill -INT "$SANDBOX_PID" 2>/dev/null; wait "$SANDBOX_PID" 2>/dev/null || true' EXIT
 for _ in $(seq 120); do
   [ -s "$ENV_FILE" ] && break
@@ -54,4 +53,16 @@ PYTHONPATH="$ROOT/dags" "$BIN/python" -m mpphub_airflow.pools --slots "${MPPHUB_
   --out "$STATE/pools.json" --apply >/dev/null
 echo "region pools created ($STATE/pools.json)"
 echo "UI: http://localhost:$PORT  user admin, password in $STATE/simple_auth_manager_passwords.json.generated"
-"$BIN/airflow" standalone
+# standalone in the background, watched: Ctrl-C stops its components, but standalone itself can linger
+# once they are gone; it is then ended, and the EXIT trap stops the sandbox
+"$BIN/airflow" standalone &
+AIRFLOW_PID=$!
+seen=0
+while kill -0 "$AIRFLOW_PID" 2>/dev/null; do
+  sleep 2
+  if ps -o stat= --ppid "$AIRFLOW_PID" | grep -qv '^Z'; then
+    seen=1
+  elif [ "$seen" = 1 ]; then
+    kill -TERM "$AIRFLOW_PID" 2>/dev/null || true
+  fi
+done
