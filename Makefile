@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest lock bench clean
+.PHONY: demo airflow test lint typecheck pytest lock bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,6 +18,11 @@ demo: $(STAMP)
 	$(BIN)/mpphub validate registry/
 	$(BIN)/mpphub catalogue
 	$(BIN)/mpphub demo
+
+## airflow: Airflow standalone (SQLite, LocalExecutor) with the hub's DAGs and the sandbox; UI on
+## localhost:8080 (user admin, password in .mpphub/airflow/simple_auth_manager_passwords.json.generated)
+airflow: $(STAMP)
+	deploy/airflow-standalone.sh
 
 ## test: ruff, mypy, pytest
 test: lint typecheck pytest

@@ -38,6 +38,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     up.add_argument(
         "--officer-interval", type=float, default=None, help="seconds between officers' rounds (default: off)"
     )
+    up.add_argument(
+        "--env-file",
+        type=Path,
+        default=None,
+        help="also write the MPPHUB_* environment as `export` lines to this file (make airflow sources it)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -133,6 +139,9 @@ def run(args: argparse.Namespace) -> int:
     env.update(secret_values(rest))
     env.update(sql_secrets)
     print("  " + " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items()) + " mpphub sync --once")
+    if args.env_file:
+        args.env_file.parent.mkdir(parents=True, exist_ok=True)
+        args.env_file.write_text("".join(f"export {k}={shlex.quote(v)}\n" for k, v in env.items()), encoding="utf-8")
     stop = threading.Event()
     if args.citizens_rate > 0:
         from sandbox.national.citizens import CitizenSimulator

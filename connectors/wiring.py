@@ -1,0 +1,66 @@
+"""Building the engine's parts from plain values: ledger, packages, national client, local connectors.
+
+Both front ends use it: the hub (``hub/wiring.py``, from its settings) and the Airflow DAGs (``dags/``,
+which must not import the hub)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from connectors.kinds import CONNECTOR_KINDS, LocalConnector
+from connectors.ledger.store import Ledger
+from connectors.national import NationalClient
+from connectors.secrets import SecretResolver
+from connectors.sync.context import ConnectorFactory, SyncContext
+from connectors.sync.packages import PackageSource
+from connectors.url_policy import HostPolicy
+
+
+def connector_factory(
+    secrets: SecretResolver,
+    national: NationalClient,
+    base_url_overrides: Mapping[str, str] | None = None,
+    allowed_hosts: str = "",
+) -> ConnectorFactory:
+    """A function package -> local connector, honouring base-URL overrides and the host policy."""
+    policy = HostPolicy.from_setting(allowed_hosts) if allowed_hosts else None
+    overrides = dict(base_url_overrides or {})
+
+    def build(package: dict[str, Any]) -> LocalConnector:
+        local = package["local_system"]
+        cls = CONNECTOR_KINDS[local["kind"]]
+        if local["kind"] == "rest":
+            base = overrides.get(local["base_url"], local["base_url"])
+            connector: LocalConnector = cls(
+                package, secrets, base_url=base, url_policy=policy, attachment_fetcher=national.http
+            )
+            return connector
+        connector = cls(package, secrets)
+        return connector
+
+    return build
+
+
+def build_context(
+    *,
+    ledger_url: str,
+    registry: Path,
+    national_url: str,
+    national_token: str,
+    hash_key: str,
+    secrets: SecretResolver,
+    base_url_overrides: Mapping[str, str] | None = None,
+    allowed_hosts: str = "",
+) -> SyncContext:
+    """A ready SyncContext (the ledger is opened and migrated); the caller closes ``ctx.ledger``."""
+    ledger = Ledger.open(ledger_url)
+    national = NationalClient(national_url, national_token)
+    return SyncContext(
+        ledger=ledger,
+        packages=PackageSource(registry),
+        national=national,
+        connector_factory=connector_factory(secrets, national, base_url_overrides, allowed_hosts),
+        hash_key=hash_key.encode(),
+    )
