@@ -6,9 +6,8 @@ from __future__ import annotations
 import json
 import re
 import stat
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 MAX_BYTES = 1024 * 1024
 MAX_DEPTH = 64
@@ -22,8 +21,7 @@ class DocumentError(Exception):
     """The file cannot be read as a JSON object; the message says why, for a person to fix."""
 
 
-@dataclass(frozen=True)
-class Document:
+class Document(NamedTuple):
     """A parsed package file."""
 
     path: Path

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from registry.problems import PathPart
 from registry.regions import RegionTable
 
 
-@dataclass(frozen=True)
-class PackageContext:
+class PackageContext(NamedTuple):
     """One package document with where it came from."""
 
     file: Path
@@ -19,8 +17,7 @@ class PackageContext:
     regions: RegionTable
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(NamedTuple):
     """A rule's complaint: where in the document, and what to fix."""
 
     path: tuple[PathPart, ...]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
@@ -16,6 +15,8 @@ def is_loopback_host(host: str) -> bool:
     """localhost, 127.0.0.0/8 or ::1."""
     if host == "localhost" or host.endswith(".localhost"):
         return True
+    import ipaddress  # only plain-http URLs get here: kept off the start-up path
+
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
