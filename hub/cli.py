@@ -8,7 +8,6 @@ being run (importing only that command's module), and each command imports its d
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
 import sys
 from collections.abc import Sequence
@@ -74,7 +73,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         if only is not None and name != only:
             sub.add_parser(name, help=help_text, formatter_class=_Formatter)
             continue
-        module = importlib.import_module(f"hub.commands.{module_name}")
+        module = __import__(f"hub.commands.{module_name}", fromlist=["run"])  # importlib itself costs start-up
         command_parser = sub.add_parser(name, help=help_text, description=module.__doc__, formatter_class=_Formatter)
         module.add_arguments(command_parser)
         command_parser.set_defaults(_module=module)
