@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import registry.jmespath_refs
-from hub.cli import COMMANDS, build_parser, main
+from hub.cli import COMMANDS, build_parser, main, plain_validate_args
 from tests.conftest import REPO
 
 SIMPLE = REPO / "registry" / "packages" / "35.76" / "akta-kelahiran.json"
@@ -34,6 +34,8 @@ HEAVY = [
     "httpx",
     "concurrent.futures",
     "email.utils",
+    "argparse",
+    "gettext",
 ]
 
 
@@ -89,6 +91,26 @@ def test_another_commands_help_is_complete(capsys: pytest.CaptureFixture[str]) -
     with pytest.raises(SystemExit) as exit_info:
         main(["nonsense"])
     assert exit_info.value.code == 2
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["validate", "a.json"], ["validate", "a.json", "registry/packages"], ["validate", "--format", "json", "a.json"]],
+)
+def test_validate_without_options_is_parsed_as_argparse_would(argv: list[str]) -> None:
+    plain = plain_validate_args(argv)
+    parsed = vars(build_parser(only="validate").parse_args(argv))
+    if any(arg.startswith("-") for arg in argv):
+        assert plain is None  # options go through argparse
+    else:
+        assert vars(plain) == parsed
+
+
+@pytest.mark.parametrize(
+    "argv", [[], ["validate"], ["diff", "a", "b"], ["validate", "-h"], ["validate", "a", "--jobs=1"]]
+)
+def test_anything_else_goes_through_argparse(argv: list[str]) -> None:
+    assert plain_validate_args(argv) is None
 
 
 # --- the JMESPath shortcut -------------------------------------------------------------------------
