@@ -7,7 +7,7 @@ import json
 import re
 import stat
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 MAX_BYTES = 1024 * 1024
 MAX_DEPTH = 64
@@ -21,12 +21,15 @@ class DocumentError(Exception):
     """The file cannot be read as a JSON object; the message says why, for a person to fix."""
 
 
-class Document(NamedTuple):
-    """A parsed package file."""
+class Document:
+    """A parsed package file (a plain class: a dataclass or NamedTuple costs start-up time)."""
 
-    path: Path
-    data: dict[str, Any]
-    raw: bytes
+    __slots__ = ("data", "path", "raw")
+
+    def __init__(self, path: Path, data: dict[str, Any], raw: bytes) -> None:
+        self.path = path
+        self.data = data
+        self.raw = raw
 
 
 class _DuplicateKeyError(ValueError):
