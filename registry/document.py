@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import re
 import stat
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,13 +21,15 @@ class DocumentError(Exception):
     """The file cannot be read as a JSON object; the message says why, for a person to fix."""
 
 
-@dataclass(frozen=True)
 class Document:
-    """A parsed package file."""
+    """A parsed package file (a plain class: a dataclass or NamedTuple costs start-up time)."""
 
-    path: Path
-    data: dict[str, Any]
-    raw: bytes
+    __slots__ = ("data", "path", "raw")
+
+    def __init__(self, path: Path, data: dict[str, Any], raw: bytes) -> None:
+        self.path = path
+        self.data = data
+        self.raw = raw
 
 
 class _DuplicateKeyError(ValueError):

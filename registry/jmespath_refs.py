@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Any
-
-import jmespath
-from jmespath.exceptions import JMESPathError
 
 # Node types whose children are all evaluated against the same input as the node itself.
 _SAME_INPUT = {
@@ -23,6 +21,12 @@ _SAME_INPUT = {
 _LEFT_ONLY = {"index_expression", "projection", "value_projection", "flatten", "filter_projection", "pipe"}
 
 
+# The two shapes most mappings have, answered without importing jmespath (~3 ms of a cold start):
+# a dotted chain of plain identifiers, and a raw string literal without quotes or escapes inside.
+_PLAIN_CHAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
+_PLAIN_LITERAL = re.compile(r"'[^'\\]*'")
+
+
 class ExpressionError(ValueError):
     """The text is not a JMESPath expression."""
 
@@ -33,6 +37,13 @@ def field_chains(expression: str) -> tuple[tuple[str, ...], ...]:
     ``(('form', 'nama'), ('application', 'id'))``. Raises ExpressionError on a syntax error.
 
     Cached: across a national registry the same expressions recur in thousands of packages."""
+    if _PLAIN_CHAIN.fullmatch(expression):
+        return (tuple(expression.split(".")),)
+    if _PLAIN_LITERAL.fullmatch(expression):
+        return ()
+    import jmespath
+    from jmespath.exceptions import JMESPathError
+
     try:
         tree = jmespath.compile(expression).parsed
     except JMESPathError as exc:

@@ -4,33 +4,60 @@ message a regional IT team can act on.
 The JSON Schema engine is jsonschema-rs (2020-12, compiled once per process). Messages come from the
 schema itself where it says more than the engine can: an ``x-message`` annotation beside the failing
 keyword, the enum's own options for 'did you mean', the allowed property names for unknown fields.
+
+Cold start: importing jsonschema-rs and compiling the schema takes longer than the whole 50 ms budget
+of ``mpphub validate one.json``. So the first few documents of a process go through
+``registry.schema_fast``, a pure-Python check that can only say "certainly valid"; anything else
+(an invalid document, or any doubt) is judged by jsonschema-rs, exactly as before. After those few
+documents the compiled validator is faster per document and is used for all of them.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from functools import lru_cache
-from typing import Any
-
-import jsonschema_rs
+from typing import TYPE_CHECKING, Any
 
 from registry.problems import PathPart, quote
 from registry.schemas import package_schema, resolve_pointer
 from registry.suggest import did_you_mean
+
+if TYPE_CHECKING:
+    import jsonschema_rs
 
 SCHEMA_ERROR = tuple[list[PathPart], str, str]  # (instance path, message, rule)
 _METASCHEMA_HOST = "json-schema.org"
 _SHAPE_KINDS = {"Type", "Constant", "Enum"}
 
 
+# How many documents per process may take the pure-Python fast path before jsonschema-rs is loaded.
+FAST_PATH_DOCUMENTS = 16
+_fast_path_left = FAST_PATH_DOCUMENTS
+
+
 @lru_cache(maxsize=1)
 def package_validator() -> jsonschema_rs.Validator:
     """The compiled validator of the package schema (one per process)."""
+    import jsonschema_rs  # ~30-50 ms: imported only when a document needs it (see the module docstring)
+
     return jsonschema_rs.validator_for(package_schema())
+
+
+def _fast_path_says_valid(doc: Any) -> bool:
+    global _fast_path_left
+    if _fast_path_left <= 0 or "jsonschema_rs" in sys.modules:
+        return False
+    _fast_path_left -= 1
+    from registry.schema_fast import is_certainly_valid
+
+    return is_certainly_valid(doc)
 
 
 def schema_errors(doc: Any) -> Iterator[SCHEMA_ERROR]:
     """Every schema error of ``doc`` as (instance path, message, rule); none when valid."""
+    if _fast_path_says_valid(doc):
+        return
     validator = package_validator()
     if validator.is_valid(doc):  # the fast path for the ~all packages that are valid
         return

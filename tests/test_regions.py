@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from registry.regions import ATTRIBUTION, DATASET_VERSION, region_table
+from pathlib import Path
+
+import pytest
+
+from registry.regions import ATTRIBUTION, COMPACT_FILE, DATASET_VERSION, compact_source, region_table, regions_from_csv
 from tests.conftest import REPO
 
 DATA = REPO / "registry" / "data" / "idn-area-data"
@@ -33,3 +37,23 @@ def test_attribution_and_licence_ship_with_the_data() -> None:
     assert DATASET_VERSION == "idn-area-data 4.0.1"
     assert "Open Database License" in (DATA / "LICENSE-ODbL.md").read_text(encoding="utf-8")
     assert (DATA / "LICENSE-package-MIT").is_file()
+
+
+def test_generated_table_matches_the_csv_files() -> None:
+    # registry/regions_data.py is what validation reads; the CSV files are the source: no drift
+    assert COMPACT_FILE.read_text(encoding="utf-8") == compact_source(), "run: python -m registry.regions"
+    table = region_table()
+    assert {r.code: (r.name, r.province_code) for r in table.all()} == regions_from_csv()
+
+
+def test_the_drift_check_sees_a_change(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import registry.regions
+
+    data = tmp_path / "idn-area-data"
+    data.mkdir()
+    for name in ("provinces.csv", "regencies.csv"):
+        (data / name).write_text((DATA / name).read_text(encoding="utf-8"), encoding="utf-8")
+    with (data / "regencies.csv").open("a", encoding="utf-8") as f:
+        f.write("35.99,35,Kota Baru\n")
+    monkeypatch.setattr(registry.regions, "_DATA_DIR", data)
+    assert COMPACT_FILE.read_text(encoding="utf-8") != compact_source()

@@ -8,14 +8,15 @@ Exit 0 when all files are valid, 1 when any problem was found, 2 on a usage erro
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from typing import TYPE_CHECKING
 
 from hub.output import ProgressLine, plural, print_problems
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # `mpphub validate FILE` runs without importing argparse (see hub/cli.py)
+    import argparse
+
     from registry.validate import Report
 
 

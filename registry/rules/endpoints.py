@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-import ipaddress
+import re
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from registry.rules.access import dig
 from registry.rules.context import Finding, PackageContext
+
+if TYPE_CHECKING:
+    import ipaddress
+
+# Only hosts made of these characters can be address literals (dotted, legacy or IPv6): a DNS name such
+# as simduk.mojokertokota.go.id never reaches ipaddress, which stays off the start-up path.
+_ADDRESS_LIKE = re.compile(r"[0-9a-fx.:]+")
 
 _URL_FIELDS = (("local_system", "base_url"), ("local_system", "auth", "token_url"))
 
@@ -16,6 +24,8 @@ def is_loopback_host(host: str) -> bool:
     """localhost, 127.0.0.0/8 or ::1."""
     if host == "localhost" or host.endswith(".localhost"):
         return True
+    import ipaddress  # only plain-http URLs get here: kept off the start-up path
+
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
@@ -48,6 +58,8 @@ def legacy_ipv4(host: str) -> ipaddress.IPv4Address | None:
     for value in values[:-1]:
         number = number * 256 + value
     number = number * 256 ** (5 - len(values)) + values[-1]
+    import ipaddress
+
     return ipaddress.IPv4Address(number)
 
 
@@ -55,6 +67,10 @@ def _odd_address(host: str) -> str | None:
     """What is wrong with an address literal no local system needs: a legacy IPv4 spelling that hides
     an address (``2130706433`` is 127.0.0.1), or a link-local / unspecified / multicast address (the cloud
     metadata service lives at 169.254.169.254)."""
+    if not _ADDRESS_LIKE.fullmatch(host.lower()):
+        return None
+    import ipaddress
+
     try:
         address = ipaddress.ip_address(host)
     except ValueError:

@@ -67,7 +67,7 @@ def _connector(package: dict[str, Any], base_url: str, allowed: str) -> Any:
     package = json.loads(json.dumps(package))
     package["local_system"]["base_url"] = base_url
     national = NationalClient("http://127.0.0.1:9", "unused")
-    connector = connector_factory(Settings(allowed_hosts=allowed), SECRETS, national)(package)
+    connector: Any = connector_factory(Settings(allowed_hosts=allowed), SECRETS, national)(package)
     connector.client.timeout = 5.0
     return connector
 
