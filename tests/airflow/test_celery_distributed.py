@@ -157,8 +157,7 @@ def cluster(
             "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
             "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
             "MPPHUB_DAG_CACHE_DIR": str(home),
-            # deploy/celery-compat: the pinned celery provider needs a shim under celery 5.7 (see its docstring)
-            "PYTHONPATH": os.pathsep.join([str(REPO / "deploy" / "celery-compat"), str(REPO), str(DAGS)]),
+            "PYTHONPATH": os.pathsep.join([str(REPO), str(DAGS)]),
         }
     )
     env.update(hub_env(tmp_path, national_server, [local_rest_indonesian, local_rest_cursor]))
