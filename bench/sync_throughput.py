@@ -342,10 +342,14 @@ def measure_throughput(args: argparse.Namespace, figures: Figures) -> None:
             "inbound_hub_events_per_s": round(hub_in, 1),
             "inbound_dlt_events_per_s": round(dlt_rate, 1),
             "inbound_events": changes,
+            "inbound_events_hub_read": in_counts["pull.read"],
+            "inbound_events_dlt_loaded": dlt_rows,
             "inbound_events_pushed": in_counts["push.pushed"],
             "outbound_hub_applications_per_s": round(hub_out, 1),
             "outbound_plain_posts_per_s": round(plain, 1),
             "outbound_applications": args.applications,
+            "outbound_hub_acknowledged": counts["deliver.acknowledged"],
+            "outbound_plain_posted": len(calls),
             "attachment_kb": args.attachment_kb,
         }
     )
