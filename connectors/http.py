@@ -78,6 +78,19 @@ class HttpClient:
         self.session = session or requests.Session()
         self.session.auth = auth
 
+    def clone(self) -> HttpClient:
+        """The same client (base URL, auth, timeout, error rules, URL policy, and the same rate limiter)
+        on its own session: a ``requests.Session`` is not meant to be shared between threads."""
+        twin = HttpClient(
+            self.base_url,
+            auth=self.session.auth,  # type: ignore[arg-type]
+            timeout=self.timeout,
+            error_rules=self.error_rules,
+            url_policy=self.url_policy,
+        )
+        twin.limiter = self.limiter
+        return twin
+
     def url(self, path: str) -> str:
         """The absolute URL of a path under the base URL."""
         return self.base_url + path
