@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any, cast
@@ -85,20 +86,21 @@ def deliver(ctx: SyncContext, service_id: str) -> Counter[str]:
         beside.close()
 
 
-FILES_AHEAD = 2  # applications whose files are fetched ahead (bounded: memory stays flat)
+FILES_AHEAD = 3  # applications whose files are fetched ahead (bounded: memory stays flat)
+FILE_THREADS = 2  # an application has several files: fetching two at a time keeps ahead of the deliveries
 ACKS_IN_FLIGHT = 32  # acknowledgements sent but not yet recorded (bounded, as above)
 
 
 class _Beside:
-    """Work beside the deliveries, each kind on one thread of its own with its own HTTP session:
+    """Work beside the deliveries, on threads of their own, each with its own HTTP session:
     fetching files ahead (read-only) and acknowledging nationally (idempotent; an application is
     'delivered' in the ledger before its acknowledgement leaves, so a crash only means it is sent again)."""
 
     def __init__(self, ctx: SyncContext) -> None:
         self.ctx = ctx
-        self._files_pool = ThreadPoolExecutor(1, thread_name_prefix="outbound-files")
+        self._files_pool = ThreadPoolExecutor(FILE_THREADS, thread_name_prefix="outbound-files")
         self._acks_pool = ThreadPoolExecutor(1, thread_name_prefix="outbound-acks")
-        self._fetcher = ctx.national.http.clone()
+        self._fetchers = threading.local()  # one national session per files thread
         self._national = ctx.national.clone()
         self._files: dict[str, Future[list[tuple[dict[str, Any], bytes]]]] = {}
         self._acks: list[tuple[str, Future[None]]] = []
@@ -117,7 +119,14 @@ class _Beside:
             fetch = getattr(self.ctx.connector(package), "fetch_files", None)
             if fetch is None or not isinstance(payload, dict) or not payload["application"].get("attachments"):
                 continue
-            self._files[national_id] = self._files_pool.submit(fetch, payload["application"], self._fetcher)
+            self._files[national_id] = self._files_pool.submit(self._fetch, fetch, payload["application"])
+
+    def _fetch(self, fetch: Any, envelope: dict[str, Any]) -> list[tuple[dict[str, Any], bytes]]:
+        fetcher = getattr(self._fetchers, "client", None)
+        if fetcher is None:
+            fetcher = self._fetchers.client = self.ctx.national.http.clone()
+        files: list[tuple[dict[str, Any], bytes]] = fetch(envelope, fetcher)
+        return files
 
     def files(self, national_id: str) -> list[tuple[dict[str, Any], bytes]] | None:
         """The fetched files of an application (raising what fetching raised), or None if not fetched ahead."""
