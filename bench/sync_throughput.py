@@ -361,12 +361,30 @@ def rss_child(args: argparse.Namespace) -> int:
         RunningServer(args.national_url, 0, lambda: None), RunningServer(args.local_url, 0, lambda: None), Path()
     )
     ctx = hub_context(servers, Path(args.ledger))
+    before_kb = _vm_rss_kb()
     start = time.perf_counter()
     counts = sync_outbound(ctx, args.rss_child)
     seconds = time.perf_counter() - start
     ctx.ledger.close()
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
-    print(json.dumps({"peak_rss_kb": peak_kb, "acknowledged": counts["deliver.acknowledged"], "seconds": seconds}))
+    result = {
+        "peak_rss_kb": peak_kb,
+        "rss_before_sync_kb": before_kb,
+        "acknowledged": counts["deliver.acknowledged"],
+        "seconds": seconds,
+    }
+    print(json.dumps(result))
+    return 0
+
+
+def _vm_rss_kb() -> int:
+    """The process's resident set now (KiB), from /proc (0 where there is none)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
     return 0
 
 
@@ -409,7 +427,7 @@ def main(argv: list[str] | None = None) -> int:
         "--attachment-kb", type=int, default=48, help="largest generated file for (a) and (b), KiB (default 48)"
     )
     parser.add_argument(
-        "--rss-sizes", default="2000,20000", help="SMALL,LARGE applications for (c) (default 2000,20000)"
+        "--rss-sizes", default="1000,10000", help="SMALL,LARGE applications for (c) (default 1000,10000)"
     )
     parser.add_argument("--rss-attachment-kb", type=int, default=1, help="largest file for (c), KiB (default 1)")
     parser.add_argument("--skip-rss", action="store_true", help="measure (a) and (b) only")
@@ -431,6 +449,7 @@ def main(argv: list[str] | None = None) -> int:
                 "rss_ratio_100k_10k": round(high["peak_rss_kb"] / low["peak_rss_kb"], 3),
                 "rss_sizes": [small, large],
                 "rss_peak_kb": [low["peak_rss_kb"], high["peak_rss_kb"]],
+                "rss_before_sync_kb": [low["rss_before_sync_kb"], high["rss_before_sync_kb"]],
                 "rss_sync_seconds": [round(low["seconds"], 1), round(high["seconds"], 1)],
             }
         )
