@@ -301,8 +301,6 @@ def measure_throughput(args: argparse.Namespace, figures: Figures) -> None:
         try:
             seed_applications(servers.national_db, args.applications, 1, args.attachment_kb)
             ctx = hub_context(servers, workdir / "ledger.sqlite")
-            if args.events > ctx.max_records_per_run:
-                ctx.max_records_per_run = args.events  # one cycle reads the whole burst (see README)
 
             # (b) outbound: the hub first, then the plain loop on fresh ids (its applications would
             # otherwise show up in the status feed the inbound part reads)
@@ -316,6 +314,8 @@ def measure_throughput(args: argparse.Namespace, figures: Figures) -> None:
 
             # (a) inbound: officers work, then dlt and the hub read the same feed
             changes = officers_work(servers, args.events)
+            # one pull reads the whole burst (the default bound is 5000 records a run; README)
+            ctx.max_records_per_run = max(ctx.max_records_per_run, changes + 1)
             page_size = ctx.packages.latest(SERVICE)["local_system"]["operations"]["status_changes"]["pagination"][
                 "page_size"
             ]
