@@ -14,6 +14,7 @@ import hashlib
 from collections import Counter, defaultdict
 from typing import Any
 
+from connectors.ahead import read_ahead
 from connectors.errors import RetriableError
 from connectors.ledger.store import Quarantined, StatusChange
 from connectors.records import BadRecord, cursor_with_lookback, is_later, later_cursor
@@ -58,7 +59,8 @@ def pull(ctx: SyncContext, service_id: str, region: str) -> Counter[str]:
     order: list[tuple[float, int]] = []
     held: list[Quarantined] = []
     fresh = 0  # records after the stored cursor; the look-back's re-reads do not count towards the bound
-    for page in connector.status_changes(cursor_with_lookback(cursor, _lookback(package))):
+    # the next page is fetched while this one is mapped (the connector's session is used by that thread only)
+    for page in read_ahead(connector.status_changes(cursor_with_lookback(cursor, _lookback(package)))):
         for record in page:
             newest = later_cursor(newest, record.cursor)
             counts["read"] += 1
