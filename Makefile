@@ -40,6 +40,7 @@ pytest: $(STAMP)
 ## bench: every benchmark with its default size
 bench: $(STAMP)
 	$(BIN)/python bench/validate_registry.py
+	$(BIN)/python bench/sync_throughput.py
 
 ## lock: regenerate constraints.txt from pyproject.toml in a throw-away venv (needs the package index)
 lock:

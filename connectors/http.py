@@ -4,14 +4,17 @@
 from __future__ import annotations
 
 import email.utils
+import os
 import threading
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from requests.auth import AuthBase
+from requests.utils import get_environ_proxies
 
 from connectors.errors import FatalError, RecordError, RetriableError
 
@@ -85,9 +88,31 @@ class HttpClient:
         self.max_response_bytes = max_response_bytes
         self.session = session or requests.Session()
         self.session.auth = auth
+        # requests reads the proxy and CA-bundle variables (and ~/.netrc) again on every call when
+        # trust_env is on: ~0.4 ms of CPU per request. Read once per client and origin, same meaning;
+        # credentials come from the package only, never from ~/.netrc.
+        self.session.trust_env = False
+        bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+        if bundle:
+            self.session.verify = bundle
+        self._proxies: dict[tuple[str, str], dict[str, str]] = {}
         # every redirect hop is checked by the host policy before it is followed: an allowed host must not
         # bounce the hub to 169.254.169.254 or the hub's own database
         self.session.hooks["response"].append(self._check_redirect)
+
+    def clone(self) -> HttpClient:
+        """The same client (base URL, auth, timeout, error rules, URL policy, and the same rate limiter)
+        on its own session: a ``requests.Session`` is not meant to be shared between threads."""
+        twin = HttpClient(
+            self.base_url,
+            auth=self.session.auth,  # type: ignore[arg-type]
+            timeout=self.timeout,
+            error_rules=self.error_rules,
+            url_policy=self.url_policy,
+            max_response_bytes=self.max_response_bytes,
+        )
+        twin.limiter = self.limiter
+        return twin
 
     def _check_redirect(self, response: requests.Response, *args: Any, **kwargs: Any) -> requests.Response:
         if self.url_policy is not None and response.is_redirect:
@@ -141,7 +166,15 @@ class HttpClient:
         self.limiter.wait()
         try:
             response = self.session.request(
-                method, url, params=params, json=json, headers=headers, files=files, timeout=self.timeout, stream=True
+                method,
+                url,
+                params=params,
+                json=json,
+                headers=headers,
+                files=files,
+                timeout=self.timeout,
+                proxies=self._proxies_for(url),
+                stream=True,
             )
             self._read_capped(response, where, max_bytes or self.max_response_bytes)
         except requests.ConnectTimeout:
@@ -157,6 +190,14 @@ class HttpClient:
             return response
         self._raise_for(response, where, write)
         return response  # unreachable: _raise_for always raises
+
+    def _proxies_for(self, url: str) -> dict[str, str]:
+        """The environment's proxies for this URL's origin (``no_proxy`` honoured), read once per origin."""
+        parts = urlsplit(url)
+        origin = (parts.scheme, parts.netloc)
+        if origin not in self._proxies:
+            self._proxies[origin] = get_environ_proxies(url)
+        return self._proxies[origin]
 
     def _raise_for(self, response: requests.Response, where: str, write: bool) -> None:
         status = response.status_code

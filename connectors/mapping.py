@@ -11,6 +11,8 @@ import jmespath
 from jmespath.parser import ParsedResult
 
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
+# "nomor_registrasi", "application.id": most package expressions are plain field paths
+_FIELD_PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*\Z")
 
 
 @lru_cache(maxsize=4096)
@@ -19,9 +21,23 @@ def compiled(expression: str) -> ParsedResult:
     return jmespath.compile(expression)
 
 
+@lru_cache(maxsize=4096)
+def _field_path(expression: str) -> tuple[str, ...] | None:
+    return tuple(expression.split(".")) if _FIELD_PATH.match(expression) else None
+
+
 def search(expression: str, data: Any) -> Any:
-    """Evaluate one expression over ``data``."""
-    return compiled(expression).search(data)
+    """Evaluate one expression over ``data``. A plain field path is walked directly, with JMESPath's
+    meaning (a missing field, or a field of a non-object, is null): it is evaluated for every field of
+    every record read, and the interpreter costs ten times the walk."""
+    path = _field_path(expression)
+    if path is None:
+        return compiled(expression).search(data)
+    for name in path:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(name)
+    return data
 
 
 def build_object(mapping: dict[str, str], data: Any) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +30,12 @@ class NationalClient:
     def __init__(self, base_url: str, token: str, timeout: float = 30.0, url_policy: UrlPolicy | None = None) -> None:
         auth: AuthBase = HeaderAuth("Authorization", f"Bearer {token}")
         self.http = HttpClient(base_url, auth=auth, timeout=timeout, url_policy=url_policy)
+
+    def clone(self) -> NationalClient:
+        """The same client on its own HTTP session (for a worker thread)."""
+        twin = copy.copy(self)
+        twin.http = self.http.clone()
+        return twin
 
     def publish(self, package: dict[str, Any]) -> str:
         """Put one package version in the national catalogue (idempotent); returns 'created' or 'unchanged'.

@@ -83,6 +83,22 @@ def later_cursor(a: Any, b: Any) -> Any:
         return a if str(a) >= str(b) else b
 
 
+def is_later(value: Any, than: Any) -> bool:
+    """True when cursor value ``value`` is strictly after ``than`` (None is before everything)."""
+    if value is None:
+        return False
+    if than is None:
+        return True
+    try:
+        return float(value) > float(than)
+    except (TypeError, ValueError):
+        pass
+    try:
+        return parse_time(value) > parse_time(than)
+    except ValueError:
+        return str(value) > str(than)
+
+
 def required_text(value: Any) -> str:
     """A field the package declares must be present."""
     if value in (None, ""):

@@ -72,8 +72,23 @@ class RestConnector:
             write=write,
         )
 
-    def submit(self, envelope: dict[str, Any], form: dict[str, Any]) -> str:
-        """Deliver one application; returns the local reference. The national id is the idempotency key."""
+    def fetch_files(
+        self, envelope: dict[str, Any], fetcher: HttpClient | None = None
+    ) -> list[tuple[dict[str, Any], bytes]]:
+        """The application's files as ``submit`` sends them (sha256-checked); [] when none go along.
+        ``fetcher``: another client for the national layer (a worker thread's own session)."""
+        if not self.operations["submit"].get("attachments") or not envelope.get("attachments"):
+            return []
+        return [self._download(a, fetcher) for a in envelope["attachments"]]
+
+    def submit(
+        self,
+        envelope: dict[str, Any],
+        form: dict[str, Any],
+        files: list[tuple[dict[str, Any], bytes]] | None = None,
+    ) -> str:
+        """Deliver one application; returns the local reference. The national id is the idempotency key.
+        ``files``: what ``fetch_files`` returned for it, if fetched ahead (else they are fetched here)."""
         op = self.operations["submit"]
         data = {"application": envelope, "form": form}
         try:
@@ -82,7 +97,7 @@ class RestConnector:
             raise FatalError(f"submit body mapping: {exc}") from None
         attachments = op.get("attachments")
         if attachments and envelope.get("attachments"):
-            files = [self._download(a) for a in envelope["attachments"]]
+            files = self.fetch_files(envelope) if files is None else files
             if attachments["mode"] == "inline_base64":
                 body[attachments.get("field", "lampiran")] = [
                     {
@@ -105,19 +120,20 @@ class RestConnector:
             )
         if attachments and attachments["mode"] == "multipart" and envelope.get("attachments"):
             try:
-                self._upload(attachments, data, str(reference), files)
+                self._upload(attachments, data, str(reference), files or [])
             except ConnectorError as exc:
                 # the application itself exists now: never let a retry create it again
                 raise RetriableError(f"attachments of {reference}: {exc}", outcome_unknown=True) from None
         return str(reference)
 
-    def _download(self, meta: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
+    def _download(self, meta: dict[str, Any], fetcher: HttpClient | None = None) -> tuple[dict[str, Any], bytes]:
         """Fetch an attachment from the national layer, streamed, and check its sha256."""
-        if self.attachment_fetcher is None or not meta.get("url"):
+        fetcher = fetcher or self.attachment_fetcher
+        if fetcher is None or not meta.get("url"):
             raise FatalError("the application has attachments but no way to fetch them")
         limit_mib = MAX_ATTACHMENT_BYTES // 1024 // 1024
         try:
-            response = self.attachment_fetcher.request("GET", meta["url"], max_bytes=MAX_ATTACHMENT_BYTES)
+            response = fetcher.request("GET", meta["url"], max_bytes=MAX_ATTACHMENT_BYTES)
         except ResponseTooLarge:
             raise RecordError(f"attachment {meta['requirement_id']} is over {limit_mib} MiB") from None
         digest, chunks, size = hashlib.sha256(), [], 0

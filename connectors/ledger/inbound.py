@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from connectors.ledger.base import LedgerBase
@@ -20,6 +21,10 @@ from connectors.ledger.types import (
     change_record,
     utcnow,
 )
+
+# multi-row updates bind by column value, which the Core tables (not the ORM classes) do
+_APPLICATION_TABLE = cast(Table, Application.__table__)
+_STATUS_EVENT_TABLE = cast(Table, StatusEvent.__table__)
 
 
 class InboundLedger(LedgerBase):
@@ -42,19 +47,26 @@ class InboundLedger(LedgerBase):
 
         A change is applied to the application's national status only if the transition is legal; an
         illegal one or one for an unknown application is quarantined with its reason. Re-read changes
-        (same event id) and changes that do not move the national status are counted, not stored."""
+        (same event id) and changes that do not move the national status are counted, not stored.
+
+        The read is checked against state fetched in a few set-wise queries (known event ids, the
+        applications, their latest event times) and written with one multi-row insert and one
+        multi-row update, all after the cursor's compare-and-set in the same transaction: the same
+        decisions as statement-per-change, at a fraction of the cost."""
         now = utcnow()
         stored = duplicates = unchanged = 0
         held = list(quarantined)
+        ordered = sorted(changes, key=lambda c: c.changed_at)  # stable: ties keep the caller's order
         with self.engine.begin() as conn:
             self._advance(conn, region, service_id, "inbound", old_cursor, new_cursor)
-            for change in sorted(changes, key=lambda c: c.changed_at):  # stable: ties keep the caller's order
-                if conn.scalar(
-                    select(func.count()).select_from(StatusEvent).where(StatusEvent.event_id == change.event_id)
-                ):
+            known = self._known_event_ids(conn, [c.event_id for c in ordered])
+            apps = _Applications.load(conn, service_id, ordered)
+            new_events: list[dict[str, Any]] = []
+            for change in ordered:
+                if change.event_id in known:
                     duplicates += 1
                     continue
-                app = self._find_application(conn, service_id, change)
+                app = apps.find(change)
                 if app is None:
                     held.append(
                         Quarantined(
@@ -73,65 +85,59 @@ class InboundLedger(LedgerBase):
                 if national_status == app.national_status:
                     unchanged += 1
                     continue
-                if national_status not in transitions.get(app.national_status, []) and self._is_stale(
-                    conn, app.national_id, change
-                ):
+                legal = national_status in transitions.get(app.national_status, [])
+                if not legal and app.latest is not None and change.changed_at <= app.latest:
                     # a look-back re-read of a change already overtaken (e.g. a same-status step such as
                     # PROSES -> TTE, absorbed then): not an illegal move, just old news
                     unchanged += 1
                     continue
-                if national_status not in transitions.get(app.national_status, []):
+                if not legal:
                     reason = (
                         f"illegal transition {app.national_status} -> {national_status} (local {change.local_status})"
                     )
                     held.append(Quarantined(change.event_id, reason, change_record(change, app.national_id)))
                     continue
-                sequence = app.last_sequence + 1
-                conn.execute(
-                    update(Application)
-                    .where(Application.national_id == app.national_id)
-                    .values(last_sequence=sequence, national_status=national_status)
-                )
-                conn.execute(
-                    insert(StatusEvent).values(
-                        event_id=change.event_id,
-                        national_id=app.national_id,
-                        service_id=service_id,
-                        region=region,
-                        sequence=sequence,
-                        local_status=change.local_status,
-                        national_status=national_status,
-                        changed_at=change.changed_at,
-                        note=(change.note or None) and change.note[:500],
-                        state="pending",
-                        attempts=0,
-                        next_attempt_at=now,
-                        created_at=now,
-                    )
+                app.advance(national_status, change.changed_at)
+                known.add(change.event_id)
+                new_events.append(
+                    {
+                        "event_id": change.event_id,
+                        "national_id": app.national_id,
+                        "service_id": service_id,
+                        "region": region,
+                        "sequence": app.last_sequence,
+                        "local_status": change.local_status,
+                        "national_status": national_status,
+                        "changed_at": change.changed_at,
+                        "note": (change.note or None) and change.note[:500],
+                        "state": "pending",
+                        "attempts": 0,
+                        "next_attempt_at": now,
+                        "created_at": now,
+                        "reason": None,
+                        "pushed_at": None,
+                    }
                 )
                 stored += 1
+            if new_events:
+                conn.execute(insert(StatusEvent), new_events)
+                table = _APPLICATION_TABLE
+                conn.execute(
+                    update(table)
+                    .where(table.c.national_id == bindparam("b_national_id"))
+                    .values(last_sequence=bindparam("b_sequence"), national_status=bindparam("b_status")),
+                    apps.changed_rows(),
+                )
             for item in held:
                 self._dead_letter(conn, "record", item.ref, service_id, region, "inbound", item.reason, item.record)
         return InboundCounts(stored, duplicates, unchanged, len(held))
 
     @staticmethod
-    def _is_stale(conn: Connection, national_id: str, change: StatusChange) -> bool:
-        latest = as_utc(
-            conn.scalar(select(func.max(StatusEvent.changed_at)).where(StatusEvent.national_id == national_id))
-        )
-        return latest is not None and change.changed_at <= latest
-
-    @staticmethod
-    def _find_application(conn: Connection, service_id: str, change: StatusChange) -> Any:
-        if change.national_id:
-            found = conn.execute(select(Application).where(Application.national_id == change.national_id)).first()
-            if found is not None:
-                return found
-        return conn.execute(
-            select(Application).where(
-                Application.service_id == service_id, Application.local_reference == change.local_reference
-            )
-        ).first()
+    def _known_event_ids(conn: Connection, event_ids: list[str]) -> set[str]:
+        known: set[str] = set()
+        for chunk in _chunks(sorted(set(event_ids))):
+            known.update(conn.scalars(select(StatusEvent.event_id).where(StatusEvent.event_id.in_(chunk))))
+        return known
 
     def due_events(self, service_id: str, limit: int, now: datetime | None = None) -> list[dict[str, Any]]:
         """Pending events of a service in push order: by application, then sequence."""
@@ -152,13 +158,25 @@ class InboundLedger(LedgerBase):
     def mark_events(self, outcomes: Iterable[tuple[str, str, str | None]]) -> None:
         """Record the national layer's answer per event: pushed, duplicate (already there) or rejected."""
         now = utcnow()
+        outcomes = list(outcomes)
+        table = _STATUS_EVENT_TABLE
         with self.engine.begin() as conn:
-            for event_id, state, reason in outcomes:
+            if outcomes:  # one multi-row update for the whole batch
                 conn.execute(
-                    update(StatusEvent)
-                    .where(StatusEvent.event_id == event_id, StatusEvent.state == "pending")
-                    .values(state=state, reason=reason, pushed_at=now if state in ("pushed", "duplicate") else None)
+                    update(table)
+                    .where(table.c.event_id == bindparam("b_event_id"), table.c.state == "pending")
+                    .values(state=bindparam("b_state"), reason=bindparam("b_reason"), pushed_at=bindparam("b_at")),
+                    [
+                        {
+                            "b_event_id": event_id,
+                            "b_state": state,
+                            "b_reason": reason,
+                            "b_at": now if state in ("pushed", "duplicate") else None,
+                        }
+                        for event_id, state, reason in outcomes
+                    ],
                 )
+            for event_id, state, reason in outcomes:
                 if state == "rejected":
                     event = conn.execute(select(StatusEvent).where(StatusEvent.event_id == event_id)).one()
                     self._dead_letter(
@@ -181,3 +199,87 @@ class InboundLedger(LedgerBase):
                     self._dead_letter(conn, "event", event_id, event.service_id, event.region, "inbound", error, None)
                     dead.append(event_id)
         return dead
+
+
+def _chunks(values: Sequence[str], size: int = 500) -> Iterator[Sequence[str]]:
+    """``values`` in slices small enough for any database's bound-parameter limit."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+@dataclass
+class _AppState:
+    """What sequencing needs of one application, kept current while a read is applied."""
+
+    national_id: str
+    package_version: str
+    national_status: str
+    last_sequence: int
+    latest: datetime | None  # the newest changed_at among its stored events
+    changed: bool = False
+
+    def advance(self, national_status: str, changed_at: datetime) -> None:
+        """One more event in sequence."""
+        self.national_status = national_status
+        self.last_sequence += 1
+        self.latest = changed_at if self.latest is None else max(self.latest, changed_at)
+        self.changed = True
+
+
+@dataclass
+class _Applications:
+    """The applications a read refers to, found by national id first, then by local reference."""
+
+    by_national_id: dict[str, _AppState]
+    by_reference: dict[str, _AppState]
+
+    @classmethod
+    def load(cls, conn: Connection, service_id: str, changes: Sequence[StatusChange]) -> _Applications:
+        """Fetch every application the changes may name, and the newest event time of each."""
+        columns = (
+            Application.national_id,
+            Application.service_id,
+            Application.local_reference,
+            Application.package_version,
+            Application.national_status,
+            Application.last_sequence,
+        )
+        rows: list[Any] = []
+        for chunk in _chunks(sorted({c.national_id for c in changes if c.national_id})):
+            rows += conn.execute(select(*columns).where(Application.national_id.in_(chunk))).all()
+        for chunk in _chunks(sorted({c.local_reference for c in changes})):
+            rows += conn.execute(
+                select(*columns).where(Application.service_id == service_id, Application.local_reference.in_(chunk))
+            ).all()
+        states: dict[str, _AppState] = {}
+        by_reference: dict[str, _AppState] = {}
+        for row in rows:
+            state = states.setdefault(
+                row.national_id,
+                _AppState(row.national_id, row.package_version, row.national_status, row.last_sequence, None),
+            )
+            if row.service_id == service_id and row.local_reference is not None:
+                by_reference[row.local_reference] = state
+        for chunk in _chunks(sorted(states)):
+            latest = conn.execute(
+                select(StatusEvent.national_id, func.max(StatusEvent.changed_at))
+                .where(StatusEvent.national_id.in_(chunk))
+                .group_by(StatusEvent.national_id)
+            )
+            for national_id, changed_at in latest:
+                states[national_id].latest = as_utc(changed_at)
+        return cls(states, by_reference)
+
+    def find(self, change: StatusChange) -> _AppState | None:
+        """The application of a change: by its national id when the hub knows it, else by local reference."""
+        if change.national_id and change.national_id in self.by_national_id:
+            return self.by_national_id[change.national_id]
+        return self.by_reference.get(change.local_reference)
+
+    def changed_rows(self) -> list[dict[str, Any]]:
+        """Bind parameters of the multi-row update of the applications that got events."""
+        return [
+            {"b_national_id": s.national_id, "b_sequence": s.last_sequence, "b_status": s.national_status}
+            for s in self.by_national_id.values()
+            if s.changed
+        ]

@@ -131,6 +131,22 @@ class OutboundLedger(LedgerBase):
                 .values(delivery="acknowledged", acknowledged_at=utcnow(), last_error=None)
             )
 
+    def mark_acknowledged_many(self, national_ids: Sequence[str]) -> None:
+        """``mark_acknowledged`` for several applications, in one transaction."""
+        if not national_ids:
+            return
+        now = utcnow()
+        with self.engine.begin() as conn:
+            for start in range(0, len(national_ids), 500):
+                conn.execute(
+                    update(Application)
+                    .where(
+                        Application.national_id.in_(list(national_ids[start : start + 500])),
+                        Application.delivery == "delivered",
+                    )
+                    .values(delivery="acknowledged", acknowledged_at=now, last_error=None)
+                )
+
     def schedule_retry(self, national_id: str, error: str, at: datetime, outcome_unknown: bool) -> None:
         """Try again at ``at``. A write that may have arrived stays 'sending' (look up / reuse the key first)."""
         with self.engine.begin() as conn:

@@ -14,9 +14,10 @@ import hashlib
 from collections import Counter, defaultdict
 from typing import Any
 
+from connectors.ahead import read_ahead
 from connectors.errors import RetriableError
 from connectors.ledger.store import Quarantined, StatusChange
-from connectors.records import BadRecord, cursor_with_lookback, later_cursor
+from connectors.records import BadRecord, cursor_with_lookback, is_later, later_cursor
 from connectors.sync.context import SyncContext
 from registry.schemas import national_transitions
 
@@ -57,10 +58,13 @@ def pull(ctx: SyncContext, service_id: str, region: str) -> Counter[str]:
     changes: list[StatusChange] = []
     order: list[tuple[float, int]] = []
     held: list[Quarantined] = []
-    for page in connector.status_changes(cursor_with_lookback(cursor, _lookback(package))):
+    fresh = 0  # records after the stored cursor; the look-back's re-reads do not count towards the bound
+    # the next page is fetched while this one is mapped (the connector's session is used by that thread only)
+    for page in read_ahead(connector.status_changes(cursor_with_lookback(cursor, _lookback(package)))):
         for record in page:
             newest = later_cursor(newest, record.cursor)
             counts["read"] += 1
+            fresh += is_later(record.cursor, cursor)
             if isinstance(record, BadRecord):
                 held.append(Quarantined(f"bad-{service_id}-{record.ref}"[:200], record.reason, {"ref": record.ref}))
                 continue
@@ -77,8 +81,11 @@ def pull(ctx: SyncContext, service_id: str, region: str) -> Counter[str]:
                     national_id=record.national_id,
                 )
             )
-        if counts["read"] >= ctx.max_records_per_run:
-            break  # bounded memory; the rest comes next run
+        if fresh >= ctx.max_records_per_run:
+            # bounded memory; the rest comes next run. Counting every record read instead would stall
+            # for good once more changes than the bound fall inside the look-back window: each run
+            # would re-read the same oldest ones and never reach past the stored cursor
+            break
 
     # same-second changes keep the local system's own order (its event id or cursor), not the page order
     ranked = sorted(zip(order, changes, strict=True), key=lambda pair: (pair[1].changed_at, pair[0]))

@@ -9,7 +9,10 @@
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from typing import Any, cast
 
 from connectors.errors import FatalError, RecordError, RetriableError
 from connectors.ledger.store import NewApplication
@@ -50,25 +53,139 @@ def pull(ctx: SyncContext, service_id: str, region: str) -> Counter[str]:
 
 def deliver(ctx: SyncContext, service_id: str) -> Counter[str]:
     """Deliver and acknowledge due applications in submission order. A retriable failure stops the
-    queue (head-of-line: order is kept); a record-level failure dead-letters that one and goes on."""
+    queue (head-of-line: order is kept); a record-level failure dead-letters that one and goes on.
+
+    Deliveries stay strictly one at a time and in order; what does not decide that order runs beside
+    them (``_Beside``): the files of the next applications are fetched ahead, and acknowledgements are
+    sent after the delivery is recorded and settled before the next page is read."""
     counts: Counter[str] = Counter()
-    while True:
-        due = ctx.ledger.due_deliveries(service_id, ctx.page_size)
-        if not due:
-            return counts
-        for app in due:
-            national_id = app["national_id"]
-            try:
-                if app["delivery"] == "delivered":
-                    _acknowledge(ctx, national_id, app["local_reference"], counts)
-                    continue
-                _deliver_one(ctx, app, counts)
-            except RetriableError as exc:
-                _retry_later(ctx, app, exc, counts)
+    beside = _Beside(ctx)
+    try:
+        while True:
+            if not beside.settle(counts):
                 return counts
+            due = ctx.ledger.due_deliveries(service_id, ctx.page_size)
+            if not due:
+                return counts
+            for index, app in enumerate(due):
+                beside.fetch_ahead(due[index : index + 1 + FILES_AHEAD])
+                national_id = app["national_id"]
+                try:
+                    if app["delivery"] == "delivered":
+                        beside.acknowledge(national_id, str(app["local_reference"]))
+                        continue
+                    _deliver_one(ctx, app, counts, beside)
+                except RetriableError as exc:
+                    _retry_later(ctx, app, exc, counts)
+                    beside.settle(counts)
+                    return counts
+                except RecordError as exc:
+                    ctx.ledger.dead_letter_application(national_id, str(exc))
+                    counts["dead"] += 1
+                if not beside.collect(counts):
+                    beside.settle(counts)
+                    return counts
+    finally:
+        beside.close()
+
+
+FILES_AHEAD = 3  # applications whose files are fetched ahead (bounded: memory stays flat)
+FILE_THREADS = 2  # an application has several files: fetching two at a time keeps ahead of the deliveries
+ACKS_IN_FLIGHT = 32  # acknowledgements sent but not yet recorded (bounded, as above)
+
+
+class _Beside:
+    """Work beside the deliveries, on threads of their own, each with its own HTTP session:
+    fetching files ahead (read-only) and acknowledging nationally (idempotent; an application is
+    'delivered' in the ledger before its acknowledgement leaves, so a crash only means it is sent again)."""
+
+    def __init__(self, ctx: SyncContext) -> None:
+        self.ctx = ctx
+        self._files_pool = ThreadPoolExecutor(FILE_THREADS, thread_name_prefix="outbound-files")
+        self._acks_pool = ThreadPoolExecutor(1, thread_name_prefix="outbound-acks")
+        self._fetchers = threading.local()  # one national session per files thread
+        self._national = ctx.national.clone()
+        self._files: dict[str, Future[list[tuple[dict[str, Any], bytes]]]] = {}
+        self._acks: list[tuple[str, Future[None]]] = []
+
+    def fetch_ahead(self, apps: list[dict[str, Any]]) -> None:
+        """Start fetching the files of these applications (those still to deliver, with files to send)."""
+        for app in apps:
+            national_id = str(app["national_id"])
+            if national_id in self._files or app["delivery"] not in ("pending", "sending"):
+                continue
+            payload = app["payload"]
+            try:
+                package = self.ctx.packages.version(str(app["service_id"]), str(app["package_version"]))
+            except KeyError:
+                continue  # the delivery itself reports it
+            fetch = getattr(self.ctx.connector(package), "fetch_files", None)
+            if fetch is None or not isinstance(payload, dict) or not payload["application"].get("attachments"):
+                continue
+            self._files[national_id] = self._files_pool.submit(self._fetch, fetch, payload["application"])
+
+    def _fetch(self, fetch: Any, envelope: dict[str, Any]) -> list[tuple[dict[str, Any], bytes]]:
+        fetcher = getattr(self._fetchers, "client", None)
+        if fetcher is None:
+            fetcher = self._fetchers.client = self.ctx.national.http.clone()
+        files: list[tuple[dict[str, Any], bytes]] = fetch(envelope, fetcher)
+        return files
+
+    def files(self, national_id: str) -> list[tuple[dict[str, Any], bytes]] | None:
+        """The fetched files of an application (raising what fetching raised), or None if not fetched ahead."""
+        future = self._files.pop(national_id, None)
+        return None if future is None else future.result()
+
+    def acknowledge(self, national_id: str, reference: str) -> None:
+        """Send the acknowledgement beside the deliveries (waits while too many are in flight)."""
+        if len(self._acks) >= ACKS_IN_FLIGHT:
+            wait([self._acks[0][1]])
+        self._acks.append((national_id, self._acks_pool.submit(self._national.acknowledge, national_id, reference)))
+
+    def collect(self, counts: Counter[str]) -> bool:
+        """Record the acknowledgements that are done; False when one must be retried later."""
+        done = [(n, f) for n, f in self._acks if f.done()]
+        self._acks = [(n, f) for n, f in self._acks if not f.done()]
+        return self._record(done, counts)
+
+    def settle(self, counts: Counter[str]) -> bool:
+        """Wait for every acknowledgement in flight and record them; False when one must be retried later."""
+        done, self._acks = self._acks, []
+        wait([f for _, f in done])
+        return self._record(done, counts)
+
+    def _record(self, done: list[tuple[str, Future[None]]], counts: Counter[str]) -> bool:
+        acknowledged: list[str] = []
+        refused: FatalError | None = None
+        all_through = True
+        for national_id, future in done:
+            try:
+                future.result()
+            except RetriableError as exc:
+                # only the acknowledgement is missing: it is idempotent, keep trying (later, in order)
+                self.ctx.ledger.schedule_retry(
+                    national_id, str(exc), self.ctx.policy.next_attempt(2, exc.retry_after), False
+                )
+                counts["retry"] += 1
+                all_through = False
             except RecordError as exc:
-                ctx.ledger.dead_letter_application(national_id, str(exc))
-                counts["dead"] += 1
+                refused = refused or FatalError(
+                    f"the national layer refused the acknowledgement of {national_id}: {exc}"
+                )
+            else:
+                acknowledged.append(national_id)
+        self.ctx.ledger.mark_acknowledged_many(acknowledged)
+        counts["acknowledged"] += len(acknowledged)
+        if refused is not None:
+            raise refused
+        return all_through
+
+    def close(self) -> None:
+        """Stop the threads (what is in flight finishes; unrecorded acknowledgements are sent again later)."""
+        for future in self._files.values():
+            future.cancel()
+        self._files_pool.shutdown(wait=True)
+        self._acks_pool.shutdown(wait=True)
 
 
 def _retry_later(ctx: SyncContext, app: dict[str, object], exc: RetriableError, counts: Counter[str]) -> None:
@@ -89,7 +206,7 @@ def _retry_later(ctx: SyncContext, app: dict[str, object], exc: RetriableError, 
     )
 
 
-def _deliver_one(ctx: SyncContext, app: dict[str, object], counts: Counter[str]) -> None:
+def _deliver_one(ctx: SyncContext, app: dict[str, object], counts: Counter[str], beside: _Beside) -> None:
     national_id = str(app["national_id"])
     payload = app["payload"]
     if not isinstance(payload, dict):
@@ -113,18 +230,13 @@ def _deliver_one(ctx: SyncContext, app: dict[str, object], counts: Counter[str])
         if reference is not None:
             counts["found_by_lookup"] += 1
             ctx.ledger.mark_delivered(national_id, reference)
-            _acknowledge(ctx, national_id, reference, counts)
+            beside.acknowledge(national_id, reference)
             return
-    reference = connector.submit(envelope, form)
+    files = beside.files(national_id)
+    if files is None:
+        reference = connector.submit(envelope, form)
+    else:  # only connectors with fetch_files (rest) fetch ahead, and their submit takes the files
+        reference = cast(Any, connector).submit(envelope, form, files)
     ctx.ledger.mark_delivered(national_id, reference)
     counts["delivered"] += 1
-    _acknowledge(ctx, national_id, reference, counts)
-
-
-def _acknowledge(ctx: SyncContext, national_id: str, reference: object, counts: Counter[str]) -> None:
-    try:
-        ctx.national.acknowledge(national_id, str(reference))
-    except RecordError as exc:
-        raise FatalError(f"the national layer refused the acknowledgement of {national_id}: {exc}") from None
-    ctx.ledger.mark_acknowledged(national_id)
-    counts["acknowledged"] += 1
+    beside.acknowledge(national_id, reference)

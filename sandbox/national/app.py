@@ -116,7 +116,7 @@ class NationalApi:
             _base_url(request),
             p.get("service_id"),
         )
-        faulty: list[dict[str, Any]] = []
+        faulty: list[str] = []
         config = self.faults.config  # no draw while a knob is off: request-level faults keep their sequence
         for item in items:
             faulty.append(item)
@@ -126,7 +126,9 @@ class NationalApi:
             if config.out_of_order_rate and self.faults.draw("out_of_order_rate"):
                 faulty[i], faulty[i + 1] = faulty[i + 1], faulty[i]
         next_cursor = cursor.encode("applications", last, self.key)
-        return JSONResponse({"items": faulty, "next_cursor": next_cursor, "has_more": more})
+        # the items are JSON texts already (views.feed_page): assembled, not decoded and encoded again
+        body = f'{{"items":[{",".join(faulty)}],"next_cursor":{json.dumps(next_cursor)},"has_more":{json.dumps(more)}}}'
+        return Response(body.encode("utf-8"), media_type="application/json")
 
     async def get_application(self, request: Request, p: dict[str, Any], body: Any) -> Response:
         """GET /applications/{application_id}."""

@@ -171,7 +171,12 @@ class CitizenSimulator:
         regions: Sequence[str] | None = None,
         today: date | None = None,
         clock: Callable[[], str] = utc_now,
+        max_attachment_kb: int = 48,
     ) -> None:
+        """``max_attachment_kb`` caps every generated file (benchmarks of many applications use small ones)."""
+        if max_attachment_kb < 1:
+            raise ValueError("max_attachment_kb must be at least 1")
+        self.max_attachment_kb = max_attachment_kb
         self.rng = random.Random(seed)  # noqa: S311 - reproducible test data, not secrets
         self.fake = Faker("id_ID")
         self.fake.seed_instance(seed)
@@ -208,7 +213,7 @@ class CitizenSimulator:
             channel=channel,
             submitted_at=self.clock(),
             form=self.form_for(package),
-            attachments=attachments_for(package["service"]["requirements"], self.rng),
+            attachments=attachments_for(package["service"]["requirements"], self.rng, self.max_attachment_kb),
         )
 
     def generate(self, n: int) -> list[Submission]:

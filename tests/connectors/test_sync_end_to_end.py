@@ -232,3 +232,23 @@ def test_reconciliation_reports_drift_until_the_hub_catches_up(world: dict[str, 
     assert "hub" in drift[0].describe()
     world["engine"].run_service(services[0])
     assert reconcile(world["ctx"], region, *window) == []
+
+
+def test_a_burst_larger_than_the_read_bound_inside_the_look_back_window_is_read_to_the_end(
+    world: dict[str, Any],
+) -> None:
+    # every change falls inside the package's 300 s look-back: each run re-reads them all from the start
+    service = "35.76/akta-kelahiran"
+    national, local = world["national"], world["local"]["a"]
+    national.citizens(40, seed=31, services=[service])
+    world["engine"].run_service(service, flows=["outbound"])
+    local.step(4, package_id=service)
+    changes = [c for c in local.truth()["status_changes"] if c["package_id"] == service]
+    assert len(changes) > 150  # more than one page (100) and than the bound below
+    world["ctx"].max_records_per_run = 100
+    for _ in range(6):  # more runs than a working pull needs
+        world["engine"].run_service(service, flows=["inbound"])
+    moved = {c["national_id"] for c in changes}
+    truth = {a["id"]: a["status"] for a in national.truth()["applications"]}
+    final = {c["national_id"]: c["national_status"] for c in changes}  # changes are in order
+    assert {n: truth[n] for n in moved} == final
