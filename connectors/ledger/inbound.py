@@ -183,8 +183,16 @@ class InboundLedger(LedgerBase):
                         conn, "event", event_id, event.service_id, event.region, "inbound", reason or "rejected", None
                     )
 
-    def retry_events(self, event_ids: Sequence[str], error: str, at: datetime, max_attempts: int) -> list[str]:
-        """Schedule events again; those past ``max_attempts`` become dead letters (returned)."""
+    def retry_events(
+        self,
+        event_ids: Sequence[str],
+        error: str,
+        at: datetime,
+        max_attempts: int,
+        give_up_before: datetime | None = None,
+    ) -> list[str]:
+        """Schedule events again; those past ``max_attempts`` (and, when given, created before
+        ``give_up_before``) become dead letters (returned)."""
         dead: list[str] = []
         with self.engine.begin() as conn:
             for event_id in event_ids:
@@ -194,7 +202,8 @@ class InboundLedger(LedgerBase):
                     .values(attempts=StatusEvent.attempts + 1, next_attempt_at=at, reason=error[:500])
                 )
                 event = conn.execute(select(StatusEvent).where(StatusEvent.event_id == event_id)).one()
-                if event.attempts >= max_attempts:
+                out_of_time = give_up_before is None or (as_utc(event.created_at) or give_up_before) <= give_up_before
+                if event.attempts >= max_attempts and out_of_time:
                     conn.execute(update(StatusEvent).where(StatusEvent.event_id == event_id).values(state="dead"))
                     self._dead_letter(conn, "event", event_id, event.service_id, event.region, "inbound", error, None)
                     dead.append(event_id)

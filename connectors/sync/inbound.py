@@ -141,6 +141,7 @@ def push(ctx: SyncContext, service_id: str) -> Counter[str]:
                 str(exc),
                 ctx.policy.next_attempt(attempt, exc.retry_after),
                 ctx.policy.max_attempts,
+                ctx.policy.give_up_before(),
             )
             counts["retry"] += len(batch) - len(dead)
             counts["dead"] += len(dead)
@@ -169,6 +170,7 @@ def push(ctx: SyncContext, service_id: str) -> Counter[str]:
                 "not accepted yet (earlier event missing or application unknown nationally)",
                 ctx.policy.next_attempt(attempt),
                 ctx.policy.max_attempts,
+                ctx.policy.give_up_before(),
             )
             counts["retry"] += len(again) - len(dead)
             counts["dead"] += len(dead)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor, wait
+from datetime import datetime
 from typing import Any, cast
 
 from connectors.errors import FatalError, RecordError, RetriableError
@@ -195,7 +196,8 @@ def _retry_later(ctx: SyncContext, app: dict[str, object], exc: RetriableError, 
     if state == "delivered":  # only the acknowledgement is missing: it is idempotent, keep trying
         ctx.ledger.schedule_retry(national_id, str(exc), ctx.policy.next_attempt(2, exc.retry_after), False)
         return
-    if attempts >= ctx.policy.max_attempts:
+    created_at = app.get("created_at")
+    if ctx.policy.exhausted(attempts, created_at if isinstance(created_at, datetime) else None):
         ctx.ledger.dead_letter_application(national_id, f"gave up after {attempts} attempts: {exc}")
         counts["dead"] += 1
         return

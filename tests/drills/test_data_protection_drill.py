@@ -114,7 +114,9 @@ def test_a_sync_under_faults_leaks_nothing(
         national_server,
         local_rest_indonesian,
         local_rest_cursor,
-        policy=RetryPolicy(max_attempts=2, base_seconds=0.0, cap_seconds=0.0),  # dead letters come fast
+        policy=RetryPolicy(
+            max_attempts=2, base_seconds=0.0, cap_seconds=0.0, give_up_after_seconds=0.0
+        ),  # dead letters come fast
         limit=sized(6, None),
     )
     world.cycle()
