@@ -20,18 +20,9 @@ from connectors.sync.packages import PackageSource
 from hub.settings import Settings
 from hub.wiring import connector_factory
 from tests.conftest import REPO
+from tests.drills.world import rest_styles
 
 REGISTRY = REPO / "registry"
-
-
-def _rest_services(packages: PackageSource) -> dict[str, str]:
-    """service id -> 'a' (honours Idempotency-Key) or 'b' (lookup by reference), for REST packages."""
-    styles = {}
-    for service_id in packages.service_ids():
-        local = packages.latest(service_id)["local_system"]
-        if local["kind"] == "rest":
-            styles[service_id] = "a" if local["idempotency"]["strategy"] == "key_header" else "b"
-    return styles
 
 
 @pytest.fixture
@@ -39,7 +30,7 @@ def world(
     tmp_path: Path, national_server: Any, local_rest_indonesian: Any, local_rest_cursor: Any
 ) -> Iterator[dict[str, Any]]:
     packages = PackageSource(REGISTRY)
-    styles = _rest_services(packages)
+    styles = rest_styles(packages)
     servers = {"a": local_rest_indonesian, "b": local_rest_cursor}
     overrides = {packages.latest(s)["local_system"]["base_url"]: servers[style].url for s, style in styles.items()}
     settings = Settings(ledger_url=f"sqlite:///{tmp_path / 'ledger.db'}", base_url_overrides=overrides)
@@ -175,7 +166,7 @@ def test_two_workers_on_one_postgresql_ledger_deliver_once(
     import threading
 
     packages = PackageSource(REGISTRY)
-    styles = _rest_services(packages)
+    styles = rest_styles(packages)
     servers = {"a": local_rest_indonesian, "b": local_rest_cursor}
     overrides = {packages.latest(s)["local_system"]["base_url"]: servers[style].url for s, style in styles.items()}
     settings = Settings(ledger_url=pg_url, base_url_overrides=overrides)

@@ -33,7 +33,7 @@ from sqlalchemy import create_engine, inspect, text
 
 from connectors.sync.packages import PackageSource
 from tests.conftest import REPO
-from tests.connectors.conftest import pg_url  # noqa: F401 - the fresh PostgreSQL database fixture
+from tests.drills.world import rest_styles
 
 FULL = os.environ.get("MPPHUB_DRILL_SCALE") == "full"
 KILLS = 100 if FULL else 20
@@ -46,15 +46,6 @@ pytestmark = pytest.mark.slow
 
 def _report(line: str) -> None:
     print(f"[crash drill] {line}", flush=True)
-
-
-def _rest_services(packages: PackageSource) -> dict[str, str]:
-    styles = {}
-    for service_id in packages.service_ids():
-        local = packages.latest(service_id)["local_system"]
-        if local["kind"] == "rest":
-            styles[service_id] = "a" if local["idempotency"]["strategy"] == "key_header" else "b"
-    return styles
 
 
 def _sending(ledger_url: str) -> set[str]:
@@ -105,7 +96,7 @@ def test_sigkill_at_random_moments_loses_and_duplicates_nothing(
 ) -> None:
     kills_wanted = KILLS if ledger_kind == "sqlite" else KILLS // 2
     packages = PackageSource(REPO / "registry")
-    styles = _rest_services(packages)
+    styles = rest_styles(packages)
     services = sorted(styles)
     servers = {"a": local_rest_indonesian, "b": local_rest_cursor}
     overrides = {packages.latest(s)["local_system"]["base_url"]: servers[st].url for s, st in styles.items()}

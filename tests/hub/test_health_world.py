@@ -29,7 +29,7 @@ from hub.health.report import build_report
 from hub.health.sla import TERMINAL_STATUSES, is_breached, wib_date
 from hub.settings import Settings
 from hub.wiring import connector_factory
-from tests.connectors.test_sync_end_to_end import REGISTRY, _rest_services
+from tests.drills.world import REGISTRY, rest_styles
 from tests.hub.conftest import Api, make_api
 
 NIK_MASK = re.compile(r"^[0-9]{4}\*{10}[0-9]{2}$")
@@ -44,7 +44,7 @@ def world(
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[dict[str, Any]]:
     packages = PackageSource(REGISTRY)
-    styles = _rest_services(packages)
+    styles = rest_styles(packages)
     servers = {"a": local_rest_indonesian, "b": local_rest_cursor}
     overrides = {packages.latest(s)["local_system"]["base_url"]: servers[style].url for s, style in styles.items()}
     url = f"sqlite:///{tmp_path / 'ledger.db'}"
