@@ -7,7 +7,10 @@ masked completely.
 
 from __future__ import annotations
 
+import logging
 import re
+import traceback
+from typing import Any
 
 _KEEP_HEAD, _KEEP_TAIL = 4, 2
 _MIN_LENGTH = 10  # shorter values would reveal too large a share of the number
@@ -40,3 +43,34 @@ def scrub_text(text: str) -> str:
     phone number: the last line of defence before text reaches a log, the API or the dashboard."""
     text = _NIK_IN_TEXT.sub(lambda m: mask_nik(m.group(0)), text)
     return _PHONE_IN_TEXT.sub(lambda m: mask_phone(m.group(0)), text)
+
+
+def _scrub_record(record: logging.LogRecord) -> logging.LogRecord:
+    """The record with its message, traceback and stack masked (formatted now, so nothing unmasked is
+    left for a handler to format later)."""
+    try:
+        message = record.getMessage()
+    except (TypeError, ValueError):  # a bad format string: logging reports it itself
+        return record
+    record.msg, record.args = scrub_text(message), None
+    if record.exc_info and not record.exc_text:
+        record.exc_text = scrub_text("".join(traceback.format_exception(*record.exc_info)).rstrip("\n"))
+    if record.stack_info:
+        record.stack_info = scrub_text(record.stack_info)
+    return record
+
+
+def install_log_masking() -> None:
+    """Mask NIK- and phone-like values in every log record of this process, whatever its logger or level
+    (``sqlalchemy.engine`` at DEBUG logs result rows). A record factory rather than a handler filter: it
+    also covers handlers added later (uvicorn's, Airflow's). Only records a logger emits pay for it.
+    Idempotent."""
+    previous = logging.getLogRecordFactory()
+    if getattr(previous, "mpphub_masking", False):
+        return
+
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        return _scrub_record(previous(*args, **kwargs))
+
+    factory.mpphub_masking = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(factory)

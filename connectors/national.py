@@ -9,7 +9,7 @@ from typing import Any
 from requests.auth import AuthBase
 
 from connectors.auth import HeaderAuth
-from connectors.errors import FatalError, RecordError
+from connectors.errors import FatalError, RecordError, RetriableError
 from connectors.http import HttpClient, UrlPolicy, json_body
 
 MAX_EVENTS_PER_BATCH = 500
@@ -72,7 +72,11 @@ class NationalClient:
         response = self.http.request(
             "POST", "/walk-ins", json=registration, headers={"Idempotency-Key": idempotency_key}, write=True
         )
-        envelope: dict[str, Any] = json_body(response, write=True)["application"]
+        body = json_body(response, write=True)
+        envelope = body.get("application") if isinstance(body, dict) else None
+        if not isinstance(envelope, dict) or not isinstance(envelope.get("id"), str):
+            # the write may have happened: retry with the same idempotency key, which the contract honours
+            raise RetriableError("national layer: walk-in answer without an application object", outcome_unknown=True)
         return envelope
 
     def push_events(self, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -80,7 +84,15 @@ class NationalClient:
         if len(events) > MAX_EVENTS_PER_BATCH:
             raise ValueError(f"at most {MAX_EVENTS_PER_BATCH} events per batch")
         body = json_body(self.http.request("POST", "/status-events", json={"events": events}, write=True), write=True)
-        results: list[dict[str, Any]] = body["results"]
+        results = body.get("results") if isinstance(body, dict) else None
+        if (
+            not isinstance(results, list)
+            or len(results) != len(events)
+            or not all(isinstance(r, dict) for r in results)
+        ):
+            raise RetriableError(
+                "national layer: status-event answer without one result per event", outcome_unknown=True
+            )
         return results
 
     def application(self, application_id: str) -> dict[str, Any]:

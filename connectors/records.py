@@ -47,10 +47,18 @@ def parse_time(value: Any) -> datetime:
     """A local timestamp (ISO text or a datetime) as an aware datetime; ValueError if unreadable."""
     if isinstance(value, datetime):
         parsed = value
+    elif isinstance(value, bool):
+        raise ValueError("a timestamp cannot be true or false")
     elif isinstance(value, (int, float)):
-        parsed = datetime.fromtimestamp(float(value), tz=LOCAL_DEFAULT_TZ)
+        try:  # a hostile 1e300, -1e20 or NaN is an unreadable record, never an OverflowError that stops the sync
+            parsed = datetime.fromtimestamp(float(value), tz=LOCAL_DEFAULT_TZ)
+        except (OverflowError, OSError, ValueError) as exc:
+            raise ValueError(f"timestamp {type(value).__name__} out of range") from exc
     else:
-        parsed = datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
+        text = str(value).strip()
+        if len(text) > 64:
+            raise ValueError("timestamp text longer than 64 characters")
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=LOCAL_DEFAULT_TZ)
 
 
@@ -131,6 +139,9 @@ def normalise_change(
             note=_optional(get("note")),
             cursor=cursor,
         )
-    except (TypeError, ValueError) as exc:
-        ref = _optional(get("event_id")) or _optional(get("reference")) or str(cursor)
-        return BadRecord(f"unreadable local record: {exc}", ref, cursor)
+    except (TypeError, ValueError, OverflowError, RecursionError) as exc:
+        try:
+            ref = _optional(get("event_id")) or _optional(get("reference")) or str(cursor)
+        except (TypeError, ValueError, RecursionError):
+            ref = "unreadable"
+        return BadRecord(f"unreadable local record: {type(exc).__name__}: {str(exc)[:200]}", ref[:200], cursor)

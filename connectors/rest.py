@@ -15,7 +15,7 @@ from connectors.http import HttpClient, ResponseTooLarge, UrlPolicy, json_body
 from connectors.mapping import build_object, fill, search
 from connectors.pagination import pages
 from connectors.records import BadRecord, ChangeRecord, WalkInRecord, normalise_change, required_text
-from connectors.secrets import SecretResolver
+from connectors.secrets import SecretResolver, for_package
 
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 
@@ -39,7 +39,7 @@ class RestConnector:
         timeout = float(self.local.get("timeout_seconds", 30))
         self.client = HttpClient(
             base_url or self.local["base_url"],
-            auth=build_auth(self.local["auth"], secrets, timeout),
+            auth=build_auth(self.local["auth"], for_package(secrets, package), timeout),
             timeout=timeout,
             rate_limit_per_second=self.local.get("rate_limit_per_second"),
             error_rules=self.local.get("errors", []),

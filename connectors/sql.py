@@ -29,7 +29,7 @@ from connectors.records import (
     parse_time,
     required_text,
 )
-from connectors.secrets import SecretResolver
+from connectors.secrets import SecretResolver, for_package
 
 PAGE_SIZE = 500
 _ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
@@ -53,7 +53,7 @@ class SqlConnector:
         self.package = package
         self.local = package["local_system"]
         self.tables = self.local["tables"]
-        url = database_url or secrets.get(self.local["connection_ref"])
+        url = database_url or for_package(secrets, package).get(self.local["connection_ref"])
         self.engine: Engine = create_engine(
             engine_url(self.local["dialect"], url),
             pool_pre_ping=True,

@@ -114,7 +114,12 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``mpphub`` console script; returns the exit code."""
     arguments = sys.argv[1:] if argv is None else list(argv)
-    args = plain_validate_args(arguments) or build_parser(only=_command_of(arguments) or "").parse_args(arguments)
+    plain = plain_validate_args(arguments)
+    args = plain or build_parser(only=_command_of(arguments) or "").parse_args(arguments)
+    if plain is None:  # the fast validate path logs nothing and keeps its cold start
+        from connectors.masking import install_log_masking
+
+        install_log_masking()
     try:
         code: int = args._module.run(args)
     except KeyboardInterrupt:

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field, field_validator
 
+from connectors.production import DEVELOPMENT_HASH_KEY, SANDBOX_NATIONAL_TOKEN, production_problems
+
 STATE_DIR = Path(os.environ.get("MPPHUB_STATE_DIR", ".mpphub"))
 
 
@@ -17,8 +19,10 @@ class Settings(BaseModel):
     ledger_url: str = Field(default_factory=lambda: f"sqlite:///{STATE_DIR / 'ledger.db'}")
     registry: Path = Path("registry")
     national_url: str = "http://127.0.0.1:8700"
-    national_token: str = "sandbox-national-token"  # noqa: S105 - the sandbox's token; production sets MPPHUB_NATIONAL_TOKEN
-    hash_key: str = "mpphub-development-key"
+    national_token: str = SANDBOX_NATIONAL_TOKEN  # production sets MPPHUB_NATIONAL_TOKEN (enforced)
+    hash_key: str = DEVELOPMENT_HASH_KEY  # production sets MPPHUB_HASH_KEY (enforced)
+    # "production" refuses the public defaults above (so does a configured host policy)
+    env: str = "development"
     # production: a comma-separated list of host patterns and networks packages may reach (empty: no check)
     allowed_hosts: str = ""
     # sandbox / dry runs: {"https://original.base.url": "http://127.0.0.1:8801"}
@@ -36,6 +40,10 @@ class Settings(BaseModel):
         env = os.environ if environ is None else environ
         values = {name: env[f"MPPHUB_{name.upper()}"] for name in cls.model_fields if f"MPPHUB_{name.upper()}" in env}
         return cls.model_validate(values)
+
+    def production_problems(self) -> list[str]:
+        """Why these settings may not start a production hub (serve, sync): public default secrets."""
+        return production_problems(self.env, self.allowed_hosts, self.national_token, self.hash_key)
 
     def redacted(self) -> dict[str, object]:
         """For display: secrets replaced by their length."""

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import fcntl
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from registry.document import DocumentError, load_document
 from registry.index import catalogue_entry, load_index, published_path, save_index, write_atomically
@@ -41,8 +42,14 @@ def registry_lock(registry: Path) -> Iterator[None]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def publish(file: Path, registry: Path, now: datetime | None = None) -> PublishResult:
-    """Validate ``file`` and add it to ``registry`` as an immutable version, updating index.json."""
+ExtraCheck = Callable[[str, dict[str, Any]], list[Problem]]
+
+
+def publish(
+    file: Path, registry: Path, now: datetime | None = None, extra_check: ExtraCheck | None = None
+) -> PublishResult:
+    """Validate ``file`` and add it to ``registry`` as an immutable version, updating index.json.
+    ``extra_check`` adds the application's own checks (the hub's host policy), run like the rules."""
     name = str(file)
     try:
         document = load_document(file)
@@ -50,6 +57,8 @@ def publish(file: Path, registry: Path, now: datetime | None = None) -> PublishR
         return PublishResult("refused", None, None, [Problem(name, "$", str(exc), "file")])
     doc = document.data
     problems = check_document(file, doc, name)
+    if extra_check is not None:
+        problems += extra_check(name, doc)
     package_id, version = doc.get("id"), doc.get("version")
     if problems or not isinstance(package_id, str) or not isinstance(version, str):
         return PublishResult("refused", package_id if isinstance(package_id, str) else None, None, problems)

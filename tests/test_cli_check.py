@@ -51,7 +51,7 @@ def test_read_only_check_passes_and_creates_nothing(
         "lookup",
         "submit",
     ]
-    assert "MOJOKERTO_DISPENDUK_TOKEN" in steps["credentials"]["detail"]
+    assert "R3576_DISPENDUK_TOKEN" in steps["credentials"]["detail"]
     assert "sandbox-local-token" not in result.out  # names, never values
     assert local_rest_indonesian.truth()["submissions"]["created_per_national_id"] == before
 
@@ -112,7 +112,7 @@ def test_unknown_status_codes_are_a_warning(
 @pytest.mark.parametrize(
     ("setup", "step", "message"),
     [
-        ("no_secret", "credentials", "not set: MOJOKERTO_DISPENDUK_TOKEN (environment variables)"),
+        ("no_secret", "credentials", "not set: R3576_DISPENDUK_TOKEN (environment variables)"),
         ("wrong_secret", "status feed", "fatal:"),
         ("nothing_listens", "status feed", "retriable:"),
         ("policy", "host policy", "not in the allowed hosts"),
@@ -129,9 +129,9 @@ def test_each_failure_names_its_step(
 ) -> None:
     url = local_rest_indonesian.url
     if setup == "no_secret":
-        monkeypatch.delenv("MOJOKERTO_DISPENDUK_TOKEN")
+        monkeypatch.delenv("R3576_DISPENDUK_TOKEN")
     elif setup == "wrong_secret":
-        monkeypatch.setenv("MOJOKERTO_DISPENDUK_TOKEN", "not-the-token")
+        monkeypatch.setenv("R3576_DISPENDUK_TOKEN", "not-the-token")
     elif setup == "nothing_listens":
         url = "http://127.0.0.1:9"
     else:

@@ -11,6 +11,8 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from connectors.errors import ConnectorError, FatalError, RetriableError
 from connectors.ledger.store import CursorMoved
 from connectors.sync import catalogue, inbound, outbound, walk_in
@@ -92,6 +94,15 @@ class SyncEngine:
                 result.fatal = f"{flow}: {exc}"
             except ConnectorError as exc:
                 outcome, error = "retry", str(exc)
+            except SQLAlchemyError:
+                raise  # the ledger itself failed: not this service's fault, the run stops (database drill)
+            except Exception as exc:
+                # A region's bad data is that region's problem: any other exception (a hostile value the
+                # code did not foresee) is a recorded failure of this service, retried next cycle, never a
+                # crash that leaves every later service without a run. Type only: the text may hold data.
+                log.error("%s %s: unexpected %s", service_id, flow, type(exc).__name__)
+                log.debug("traceback of the unexpected error", exc_info=True)  # masked by the log filter
+                outcome, error = "retry", f"unexpected error handling this service's data: {type(exc).__name__}"
             finally:
                 self.ctx.ledger.finish_run(run_id, outcome, dict(counts), error)
                 self.ctx.ledger.release_stream(stream, self.worker)

@@ -1,6 +1,6 @@
 """Package secret references resolved through Airflow Connections, with the environment as fallback.
 
-A reference ``MOJOKERTO_DISPENDUK_TOKEN`` is the Connection ``mpphub_mojokerto_dispenduk_token``; its
+A reference ``R3576_DISPENDUK_TOKEN`` is the Connection ``mpphub_r3576_dispenduk_token``; its
 value is the Connection's password, else its extra ``{"value": ...}`` (long values such as a database
 URL). Where no such Connection exists, or outside a task, the environment variable named like the
 reference is used (``connectors.secrets.EnvSecrets``). Values never reach a log or a message.
@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 
 from connectors.errors import FatalError
-from connectors.secrets import EnvSecrets, SecretResolver
+from connectors.secrets import EnvSecrets, SecretResolver, refuse_unscoped
 
 log = logging.getLogger("mpphub.airflow.secrets")
 
@@ -22,8 +22,8 @@ _NOT_ID = re.compile(r"[^a-z0-9]+")
 
 
 def connection_id(secret_ref: str) -> str:
-    """The Airflow Connection id of a secret reference: ``MOJOKERTO_DISPENDUK_TOKEN`` ->
-    ``mpphub_mojokerto_dispenduk_token``."""
+    """The Airflow Connection id of a secret reference: ``R3576_DISPENDUK_TOKEN`` ->
+    ``mpphub_r3576_dispenduk_token``."""
     slug = _NOT_ID.sub("_", secret_ref.lower()).strip("_")
     if not slug:
         raise FatalError(f"secret reference {secret_ref!r} has no letters or digits")
@@ -59,7 +59,9 @@ class AirflowConnectionSecrets:
         self._fallback = fallback or EnvSecrets()
 
     def get(self, name: str) -> str:
-        """The secret ``name``: its Connection's value, else the environment variable; FatalError if neither."""
+        """The secret ``name``: its Connection's value, else the environment variable; FatalError if neither.
+        A name outside every package namespace (the hub's own Connections) is refused before any look-up."""
+        refuse_unscoped(name)
         value = _connection_value(connection_id(name))
         if value:
             return value

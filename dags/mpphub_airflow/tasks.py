@@ -42,16 +42,25 @@ def worker_id() -> str:
 @contextmanager
 def sync_context() -> Iterator[SyncContext]:
     """The engine's context from the worker's environment; the ledger is closed afterwards."""
+    from connectors.errors import FatalError
+    from connectors.masking import install_log_masking
+    from connectors.production import DEVELOPMENT_HASH_KEY, SANDBOX_NATIONAL_TOKEN, production_problems
     from connectors.wiring import build_context
     from mpphub_airflow.secrets import AirflowConnectionSecrets
 
+    install_log_masking()
+    national_token = _env("NATIONAL_TOKEN", SANDBOX_NATIONAL_TOKEN)
+    hash_key = _env("HASH_KEY", DEVELOPMENT_HASH_KEY)
+    refused = production_problems(_env("ENV", "development"), _env("ALLOWED_HOSTS", ""), national_token, hash_key)
+    if refused:
+        raise FatalError("; ".join(refused))  # mapped to a failed task without retries
     overrides = os.environ.get("MPPHUB_BASE_URL_OVERRIDES")
     ctx = build_context(
         ledger_url=_env("LEDGER_URL", f"sqlite:///{_REPO / '.mpphub' / 'ledger.db'}"),
         registry=registry_dir(),
         national_url=_env("NATIONAL_URL", "http://127.0.0.1:8700"),
-        national_token=_env("NATIONAL_TOKEN", "sandbox-national-token"),
-        hash_key=_env("HASH_KEY", "mpphub-development-key"),
+        national_token=national_token,
+        hash_key=hash_key,
         secrets=AirflowConnectionSecrets(),
         base_url_overrides=json.loads(overrides) if overrides else {},
         allowed_hosts=_env("ALLOWED_HOSTS", ""),

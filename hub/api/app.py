@@ -19,6 +19,7 @@ from hub.api import routes_health, routes_ops, routes_registry
 from hub.api.auth import Caller, State, require_role
 from hub.api.errors import ERRORS, install_error_handlers
 from hub.api.metrics import CONTENT_TYPE, render
+from hub.api.security_headers import SecurityHeaders
 from hub.api.state import HubState
 from hub.health.report import DEFAULT_STALL_MINUTES
 
@@ -45,6 +46,7 @@ def create_app(
     )
     app.state.hub = HubState(ledger, registry, stall_minutes=stall_minutes, cache_seconds=cache_seconds)
     install_error_handlers(app)
+    app.add_middleware(SecurityHeaders)
     app.include_router(routes_health.router)
     app.include_router(routes_registry.router)
     app.include_router(routes_ops.router)

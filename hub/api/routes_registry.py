@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from hub.api.auth import Caller, State, require_region, require_role, scope_of
 from hub.api.errors import ERRORS, NOT_FOUND, ApiError
 from hub.api.models import CatalogueRow, ErrorBody, Published, VersionRow
+from hub.host_checks import publish_check
 from registry.catalogue import catalogue_rows
 from registry.publish import publish as publish_file
 from registry.semver import Version
@@ -90,6 +91,23 @@ _PUBLISH_BODY = {
 }
 
 
+async def _bounded_body(request: Request) -> bytes:
+    """The request body, refused with 413 as soon as it passes ``MAX_PACKAGE_BYTES`` (by its declared
+    Content-Length, or while it streams in): an oversized body is never held in memory."""
+    too_large = ApiError(413, f"package larger than {MAX_PACKAGE_BYTES} bytes")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_PACKAGE_BYTES:
+        raise too_large
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_PACKAGE_BYTES:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def _publish(raw: bytes, doc: dict[str, Any], registry: FilePath) -> Any:
     """Write the body where a team's file would be (the validator checks folder and name), then publish."""
     match = _ID.match(str(doc.get("id", "")))
@@ -98,7 +116,7 @@ def _publish(raw: bytes, doc: dict[str, Any], registry: FilePath) -> Any:
         file = FilePath(folder) / "packages" / region / f"{slug}.json"
         file.parent.mkdir(parents=True)
         file.write_bytes(raw)
-        return publish_file(file, registry)
+        return publish_file(file, registry, extra_check=publish_check())
 
 
 @router.post(
@@ -115,13 +133,13 @@ def _publish(raw: bytes, doc: dict[str, Any], registry: FilePath) -> Any:
 async def publish(request: Request, caller: Caller, state: State) -> Any:
     """Validate and publish, like `mpphub publish`; the outcome is audited."""
     require_role(caller, "region")
-    raw = await request.body()
-    if len(raw) > MAX_PACKAGE_BYTES:
-        raise ApiError(413, f"package larger than {MAX_PACKAGE_BYTES} bytes")
+    raw = await _bounded_body(request)
     try:
         doc = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         raise ApiError(422, "the body is not valid JSON") from None
+    except RecursionError:
+        raise ApiError(422, "the body is nested too deeply to be a service package") from None
     if not isinstance(doc, dict):
         raise ApiError(422, "the body must be a JSON object (a service package)")
     region = doc.get("region")

@@ -21,13 +21,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Publish each file; exit 1 if any was refused."""
+    from hub.host_checks import publish_check
     from hub.output import print_problems
     from registry.publish import publish
 
     refused = 0
     ledger = None
     for file in args.files:
-        result = publish(file, args.registry)
+        result = publish(file, args.registry, extra_check=publish_check())
         if result.outcome == "refused":
             refused += 1
             print_problems(result.problems, "text")

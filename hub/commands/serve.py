@@ -26,6 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Serve until interrupted."""
     import socket
+    import sys
 
     import uvicorn
 
@@ -34,6 +35,11 @@ def run(args: argparse.Namespace) -> int:
     from hub.settings import Settings
 
     settings = Settings.from_env()
+    refused = settings.production_problems()
+    if refused:
+        for problem in refused:
+            print(f"mpphub serve: {problem}", file=sys.stderr)
+        return 2
     ledger = open_ledger(settings)
     app = create_app(ledger, settings.registry, stall_minutes=args.stall_minutes)
     family = socket.AF_INET6 if ":" in args.host else socket.AF_INET

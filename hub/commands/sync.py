@@ -65,6 +65,11 @@ def run(args: argparse.Namespace) -> int:
     from hub.wiring import build_context
 
     settings = Settings.from_env()
+    refused = settings.production_problems()
+    if refused:
+        for problem in refused:
+            print(f"mpphub sync: {problem}", file=sys.stderr)
+        return 2
     try:
         ctx = build_context(settings)
     except SQLAlchemyError as exc:

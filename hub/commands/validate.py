@@ -70,15 +70,12 @@ def run(args: argparse.Namespace) -> int:
 
 def _check_allowed_hosts(report: Report, allowed: str) -> None:
     """Under production settings (MPPHUB_ALLOWED_HOSTS), refuse endpoints this hub would refuse to call,
-    now rather than at the first sync. Without DNS: names are checked again by their addresses at run time."""
+    now rather than at the first sync (the same check publish applies: ``hub.host_checks``)."""
     import json
     from pathlib import Path
 
-    from connectors.errors import FatalError
-    from connectors.url_policy import HostPolicy
-    from registry.problems import Problem
+    from hub.host_checks import endpoint_problems
 
-    policy = HostPolicy.from_setting(allowed)
     for file_report in report.files:
         if any(p.rule == "file" for p in file_report.problems):
             continue  # unreadable: already said
@@ -86,15 +83,4 @@ def _check_allowed_hosts(report: Report, allowed: str) -> None:
             doc = json.loads(Path(file_report.file).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue
-        local = doc.get("local_system") if isinstance(doc, dict) else None
-        auth = local.get("auth") if isinstance(local, dict) else None
-        for path, url in (
-            ("$.local_system.base_url", local.get("base_url") if isinstance(local, dict) else None),
-            ("$.local_system.auth.token_url", auth.get("token_url") if isinstance(auth, dict) else None),
-        ):
-            if not isinstance(url, str):
-                continue
-            try:
-                policy.check_static(url)
-            except (FatalError, ValueError) as exc:
-                file_report.problems.append(Problem(file_report.file, path, str(exc), "endpoint-allowed-host"))
+        file_report.problems.extend(endpoint_problems(file_report.file, doc, allowed))

@@ -17,6 +17,7 @@ from registry.rules.mapping_sources import check_mapping_sources
 from registry.rules.personal_data import check_personal_data
 from registry.rules.region import check_region
 from registry.rules.requirements import check_requirement_ids
+from registry.rules.secret_scope import check_secret_namespace
 from registry.rules.secrets import check_no_literal_secrets
 from registry.rules.status_map import check_status_map_finishes
 
@@ -27,6 +28,7 @@ PACKAGE_RULES: dict[str, Rule] = {
     "mapping-source": check_mapping_sources,
     "status-map-terminal": check_status_map_finishes,
     "literal-secret": check_no_literal_secrets,
+    "secret-namespace": check_secret_namespace,
     "endpoint-scheme": check_endpoints,
     "requirement-id-unique": check_requirement_ids,
     "personal-data-unmarked": check_personal_data,

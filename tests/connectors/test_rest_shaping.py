@@ -20,7 +20,14 @@ from connectors.secrets import EnvSecrets, StaticSecrets
 
 BASE = "https://dispendukcapil.mojokertokota.go.id/api/v1"
 SECRETS = StaticSecrets(
-    {"MOJOKERTO_DISPENDUK_TOKEN": "tkn-1", "U": "user", "P": "pass", "K": "key-9", "CID": "id", "CS": "cs"}
+    {
+        "R3576_DISPENDUK_TOKEN": "tkn-1",
+        "R3576_U": "user",
+        "R3576_P": "pass",
+        "R3576_K": "key-9",
+        "R3576_CID": "id",
+        "R3576_CS": "cs",
+    }
 )
 ENVELOPE = {"id": "NAT-1", "submitted_at": "2026-11-02T08:00:00Z", "service_id": "35.76/akta-kelahiran"}
 FORM = {
@@ -60,14 +67,17 @@ def test_submit_maps_the_body_and_sends_the_idempotency_key(good_doc: dict[str, 
     ("auth", "check"),
     [
         (
-            {"type": "basic", "username_ref": "U", "password_ref": "P"},
+            {"type": "basic", "username_ref": "R3576_U", "password_ref": "R3576_P"},
             lambda r: r.headers["Authorization"] == "Basic " + base64.b64encode(b"user:pass").decode(),
         ),
         (
-            {"type": "api_key", "in": "header", "name": "X-API-Key", "secret_ref": "K"},
+            {"type": "api_key", "in": "header", "name": "X-API-Key", "secret_ref": "R3576_K"},
             lambda r: r.headers["X-API-Key"] == "key-9",
         ),
-        ({"type": "api_key", "in": "query", "name": "apikey", "secret_ref": "K"}, lambda r: "apikey=key-9" in r.url),
+        (
+            {"type": "api_key", "in": "query", "name": "apikey", "secret_ref": "R3576_K"},
+            lambda r: "apikey=key-9" in r.url,
+        ),
         ({"type": "none"}, lambda r: "Authorization" not in r.headers),
     ],
 )
@@ -85,8 +95,8 @@ def test_oauth2_client_credentials_token_is_fetched_once(good_doc: dict[str, Any
     auth = {
         "type": "oauth2_client_credentials",
         "token_url": "https://sso.example.go.id/token",
-        "client_id_ref": "CID",
-        "client_secret_ref": "CS",
+        "client_id_ref": "R3576_CID",
+        "client_secret_ref": "R3576_CS",
     }
     connector = _connector(good_doc, auth=auth)
     connector.submit(ENVELOPE, FORM)
@@ -96,7 +106,7 @@ def test_oauth2_client_credentials_token_is_fetched_once(good_doc: dict[str, Any
 
 
 def test_missing_secret_is_fatal_and_names_only_the_reference(good_doc: dict[str, Any]) -> None:
-    with pytest.raises(FatalError, match="secret MOJOKERTO_DISPENDUK_TOKEN is not set"):
+    with pytest.raises(FatalError, match="secret R3576_DISPENDUK_TOKEN is not set"):
         RestConnector(good_doc, EnvSecrets({}))
 
 

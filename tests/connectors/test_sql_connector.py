@@ -65,7 +65,7 @@ def _connector(database: tuple[str, str]) -> SqlConnector:
     dialect, url = database
     package = json.loads(json.dumps(PACKAGE))
     package["local_system"]["dialect"] = dialect
-    return SqlConnector(package, StaticSecrets({"MOJOKERTO_DINSOS_DB_URL": url}))
+    return SqlConnector(package, StaticSecrets({"R3576_DINSOS_DB_URL": url}))
 
 
 FORM = {
@@ -143,6 +143,6 @@ def test_wrong_table_is_fatal(database: tuple[str, str]) -> None:
 
 def test_unreachable_database_is_retriable() -> None:
     package = json.loads(json.dumps(PACKAGE))
-    connector = SqlConnector(package, StaticSecrets({"MOJOKERTO_DINSOS_DB_URL": "mariadb://root@127.0.0.1:1/x"}))
+    connector = SqlConnector(package, StaticSecrets({"R3576_DINSOS_DB_URL": "mariadb://root@127.0.0.1:1/x"}))
     with pytest.raises(RetriableError, match="unavailable"):
         connector.lookup(_envelope(1))

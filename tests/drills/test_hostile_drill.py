@@ -33,7 +33,7 @@ from tests.drills.support import report
 from tests.drills.traps import Trap, json_answer, redirect_answer
 
 PRODUCTION = "*.go.id,203.0.113.0/24"
-SECRETS = StaticSecrets({"MOJOKERTO_DISPENDUK_TOKEN": "drill-token"})
+SECRETS = StaticSecrets({"R3576_DISPENDUK_TOKEN": "drill-token"})
 # spellings that all reach 127.0.0.1 (the trap listens there)
 LOOPBACK_SPELLINGS = [
     "127.0.0.1",
