@@ -4,7 +4,8 @@ The embedded default (one machine, sandbox) runs with a published development ha
 national token. Under production settings — ``MPPHUB_ENV=production``, or a host policy
 (``MPPHUB_ALLOWED_HOSTS``) configured — ``mpphub serve``, ``mpphub sync`` and the Airflow tasks refuse to
 start with them: with a public key, the keyed hash of a NIK in the ledger plus its masked form gives the
-NIK back by brute force (docs/reliability.md has the arithmetic). This module is the one place the rule
+NIK back by brute force (the masked form leaves ~10 unknown digits, most of them a district and a birth
+date: a few hundred million HMACs with the key). This module is the one place the rule
 lives; ``hub.settings`` and ``dags/mpphub_airflow`` ask it.
 """
 

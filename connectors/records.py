@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from connectors.mapping import search
+from connectors.masking import scrub_text
 
 # Naive local timestamps are read as WIB (UTC+7), the zone of most regional systems.
 LOCAL_DEFAULT_TZ = timezone(timedelta(hours=7))
@@ -144,4 +145,6 @@ def normalise_change(
             ref = _optional(get("event_id")) or _optional(get("reference")) or str(cursor)
         except (TypeError, ValueError, RecursionError):
             ref = "unreadable"
-        return BadRecord(f"unreadable local record: {type(exc).__name__}: {str(exc)[:200]}", ref[:200], cursor)
+        # the parser quotes the bad value: mask anything NIK- or phone-like before it becomes a dead-letter reason
+        reason = scrub_text(f"unreadable local record: {type(exc).__name__}: {str(exc)[:200]}")
+        return BadRecord(reason, scrub_text(ref[:200]), cursor)

@@ -20,9 +20,9 @@ def allowed_hosts_setting() -> str:
 
 
 def endpoint_problems(file: str, doc: Any, allowed: str) -> list[Problem]:
-    """Problems for each endpoint of ``doc`` (base URL, OAuth token URL, SQL connection host is checked at
-    run time once resolved) that the host policy ``allowed`` refuses. Without DNS: names are checked again
-    by their addresses when called."""
+    """Problems for each HTTP endpoint of ``doc`` (base URL, OAuth token URL) that the host policy
+    ``allowed`` refuses. Without DNS: names are checked again by their addresses when called. SQL
+    connection URLs are secrets, resolved only at run time, and are not checked here."""
     if not allowed:
         return []
     from connectors.errors import FatalError
