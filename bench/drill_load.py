@@ -48,6 +48,7 @@ from hub.settings import Settings  # noqa: E402
 from hub.wiring import connector_factory  # noqa: E402
 from registry.publish import publish  # noqa: E402
 from registry.regions import region_table  # noqa: E402
+from registry.secret_scope import rehome_secrets  # noqa: E402
 from sandbox import credentials as cred  # noqa: E402
 from sandbox.national.citizens import CitizenSimulator  # noqa: E402
 from sandbox.serve import serve_in_process  # noqa: E402
@@ -96,6 +97,7 @@ def generate_registry(root: Path, regions: list[str]) -> list[dict[str, Any]]:
         doc["id"], doc["region"] = f"{region}/akta-kelahiran", region
         doc["local_system"]["base_url"] = f"https://simpel-{region.replace('.', '-')}.example.go.id/api/v1"
         doc["local_system"].pop("rate_limit_per_second", None)
+        rehome_secrets(doc, region)
         path = root / "packages" / region / "akta-kelahiran.json"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(doc, ensure_ascii=False, indent=2), encoding="utf-8")

@@ -37,6 +37,7 @@ sys.path.insert(0, str(REPO))
 
 from registry.regions import region_table  # noqa: E402
 from registry.schemas import package_schema  # noqa: E402
+from registry.secret_scope import rehome_secrets  # noqa: E402
 
 MPPHUB = Path(sys.executable).parent / "mpphub"
 
@@ -57,6 +58,7 @@ def generate(root: Path, count: int) -> list[Path]:
         doc = copy.deepcopy(bases[i % len(bases)])
         slug = f"{doc['id'].split('/', 1)[1]}-{i // len(regions)}"
         doc["id"], doc["region"] = f"{region}/{slug}", region
+        rehome_secrets(doc, region)
         path = root / region / f"{slug}.json"
         path.parent.mkdir(exist_ok=True)
         path.write_text(json.dumps(doc, ensure_ascii=False, indent=2), encoding="utf-8")

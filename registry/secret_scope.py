@@ -50,7 +50,8 @@ def namespace_problem(name: str, region: str) -> str | None:
 
 def _suffix(name: str) -> str:
     """A suggestion's tail: the name without a foreign region prefix."""
-    match = re.match(r"^R[0-9]+_(.+)$", name)
+    # ``R35_76_`` is how names were spelled before namespaces: drop every digit group of the old prefix.
+    match = re.match(r"^R[0-9]+(?:_[0-9]+)*_(.+)$", name)
     tail = match.group(1) if match else name
     return re.sub(r"[^A-Z0-9_]", "_", tail.upper()) or "TOKEN"
 
@@ -71,3 +72,15 @@ def secret_references(doc: Any) -> list[tuple[tuple[PathPart, ...], str]]:
     if isinstance(connection, str):
         found.append((("local_system", CONNECTION_REF), connection))
     return found
+
+
+def rehome_secrets(doc: dict[str, Any], region: str) -> None:
+    """Rename, in place, every secret ``doc`` names into ``region``'s namespace, keeping each name's tail:
+    ``R3576_DISPENDUK_TOKEN`` -> ``R1101_DISPENDUK_TOKEN``. For tools that copy a package to another region
+    (generators, benchmarks); the copy then names its own region's secrets, never the original's."""
+    prefix = secret_namespace(region)
+    for path, name in secret_references(doc):
+        parent: Any = doc
+        for part in path[:-1]:
+            parent = parent[part]
+        parent[path[-1]] = prefix + _suffix(name)

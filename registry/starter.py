@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from registry.secret_scope import secret_namespace
+
 
 @dataclass
 class StarterOptions:
@@ -30,9 +32,10 @@ class StarterOptions:
     channels: list[str] = field(default_factory=lambda: ["online", "counter"])
 
     def default_secret_ref(self) -> str:
-        """E.g. ``R35_76_IZIN_REKLAME_TOKEN``: unique per package, an env var name and a Connection id."""
-        region = self.region.replace(".", "_")
-        return f"R{region}_{self.slug.replace('-', '_').upper()}_{'TOKEN' if self.kind == 'rest' else 'DB_URL'}"
+        """E.g. ``R3576_IZIN_REKLAME_TOKEN``: in the region's secret namespace, unique per package, an env var
+        name and a Connection id."""
+        tail = "TOKEN" if self.kind == "rest" else "DB_URL"
+        return f"{secret_namespace(self.region)}{self.slug.replace('-', '_').upper()}_{tail}"
 
 
 def _form() -> dict[str, Any]:
