@@ -53,6 +53,8 @@ def build_context(
     secrets: SecretResolver,
     base_url_overrides: Mapping[str, str] | None = None,
     allowed_hosts: str = "",
+    lease_seconds: float = 120.0,
+    run_seconds: float = 300.0,
 ) -> SyncContext:
     """A ready SyncContext (the ledger is opened and migrated); the caller closes ``ctx.ledger``."""
     ledger = Ledger.open(ledger_url)
@@ -63,4 +65,6 @@ def build_context(
         national=national,
         connector_factory=connector_factory(secrets, national, base_url_overrides, allowed_hosts),
         hash_key=hash_key.encode(),
+        lease_seconds=lease_seconds,
+        run_seconds=run_seconds,
     )

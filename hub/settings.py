@@ -28,6 +28,12 @@ class Settings(BaseModel):
     # sandbox / dry runs: {"https://original.base.url": "http://127.0.0.1:8801"}
     base_url_overrides: dict[str, str] = Field(default_factory=dict)
     worker: str | None = None
+    # a sync flow's lease on its stream: renewed by every write and between steps, so it only has to
+    # outlast the longest single step (one HTTP call, 30 s timeout); a crashed worker's streams are taken
+    # over this long after its last heartbeat
+    lease_seconds: float = Field(default=120.0, ge=5.0, le=3600.0)
+    # a flow run stops taking new work after this long and gives its stream back (the rest: next run)
+    run_seconds: float = Field(default=300.0, gt=0.0, le=86400.0)
 
     @field_validator("base_url_overrides", mode="before")
     @classmethod

@@ -29,4 +29,6 @@ def build_context(settings: Settings, secrets: SecretResolver | None = None) -> 
         secrets=secrets or EnvSecrets(),
         base_url_overrides=settings.base_url_overrides,
         allowed_hosts=settings.allowed_hosts,
+        lease_seconds=settings.lease_seconds,
+        run_seconds=settings.run_seconds,
     )

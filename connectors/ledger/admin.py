@@ -22,7 +22,7 @@ class AdminLedger(LedgerBase):
         self, region: str, service_id: str, flow: str, ref: str, reason: str, record: dict[str, Any] | None
     ) -> None:
         """Keep a record that cannot be applied, with its reason (a dead letter of kind ``record``)."""
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             self._dead_letter(conn, "record", ref[:200], service_id, region, flow, reason, record)
 
     def national_view(self, region: str, start: datetime, end: datetime) -> list[tuple[str, str, datetime, str]]:

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import time
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, func, insert, or_, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
+from connectors.ledger.leases import Lease, current_lease, fence, holding
 from connectors.ledger.models import DeadLetter, StreamLease, SyncCursor
-from connectors.ledger.types import (
-    CursorMoved,
-    utcnow,
-)
+from connectors.ledger.types import CursorMoved, as_utc, utcnow
 
 
 class LedgerBase:
@@ -73,35 +74,93 @@ class LedgerBase:
         if row.rowcount != 1:
             raise CursorMoved(f"{service_id} {flow}")
 
-    # --- stream leases ----------------------------------------------------------------------------
+    # --- stream leases (see connectors/ledger/leases.py for the fencing) ------------------------------
 
-    def acquire_stream(self, stream: str, owner: str, seconds: float) -> bool:
-        """Take or renew the lease of a stream; False while another owner holds an unexpired one."""
+    def acquire_stream(self, stream: str, owner: str, seconds: float, run_seconds: float | None = None) -> Lease | None:
+        """Take (or, for the same owner, renew) the lease of a stream; None while another owner holds an
+        unexpired one. A take-over bumps the generation, which fences every write of the previous holder."""
         now = utcnow()
         until = now + timedelta(seconds=seconds)
         with self.engine.begin() as conn:
             renewed = conn.execute(
                 update(StreamLease)
                 .where(StreamLease.stream == stream, or_(StreamLease.owner == owner, StreamLease.until < now))
-                .values(owner=owner, until=until, generation=StreamLease.generation + 1)
+                .values(owner=owner, until=until, generation=StreamLease.generation + 1, held=True, heartbeat_at=now)
             )
-            if renewed.rowcount == 1:
-                return True
-            try:
-                with conn.begin_nested():
-                    conn.execute(insert(StreamLease).values(stream=stream, owner=owner, until=until, generation=1))
-            except IntegrityError:
-                return False
-            return True
+            if renewed.rowcount != 1:
+                try:
+                    with conn.begin_nested():
+                        conn.execute(
+                            insert(StreamLease).values(
+                                stream=stream, owner=owner, until=until, generation=1, held=True, heartbeat_at=now
+                            )
+                        )
+                except IntegrityError:
+                    return None
+            generation = int(conn.scalar(select(StreamLease.generation).where(StreamLease.stream == stream)) or 0)
+        deadline = float("inf") if run_seconds is None else time.monotonic() + run_seconds
+        return Lease(stream, owner, generation, seconds, run_deadline=deadline)
 
-    def release_stream(self, stream: str, owner: str) -> None:
-        """Give a lease back early (a clean stop)."""
+    def release_stream(self, stream: str, owner: str, generation: int | None = None) -> None:
+        """Give a lease back early (a clean stop). Only the holder's own generation is released."""
+        conditions = [StreamLease.stream == stream, StreamLease.owner == owner]
+        if generation is not None:
+            conditions.append(StreamLease.generation == generation)
         with self.engine.begin() as conn:
             conn.execute(
-                update(StreamLease)
-                .where(StreamLease.stream == stream, StreamLease.owner == owner)
-                .values(until=utcnow() - timedelta(seconds=1))
+                update(StreamLease).where(*conditions).values(until=utcnow() - timedelta(seconds=1), held=False)
             )
+
+    def lease_holder(self, stream: str) -> tuple[str, datetime] | None:
+        """(owner, until) of an unexpired lease on ``stream``, or None when the stream is free."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(StreamLease.owner, StreamLease.until).where(StreamLease.stream == stream)).first()
+        if row is None:
+            return None
+        until = as_utc(row.until)
+        return (str(row.owner), until) if until is not None and until >= utcnow() else None
+
+    def stale_leases(self) -> list[dict[str, Any]]:
+        """Leases still marked held whose time ran out: their worker stopped heartbeating (crashed or hung);
+        any worker takes the stream over at its next cycle."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(StreamLease.stream, StreamLease.owner, StreamLease.until, StreamLease.heartbeat_at)
+                .where(StreamLease.held.is_(True), StreamLease.until < utcnow())
+                .order_by(StreamLease.stream)
+            )
+            return [
+                {
+                    "stream": row.stream,
+                    "owner": row.owner,
+                    "until": as_utc(row.until),
+                    "heartbeat_at": as_utc(row.heartbeat_at),
+                }
+                for row in rows
+            ]
+
+    @staticmethod
+    def fenced(lease: Lease) -> AbstractContextManager[Lease]:
+        """Within the block, this thread's flow writes are fenced by ``lease`` (and renew it)."""
+        return holding(lease)
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        """A write transaction of a flow: fenced by the current lease, if a flow holds one (see leases.py)."""
+        with self.engine.begin() as conn:
+            lease = current_lease.get()
+            if lease is not None:
+                fence(conn, lease)
+            yield conn
+
+    def heartbeat(self) -> None:
+        """Between a flow's steps: renew the current lease if a third of it has passed; raise LeaseLost
+        when another worker took the stream over. A no-op outside a flow."""
+        lease = current_lease.get()
+        if lease is None or not lease.due_for_renewal():
+            return
+        with self.engine.begin() as conn:
+            fence(conn, lease)
 
     @staticmethod
     def _dead_letter(

@@ -57,7 +57,7 @@ class InboundLedger(LedgerBase):
         stored = duplicates = unchanged = 0
         held = list(quarantined)
         ordered = sorted(changes, key=lambda c: c.changed_at)  # stable: ties keep the caller's order
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             self._advance(conn, region, service_id, "inbound", old_cursor, new_cursor)
             known = self._known_event_ids(conn, [c.event_id for c in ordered])
             apps = _Applications.load(conn, service_id, ordered)
@@ -160,7 +160,7 @@ class InboundLedger(LedgerBase):
         now = utcnow()
         outcomes = list(outcomes)
         table = _STATUS_EVENT_TABLE
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             if outcomes:  # one multi-row update for the whole batch
                 conn.execute(
                     update(table)
@@ -194,7 +194,7 @@ class InboundLedger(LedgerBase):
         """Schedule events again; those past ``max_attempts`` (and, when given, created before
         ``give_up_before``) become dead letters (returned)."""
         dead: list[str] = []
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             for event_id in event_ids:
                 conn.execute(
                     update(StatusEvent)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -35,7 +35,11 @@ class StreamLease(Base):
     stream: Mapped[str] = mapped_column(String(160), primary_key=True)
     owner: Mapped[str] = mapped_column(String(120))
     until: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # bumped by every take-over; a fenced write succeeds only under the generation it was taken with
     generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # held: taken and not released; held with ``until`` past means the holder stopped heartbeating (crashed)
+    held: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Application(Base):
@@ -61,6 +65,10 @@ class Application(Base):
     nik_masked: Mapped[str | None] = mapped_column(String(32))
     phone_masked: Mapped[str | None] = mapped_column(String(32))
     last_sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # the delivery claim: which worker, under which lease generation, took this application for sending;
+    # only that claim may record it delivered (a worker that lost its lease cannot acknowledge its copy)
+    claim_owner: Mapped[str | None] = mapped_column(String(120))
+    claim_generation: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

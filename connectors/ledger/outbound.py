@@ -3,18 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
 
 from connectors.ledger.base import LedgerBase
+from connectors.ledger.leases import LeaseLost, current_lease
 from connectors.ledger.models import Application
 from connectors.ledger.types import (
     NewApplication,
     as_utc,
     utcnow,
 )
+
+
+@dataclass(frozen=True)
+class Claim:
+    """An application taken for a delivery attempt: the state it was in (``sending``: an earlier attempt's
+    outcome is unknown, look before writing) and the attempts counted so far, this one included."""
+
+    previous: str
+    attempts: int
 
 
 class OutboundLedger(LedgerBase):
@@ -34,7 +45,7 @@ class OutboundLedger(LedgerBase):
 
         Returns how many were new (the rest were already known: re-reads are harmless)."""
         now = utcnow()
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             self._advance(conn, region, service_id, "outbound", old_cursor, new_cursor)
             if not items:
                 return 0
@@ -95,24 +106,49 @@ class OutboundLedger(LedgerBase):
             ).one()
             return str(row.delivery), int(row.attempts)
 
-    def mark_sending(self, national_id: str) -> int:
-        """Record, BEFORE the write leaves, that a delivery attempt starts: after a crash the outcome
-        is known to be unknown, and the next attempt reuses the key or looks the application up."""
-        with self.engine.begin() as conn:
-            conn.execute(
+    def mark_sending(self, national_id: str) -> Claim | None:
+        """Claim an application for a delivery attempt and record, BEFORE the write leaves, that it starts:
+        after a crash the outcome is known to be unknown, and the next attempt reuses the key or looks the
+        application up. A compare-and-set on the row as it is now (not on an earlier read): returns the
+        claim with the state found, or None when the application is no longer to deliver (another worker
+        delivered it meanwhile). Under a flow's lease the claim records owner and generation."""
+        lease = current_lease.get()
+        with self._write() as conn:
+            row = conn.execute(
+                select(Application.delivery, Application.attempts).where(Application.national_id == national_id)
+            ).first()
+            if row is None or row.delivery not in ("pending", "sending"):
+                return None
+            claimed = conn.execute(
                 update(Application)
-                .where(Application.national_id == national_id, Application.delivery.in_(("pending", "sending")))
-                .values(delivery="sending", attempts=Application.attempts + 1)
+                .where(
+                    Application.national_id == national_id,
+                    Application.delivery == row.delivery,
+                    Application.attempts == row.attempts,
+                )
+                .values(
+                    delivery="sending",
+                    attempts=Application.attempts + 1,
+                    claim_owner=lease.owner if lease else None,
+                    claim_generation=lease.generation if lease else None,
+                )
             )
-            attempts: int = conn.scalar(select(Application.attempts).where(Application.national_id == national_id)) or 0
-            return attempts
+            if claimed.rowcount != 1:  # changed between the read and the update: not ours to send
+                return None
+            return Claim(previous=str(row.delivery), attempts=int(row.attempts) + 1)
 
     def mark_delivered(self, national_id: str, local_reference: str) -> None:
-        """The local system has it, under ``local_reference``: forget the payload (data minimisation)."""
-        with self.engine.begin() as conn:
-            conn.execute(
+        """The local system has it, under ``local_reference``: forget the payload (data minimisation).
+        Under a flow's lease only the claim's holder may record it (LeaseLost otherwise): a worker that lost
+        its lease while writing never records, nor acknowledges, its own copy."""
+        lease = current_lease.get()
+        conditions = [Application.national_id == national_id, Application.delivery.in_(("pending", "sending"))]
+        if lease is not None:
+            conditions += [Application.claim_owner == lease.owner, Application.claim_generation == lease.generation]
+        with self._write() as conn:
+            done = conn.execute(
                 update(Application)
-                .where(Application.national_id == national_id, Application.delivery.in_(("pending", "sending")))
+                .where(*conditions)
                 .values(
                     delivery="delivered",
                     local_reference=local_reference,
@@ -121,10 +157,12 @@ class OutboundLedger(LedgerBase):
                     last_error=None,
                 )
             )
+            if lease is not None and done.rowcount != 1:
+                raise LeaseLost(f"{national_id}: this worker no longer holds the application's delivery claim")
 
     def mark_acknowledged(self, national_id: str) -> None:
         """The national layer knows the local reference: delivery is complete."""
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             conn.execute(
                 update(Application)
                 .where(Application.national_id == national_id, Application.delivery == "delivered")
@@ -136,7 +174,7 @@ class OutboundLedger(LedgerBase):
         if not national_ids:
             return
         now = utcnow()
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             for start in range(0, len(national_ids), 500):
                 conn.execute(
                     update(Application)
@@ -149,7 +187,7 @@ class OutboundLedger(LedgerBase):
 
     def schedule_retry(self, national_id: str, error: str, at: datetime, outcome_unknown: bool) -> None:
         """Try again at ``at``. A write that may have arrived stays 'sending' (look up / reuse the key first)."""
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             values: dict[str, Any] = {"next_attempt_at": at, "last_error": error[:500]}
             current = conn.scalar(select(Application.delivery).where(Application.national_id == national_id))
             if current == "sending" and not outcome_unknown:
@@ -158,7 +196,7 @@ class OutboundLedger(LedgerBase):
 
     def dead_letter_application(self, national_id: str, reason: str) -> None:
         """Stop trying to deliver; keep the payload so that a replay after a fix can deliver it."""
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             app = conn.execute(select(Application).where(Application.national_id == national_id)).one()
             conn.execute(
                 update(Application)
@@ -180,7 +218,7 @@ class OutboundLedger(LedgerBase):
         """Record walk-ins the national layer registered (envelope, local reference) and advance the cursor."""
         now = utcnow()
         stored = 0
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             self._advance(conn, region, service_id, "walk_in", old_cursor, new_cursor)
             for envelope, reference in registered:
                 if conn.scalar(

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from connectors.kinds import LocalConnector
+from connectors.ledger.leases import current_lease
 from connectors.ledger.store import Ledger
 from connectors.national import NationalClient
 from connectors.sync.backoff import RetryPolicy
@@ -27,6 +28,11 @@ class SyncContext:
     hash_key: bytes = b"mpphub-development-key"
     page_size: int = 100
     max_records_per_run: int = 5000
+    # a flow's lease (MPPHUB_LEASE_SECONDS): renewed by every write and between steps, so it must only
+    # outlast the longest single step (one HTTP call: its timeout, 30 s by default)
+    lease_seconds: float = 120.0
+    # a flow run stops taking new work after this long (MPPHUB_RUN_SECONDS); the rest waits for the next run
+    run_seconds: float = 300.0
     _connectors: dict[tuple[str, str], LocalConnector] = field(default_factory=dict)
 
     def connector(self, package: dict[str, Any]) -> LocalConnector:
@@ -35,3 +41,11 @@ class SyncContext:
         if key not in self._connectors:
             self._connectors[key] = self.connector_factory(package)
         return self._connectors[key]
+
+
+def keep_going(ctx: SyncContext) -> bool:
+    """Between a flow's steps: renew the lease when due (LeaseLost if another worker took the stream over)
+    and say whether this run may take more work (False once its time budget is spent)."""
+    ctx.ledger.heartbeat()
+    lease = current_lease.get()
+    return lease is None or not lease.budget_spent()

@@ -1,6 +1,10 @@
 """Running the flows for a set of services: stream leases, run records, and the error classes mapped to
 what happens next (retriable: the next cycle; fatal: this package stops with its reason; record-level:
-already dead-lettered by the flow)."""
+already dead-lettered by the flow; lease lost: another worker took the stream over, this one stops it).
+
+Each flow runs under its stream's lease, fenced (``connectors/ledger/leases.py``): every ledger write of
+the flow checks and renews it, the flow renews it between steps, and stops taking work after the run's
+time budget (``SyncContext.run_seconds``)."""
 
 from __future__ import annotations
 
@@ -10,10 +14,12 @@ import socket
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from connectors.errors import ConnectorError, FatalError, RetriableError
+from connectors.ledger.leases import LeaseLost
 from connectors.ledger.store import CursorMoved
 from connectors.sync import catalogue, inbound, outbound, walk_in
 from connectors.sync.context import SyncContext
@@ -21,7 +27,6 @@ from connectors.sync.context import SyncContext
 log = logging.getLogger("mpphub.sync")
 
 FLOWS = ("catalogue", "outbound", "walk_in", "inbound")
-LEASE_SECONDS = 120.0
 
 
 @dataclass
@@ -34,6 +39,10 @@ class ServiceResult:
     errors: list[str] = field(default_factory=list)
     fatal: str | None = None
     skipped: list[str] = field(default_factory=list)
+    # flow -> (owner, until) of the lease another worker holds on it (why the flow was skipped)
+    held_by: dict[str, tuple[str, datetime]] = field(default_factory=dict)
+    # flows this worker stopped because another worker took them over while they ran (not an error)
+    lost: list[str] = field(default_factory=list)
 
 
 def default_worker_id() -> str:
@@ -75,18 +84,29 @@ class SyncEngine:
         result = ServiceResult(service_id, region)
         for flow in flows:
             stream = f"{flow}:{service_id}"
-            if not self.ctx.ledger.acquire_stream(stream, self.worker, LEASE_SECONDS):
+            lease = self.ctx.ledger.acquire_stream(stream, self.worker, self.ctx.lease_seconds, self.ctx.run_seconds)
+            if lease is None:
                 result.skipped.append(flow)  # another worker has it: per-service order is kept
+                holder = self.ctx.ledger.lease_holder(stream)
+                if holder is not None:
+                    result.held_by[flow] = holder
                 continue
             run_id = self.ctx.ledger.start_run(region, service_id, flow, self.worker)
             counts: Counter[str] = Counter()
             outcome, error = "ok", None
             try:
-                for step, call in self._steps(flow, service_id, region):
-                    step_counts = call()
-                    counts.update({f"{step}.{k}": v for k, v in step_counts.items()})
+                with self.ctx.ledger.fenced(lease):
+                    for step, call in self._steps(flow, service_id, region):
+                        step_counts = call()
+                        counts.update({f"{step}.{k}": v for k, v in step_counts.items()})
             except CursorMoved:
                 outcome = "ok"  # another worker stored the same read: nothing lost
+            except LeaseLost as exc:
+                # this run outlived its lease and another worker took the stream over: every write after
+                # that was refused, so nothing is doubled; stop this flow cleanly, the holder goes on
+                outcome = "lease_lost"
+                result.lost.append(flow)
+                log.warning("%s %s: stopped, %s", service_id, flow, exc)
             except RetriableError as exc:
                 outcome, error = "retry", str(exc)
             except FatalError as exc:
@@ -105,7 +125,7 @@ class SyncEngine:
                 outcome, error = "retry", f"unexpected error handling this service's data: {type(exc).__name__}"
             finally:
                 self.ctx.ledger.finish_run(run_id, outcome, dict(counts), error)
-                self.ctx.ledger.release_stream(stream, self.worker)
+                self.ctx.ledger.release_stream(stream, self.worker, lease.generation)
             result.counts.update(counts)
             if error:
                 result.errors.append(f"{flow}: {error}")

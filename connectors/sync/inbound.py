@@ -18,7 +18,7 @@ from connectors.ahead import read_ahead
 from connectors.errors import RetriableError
 from connectors.ledger.store import Quarantined, StatusChange
 from connectors.records import BadRecord, cursor_with_lookback, is_later, later_cursor
-from connectors.sync.context import SyncContext
+from connectors.sync.context import SyncContext, keep_going
 from registry.schemas import national_transitions
 
 BATCH = 500
@@ -61,6 +61,7 @@ def pull(ctx: SyncContext, service_id: str, region: str) -> Counter[str]:
     fresh = 0  # records after the stored cursor; the look-back's re-reads do not count towards the bound
     # the next page is fetched while this one is mapped (the connector's session is used by that thread only)
     for page in read_ahead(connector.status_changes(cursor_with_lookback(cursor, _lookback(package)))):
+        ctx.ledger.heartbeat()  # a long read writes nothing until the end: keep the lease meanwhile
         for record in page:
             newest = later_cursor(newest, record.cursor)
             counts["read"] += 1
@@ -81,7 +82,7 @@ def pull(ctx: SyncContext, service_id: str, region: str) -> Counter[str]:
                     national_id=record.national_id,
                 )
             )
-        if fresh >= ctx.max_records_per_run:
+        if fresh >= ctx.max_records_per_run or not keep_going(ctx):
             # bounded memory; the rest comes next run. Counting every record read instead would stall
             # for good once more changes than the bound fall inside the look-back window: each run
             # would re-read the same oldest ones and never reach past the stored cursor
@@ -111,7 +112,9 @@ def pull(ctx: SyncContext, service_id: str, region: str) -> Counter[str]:
 def push(ctx: SyncContext, service_id: str) -> Counter[str]:
     """Push pending events; per application, stop at the first event that did not go through."""
     counts: Counter[str] = Counter()
-    while True:
+    # before every batch: the lease is renewed (a push never starts on a lease about to run out, so
+    # another worker cannot push the same events meanwhile) and the run's time budget is checked
+    while keep_going(ctx):
         due = ctx.ledger.due_events(service_id, BATCH)
         if not due:
             return counts
@@ -175,3 +178,4 @@ def push(ctx: SyncContext, service_id: str) -> Counter[str]:
             counts["retry"] += len(again) - len(dead)
             counts["dead"] += len(dead)
             return counts
+    return counts

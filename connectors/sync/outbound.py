@@ -18,7 +18,7 @@ from typing import Any, cast
 from connectors.errors import FatalError, RecordError, RetriableError
 from connectors.ledger.store import NewApplication
 from connectors.records import parse_time
-from connectors.sync.context import SyncContext
+from connectors.sync.context import SyncContext, keep_going
 from connectors.sync.packages import masked_identifiers, subject_hash
 
 
@@ -26,7 +26,7 @@ def pull(ctx: SyncContext, service_id: str, region: str) -> Counter[str]:
     """Store every new national application of a service; returns counts."""
     counts: Counter[str] = Counter()
     package = ctx.packages.latest(service_id)
-    while True:
+    while keep_going(ctx):
         cursor = ctx.ledger.cursor(service_id, "outbound")
         page = ctx.national.new_applications(region, service_id, cursor, ctx.page_size)
         items = []
@@ -50,6 +50,7 @@ def pull(ctx: SyncContext, service_id: str, region: str) -> Counter[str]:
         counts["pulled"] += ctx.ledger.store_new_applications(region, service_id, items, cursor, page.next_cursor)
         if not page.has_more or not page.items:
             return counts
+    return counts
 
 
 def deliver(ctx: SyncContext, service_id: str) -> Counter[str]:
@@ -69,6 +70,10 @@ def deliver(ctx: SyncContext, service_id: str) -> Counter[str]:
             if not due:
                 return counts
             for index, app in enumerate(due):
+                if not keep_going(ctx):
+                    beside.settle(counts)
+                    counts["deferred"] += 1  # this run's time is up: the rest next run, in the same order
+                    return counts
                 beside.fetch_ahead(due[index : index + 1 + FILES_AHEAD])
                 national_id = app["national_id"]
                 try:
@@ -225,8 +230,12 @@ def _deliver_one(ctx: SyncContext, app: dict[str, object], counts: Counter[str],
     connector = ctx.connector(package)
     # every attempt counts, a look-up too: otherwise a system that stays down never backs off further
     # and never reaches the retry budget (the outage drill caught this)
-    ctx.ledger.mark_sending(national_id)
-    if app["delivery"] == "sending" and not connector.honours_idempotency_keys:
+    claim = ctx.ledger.mark_sending(national_id)
+    if claim is None:
+        counts["taken_elsewhere"] += 1  # delivered by another worker since the queue was read
+        return
+    # decided from the row as it is now (the claim), not from the queue's earlier read
+    if claim.previous == "sending" and not connector.honours_idempotency_keys:
         # an earlier attempt may have arrived: look before writing again
         reference = connector.lookup(envelope)
         if reference is not None:

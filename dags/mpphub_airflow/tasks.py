@@ -64,6 +64,8 @@ def sync_context() -> Iterator[SyncContext]:
         secrets=AirflowConnectionSecrets(),
         base_url_overrides=json.loads(overrides) if overrides else {},
         allowed_hosts=_env("ALLOWED_HOSTS", ""),
+        lease_seconds=float(_env("LEASE_SECONDS", "120")),
+        run_seconds=float(_env("RUN_SECONDS", "300")),
     )
     try:
         yield ctx

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import Any
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -30,6 +31,7 @@ def run(args: argparse.Namespace) -> int:
     ledger = open_ledger(settings)
     try:
         report = current_report(ledger, settings, args.stall_minutes)
+        stale = _stale_leases(ledger.stale_leases(), args.region)
     finally:
         ledger.close()
     if args.region:
@@ -38,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"mpphub status: no published service in region {args.region!r}")
             return 2
         if args.format == "json":
-            print(json.dumps(page, ensure_ascii=False))
+            print(json.dumps({**page, "stale_leases": stale}, ensure_ascii=False))
             return 0
         print(f"{page['code']} {page['name']} ({page['province_name']}): {page['state']} - {page['reason']}")
         rows = [
@@ -56,10 +58,11 @@ def run(args: argparse.Namespace) -> int:
             for s in page["services"]
         ]
         print(table(rows, ["SERVICE", "STATE", "LAST SUCCESS", "LAG", "BACKLOG", "FAIL24H", "DEAD", "SLA", "REASON"]))
+        _print_stale(stale)
         return 0
     document = national_document(report)
     if args.format == "json":
-        print(json.dumps(document, ensure_ascii=False))
+        print(json.dumps({**document, "stale_leases": stale}, ensure_ascii=False))
         return 0
     rows = [
         [
@@ -85,4 +88,37 @@ def run(args: argparse.Namespace) -> int:
         f"{t['stalled']} stalled; {t['services']} services, {t['applications']} applications, "
         f"{t['backlog']} waiting, {t['dead_letters']} dead letters, {t['sla_breaches']} SLA breaches"
     )
+    _print_stale(stale)
     return 0
+
+
+def _stale_leases(leases: list[dict[str, Any]], region: str | None) -> list[dict[str, Any]]:
+    """Leases whose worker stopped heartbeating (of one region's services when ``region`` is given)."""
+    rows = []
+    for lease in leases:
+        flow, _, service = str(lease["stream"]).partition(":")
+        if region and not service.startswith(f"{region}/") and not service.startswith(f"{region}."):
+            continue
+        rows.append(
+            {
+                "service": service,
+                "flow": flow,
+                "owner": lease["owner"],
+                "last_heartbeat": lease["heartbeat_at"].isoformat(timespec="seconds")
+                if lease["heartbeat_at"]
+                else None,
+                "expired_at": lease["until"].isoformat(timespec="seconds") if lease["until"] else None,
+            }
+        )
+    return rows
+
+
+def _print_stale(stale: list[dict[str, Any]]) -> None:
+    if not stale:
+        return
+    print(f"{len(stale)} stream(s) held by a worker that stopped heartbeating (any worker takes them over):")
+    for lease in stale:
+        print(
+            f"  {lease['service']} {lease['flow']}: worker {lease['owner']}, last heartbeat "
+            f"{lease['last_heartbeat'] or 'never'}, lease expired {lease['expired_at']}"
+        )

@@ -106,10 +106,16 @@ def run(args: argparse.Namespace) -> int:
 
 def _report(results: list[Any], fmt: str) -> None:
     summary = summarise(results)
+    skipped = _skipped(results)
     if fmt == "json":
         print(
             json.dumps(
-                {"regions": summary, "fatal": {r.service_id: r.fatal for r in results if r.fatal}}, ensure_ascii=False
+                {
+                    "regions": summary,
+                    "fatal": {r.service_id: r.fatal for r in results if r.fatal},
+                    "skipped": skipped,
+                },
+                ensure_ascii=False,
             )
         )
         return
@@ -125,3 +131,33 @@ def _report(results: list[Any], fmt: str) -> None:
     for result in results:
         if result.fatal:
             print(f"  {result.service_id}: stopped: {result.fatal}")
+    for entry in skipped:
+        if entry["reason"] == "lease_lost":
+            why = "another worker took it over while it ran; this worker stopped it"
+        elif entry["holder"]:
+            why = f"held by worker {entry['holder']} until {entry['until']}"
+        else:
+            why = "held by another worker"
+        print(f"  {entry['service']} {entry['flow']}: skipped: {why}")
+
+
+def _skipped(results: list[Any]) -> list[dict[str, Any]]:
+    """Flows this cycle did not run (another worker holds their lease) or stopped (the lease was lost)."""
+    rows: list[dict[str, Any]] = []
+    for result in results:
+        for flow in result.skipped:
+            holder = result.held_by.get(flow)
+            rows.append(
+                {
+                    "service": result.service_id,
+                    "flow": flow,
+                    "reason": "held",
+                    "holder": holder[0] if holder else None,
+                    "until": holder[1].isoformat(timespec="seconds") if holder else None,
+                }
+            )
+        for flow in result.lost:
+            rows.append(
+                {"service": result.service_id, "flow": flow, "reason": "lease_lost", "holder": None, "until": None}
+            )
+    return rows

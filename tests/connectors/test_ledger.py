@@ -63,7 +63,8 @@ def test_a_head_that_backs_off_holds_its_queue(ledger: Ledger) -> None:
 
 def test_delivery_states(ledger: Ledger) -> None:
     ledger.store_new_applications("35.76", SERVICE, [_app(1)], None, "c1")
-    assert ledger.mark_sending("NAT-0001") == 1
+    claim = ledger.mark_sending("NAT-0001")
+    assert claim is not None and claim.attempts == 1
     later = datetime.now(UTC) + timedelta(minutes=5)
     ledger.schedule_retry("NAT-0001", "timeout", later, outcome_unknown=True)
     assert ledger.due_deliveries(SERVICE, 10) == []  # not before its time

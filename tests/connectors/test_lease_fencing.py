@@ -1,0 +1,130 @@
+"""Lease fencing in the ledger (SQLite and PostgreSQL): a worker whose lease moved on writes nothing more,
+renewals keep a lease alive, claims are compare-and-set on the row as it is now, and a crashed worker's
+lease shows as stale until another worker takes the stream over."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from connectors.ledger.leases import LeaseLost
+from connectors.ledger.models import Application
+from connectors.ledger.store import Ledger, NewApplication
+from connectors.ledger.types import reset_clock, shift_clock
+
+SERVICE = "35.76/akta-kelahiran"
+STREAM = f"outbound:{SERVICE}"
+T0 = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _real_clock() -> object:
+    yield
+    reset_clock()
+
+
+def _store(ledger: Ledger, n: int = 2) -> None:
+    apps = [
+        NewApplication(f"NAT-{i}", SERVICE, "35.76", "1.0.0", T0 + timedelta(minutes=i), {"form": {}}) for i in range(n)
+    ]
+    ledger.store_new_applications("35.76", SERVICE, apps, None, "c1")
+
+
+def test_a_write_under_a_lease_that_moved_on_is_refused_and_changes_nothing(ledger: Ledger) -> None:
+    _store(ledger)
+    first = ledger.acquire_stream(STREAM, "w1", 30)
+    assert first is not None
+    shift_clock(31)  # w1 is held up past its lease; w2 takes the stream over
+    second = ledger.acquire_stream(STREAM, "w2", 30)
+    assert second is not None and second.generation == first.generation + 1
+    with ledger.fenced(first), pytest.raises(LeaseLost, match="another worker took this stream over"):
+        ledger.mark_sending("NAT-0")
+    with ledger.engine.connect() as conn:
+        row = conn.execute(select(Application).where(Application.national_id == "NAT-0")).one()
+    assert (row.delivery, row.attempts) == ("pending", 0), "the refused write left nothing behind"
+    with ledger.fenced(second):
+        claim = ledger.mark_sending("NAT-0")
+    assert claim is not None and claim.previous == "pending" and claim.attempts == 1
+
+
+def test_only_the_claim_holder_records_a_delivery(ledger: Ledger) -> None:
+    _store(ledger)
+    first = ledger.acquire_stream(STREAM, "w1", 30)
+    assert first is not None
+    with ledger.fenced(first):
+        assert ledger.mark_sending("NAT-0") is not None  # w1 sends; its reply is late
+    shift_clock(31)
+    second = ledger.acquire_stream(STREAM, "w2", 30)
+    assert second is not None
+    with ledger.fenced(second):
+        claim = ledger.mark_sending("NAT-0")
+        assert claim is not None and claim.previous == "sending"  # from the row as it is now: look up first
+        ledger.mark_delivered("NAT-0", "LOC-1")
+    with ledger.fenced(first), pytest.raises(LeaseLost):
+        ledger.mark_delivered("NAT-0", "LOC-2")  # the late reply of w1 is never recorded
+    assert ledger.due_deliveries(SERVICE, 10)[0]["local_reference"] == "LOC-1"
+
+
+def test_a_claim_on_an_application_already_delivered_is_declined(ledger: Ledger) -> None:
+    _store(ledger)
+    ledger.mark_sending("NAT-0")
+    ledger.mark_delivered("NAT-0", "LOC-1")
+    assert ledger.mark_sending("NAT-0") is None
+
+
+def test_writes_and_heartbeats_renew_the_lease(ledger: Ledger) -> None:
+    _store(ledger)
+    lease = ledger.acquire_stream(STREAM, "w1", 30)
+    assert lease is not None
+    shift_clock(20)
+    with ledger.fenced(lease):
+        ledger.mark_sending("NAT-0")  # a fenced write: the lease now runs until +50
+    shift_clock(20)
+    assert ledger.acquire_stream(STREAM, "w2", 30) is None, "renewed by the write"
+    holder = ledger.lease_holder(STREAM)
+    assert holder is not None and holder[0] == "w1"
+    lease.renewed_at = time.monotonic() - 11  # a third of the lease passed without a write
+    with ledger.fenced(lease):
+        ledger.heartbeat()
+    shift_clock(25)
+    assert ledger.acquire_stream(STREAM, "w2", 30) is None, "renewed by the heartbeat"
+
+
+def test_a_heartbeat_outside_a_flow_does_nothing_and_a_fresh_one_writes_nothing(ledger: Ledger) -> None:
+    ledger.heartbeat()  # no current lease: a no-op
+    lease = ledger.acquire_stream(STREAM, "w1", 30)
+    assert lease is not None
+    shift_clock(31)
+    assert ledger.acquire_stream(STREAM, "w2", 30) is not None
+    with ledger.fenced(lease):
+        ledger.heartbeat()  # renewed a moment ago (not due): no write, so no LeaseLost yet
+        lease.renewed_at = time.monotonic() - 11
+        with pytest.raises(LeaseLost):
+            ledger.heartbeat()
+
+
+def test_a_crashed_workers_lease_is_stale_until_taken_over(ledger: Ledger) -> None:
+    assert ledger.acquire_stream(STREAM, "w1", 30) is not None
+    assert ledger.stale_leases() == []
+    shift_clock(31)  # w1 died without releasing
+    (stale,) = ledger.stale_leases()
+    assert stale["stream"] == STREAM and stale["owner"] == "w1" and stale["heartbeat_at"] is not None
+    assert ledger.lease_holder(STREAM) is None
+    taken = ledger.acquire_stream(STREAM, "w2", 30)  # another name takes over at once
+    assert taken is not None
+    assert ledger.stale_leases() == []
+    ledger.release_stream(STREAM, "w2", taken.generation)
+    shift_clock(1)
+    assert ledger.stale_leases() == [], "a released lease is not stale"
+
+
+def test_release_gives_back_only_the_holders_own_generation(ledger: Ledger) -> None:
+    old = ledger.acquire_stream(STREAM, "w1", 30)
+    assert old is not None
+    renewed = ledger.acquire_stream(STREAM, "w1", 30)  # the same worker again (a later run)
+    assert renewed is not None
+    ledger.release_stream(STREAM, "w1", old.generation)  # a stale release of the earlier run
+    assert ledger.acquire_stream(STREAM, "w2", 30) is None, "the later run still holds the stream"
