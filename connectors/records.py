@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import math
+import numbers
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
 from typing import Any
 
 from connectors.mapping import search
@@ -70,17 +73,19 @@ def cursor_with_lookback(cursor: Any, seconds: int) -> Any:
         return cursor
     try:
         moved = datetime.fromisoformat(str(cursor).replace("Z", "+00:00")) - timedelta(seconds=seconds)
-    except ValueError:
+    except (ValueError, OverflowError):  # unreadable, or at the calendar's edge: read from the cursor itself
         return cursor
     text = moved.isoformat()
     return text.replace("+00:00", "Z") if str(cursor).endswith("Z") else text
 
 
 def later_cursor(a: Any, b: Any) -> Any:
-    """The further of two cursor values (numbers compare as numbers, timestamps as time)."""
-    if a is None:
-        return b
-    if b is None:
+    """The further of two cursor values (numbers compare as numbers, timestamps as time). A value that
+    cannot be a cursor (an object, a list, true/false, a non-finite number: a hostile record's field) never
+    wins: stored, its text would compare "later" than every real timestamp and the feed would stop."""
+    if a is None or not _cursor_like(a):
+        return b if _cursor_like(b) else a
+    if b is None or not _cursor_like(b):
         return a
     try:
         return a if float(a) >= float(b) else b
@@ -90,6 +95,13 @@ def later_cursor(a: Any, b: Any) -> Any:
         return a if parse_time(a) >= parse_time(b) else b
     except ValueError:
         return a if str(a) >= str(b) else b
+
+
+def _cursor_like(value: Any) -> bool:
+    """Whether a local value can serve as a feed cursor: text, a time (SQL columns), or a finite number."""
+    if isinstance(value, bool) or not isinstance(value, (str, numbers.Real, Decimal, date)):
+        return False
+    return isinstance(value, (str, date)) or math.isfinite(float(value))
 
 
 def is_later(value: Any, than: Any) -> bool:

@@ -167,11 +167,6 @@ def test_a_long_but_file_name_sized_package_id_is_a_422(api: Api) -> None:
     assert _published_files(api.registry) == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: hub/api/routes_registry._publish writes the body to '<slug>.json' before validating; a slug "
-    "over ~250 characters raises OSError (File name too long) and the API answers 500 'internal error'",
-)
 @pytest.mark.parametrize("length", [300, 5000])
 def test_an_over_long_package_id_is_a_422_not_a_500(api: Api, length: int) -> None:
     """Attack: a slug of 300 / 5,000 characters, longer than any file name the temporary copy can take."""

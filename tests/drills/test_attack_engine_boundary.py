@@ -18,8 +18,10 @@ from typing import Any
 
 import pytest
 
+from connectors import records
 from connectors.errors import RetriableError
 from connectors.national import NationalClient
+from connectors.sync import inbound as inbound_flow
 from tests.drills.attack_support import aim_service_at, feed_answer, sync_runs
 from tests.drills.support import report
 from tests.drills.traps import Trap, json_answer
@@ -127,18 +129,33 @@ def test_hostile_status_values_become_dead_letters_and_the_other_services_sync(
 
 
 def test_an_unforeseen_exception_in_one_service_is_a_recorded_failure_not_a_crash(
-    tmp_path: Path, national_server: Any, local_rest_indonesian: Any, local_rest_cursor: Any, trap: Trap
+    tmp_path: Path,
+    national_server: Any,
+    local_rest_indonesian: Any,
+    local_rest_cursor: Any,
+    trap: Trap,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Attack: a timestamp at the edge of the calendar (0001-01-01T00:00:00+14:00) is stored as the victim's
-    feed cursor; the next cycle moves it back by the look-back window, which overflows (OverflowError, an
-    exception no flow expects). The engine boundary must record it as the victim's failed run (type only,
-    no value) and run every other service of the cycle; without it ``run_once`` raises."""
+    feed cursor; moving it back by the look-back window overflowed (OverflowError, an exception no flow
+    expected). That path is fixed (``cursor_with_lookback``); the drill keeps the exception coming from the
+    same place, for the victim's cursor only, as the stand-in for the next unforeseen one. The engine
+    boundary must record it as the victim's failed run (type only, no value) and run every other service of
+    the cycle; without it ``run_once`` raises."""
     edge = '{"nomor_registrasi": "REG-EDGE", "kode_status": "SELESAI", "diperbarui_pada": "0001-01-01T00:00:00+14:00"}'
     trap.answer = feed_answer([edge], FEED)
     world = _world(tmp_path, national_server, local_rest_indonesian, local_rest_cursor, trap)
     world.engine.run_once(region=REGION)
     assert world.ledger.cursor(VICTIM, "inbound") == "0001-01-01T00:00:00+14:00", "the edge value became the cursor"
 
+    real_lookback = records.cursor_with_lookback
+
+    def overflowing(cursor: Any, seconds: int) -> Any:
+        if str(cursor).startswith("0001-"):
+            raise OverflowError("date value out of range")
+        return real_lookback(cursor, seconds)
+
+    monkeypatch.setattr(inbound_flow, "cursor_with_lookback", overflowing)
     submitted = [a for s in OTHERS for a in national_server.apply(s, n=2, seed=11)]
     results = {r.service_id: r for r in world.engine.run_once(region=REGION)}  # must not raise
     victim_errors = results[VICTIM].errors
@@ -152,11 +169,6 @@ def test_an_unforeseen_exception_in_one_service_is_a_recorded_failure_not_a_cras
     world.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a quarantined record's hostile cursor value is still stored as the feed cursor; "
-    "cursor_with_lookback then raises OverflowError every cycle, so the service's status feed is stuck for good",
-)
 def test_after_a_hostile_timestamp_the_victims_feed_keeps_being_read(
     tmp_path: Path, national_server: Any, local_rest_indonesian: Any, local_rest_cursor: Any, trap: Trap
 ) -> None:
@@ -173,12 +185,6 @@ def test_after_a_hostile_timestamp_the_victims_feed_keeps_being_read(
     assert sum(FEED in h.path for h in trap.heard) > reads_before, "the feed was read again"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: the cursor field of a quarantined record is adopted as the feed cursor even when it is not a "
-    "timestamp or number (a nested object): the next cycle sends its text as 'sejak' and, compared as text, "
-    "it stays 'later' than every real timestamp, so the feed never advances again",
-)
 def test_a_non_timestamp_cursor_value_does_not_become_the_feed_cursor(
     tmp_path: Path, national_server: Any, local_rest_indonesian: Any, local_rest_cursor: Any, trap: Trap
 ) -> None:
