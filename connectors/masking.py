@@ -1,8 +1,9 @@
 """Masking of citizens' identifiers for display: enough to recognise an application, never the number.
 
-A NIK keeps its first four digits (province and regency) and its last two; a phone number keeps its
-first four characters (the operator prefix) and its last two. Anything too short to mask safely is
-masked completely.
+A NIK keeps only its first four digits (province and regency: what the service's region says anyway),
+so a masked NIK beside its keyed hash leaves twelve digits to guess (see docs/reliability.md, "What a
+leaked row gives away"); a phone number keeps its first four characters (the operator prefix) and its last
+two. Anything too short to mask safely is masked completely.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ _MIN_LENGTH = 10  # shorter values would reveal too large a share of the number
 
 
 def mask_identifier(value: str) -> str:
-    """``3576012345678901`` -> ``3576**********01``; ``081234567889`` -> ``0812******89``."""
+    """``081234567889`` -> ``0812******89``: the first four and last two characters (phones, other numbers)."""
     text = "".join(value.split())
     if len(text) < _MIN_LENGTH:
         return "*" * len(text)
@@ -25,8 +26,11 @@ def mask_identifier(value: str) -> str:
 
 
 def mask_nik(value: str) -> str:
-    """A NIK (16 digits) masked for display."""
-    return mask_identifier(value)
+    """A NIK (16 digits) masked for display: ``3576012345678901`` -> ``3576************``."""
+    text = "".join(value.split())
+    if len(text) < _MIN_LENGTH:
+        return "*" * len(text)
+    return text[:_KEEP_HEAD] + "*" * (len(text) - _KEEP_HEAD)
 
 
 def mask_phone(value: str) -> str:

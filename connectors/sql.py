@@ -30,6 +30,8 @@ from connectors.records import (
     required_text,
 )
 from connectors.secrets import SecretResolver, for_package
+from connectors.sql_guard import check_database_url
+from connectors.url_policy import HostPolicy
 
 PAGE_SIZE = 500
 _ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
@@ -49,11 +51,20 @@ class SqlConnector:
 
     kind = "sql"
 
-    def __init__(self, package: dict[str, Any], secrets: SecretResolver, database_url: str | None = None) -> None:
+    def __init__(
+        self,
+        package: dict[str, Any],
+        secrets: SecretResolver,
+        database_url: str | None = None,
+        url_policy: HostPolicy | None = None,
+        ledger_url: str | None = None,
+    ) -> None:
         self.package = package
         self.local = package["local_system"]
         self.tables = self.local["tables"]
         url = database_url or for_package(secrets, package).get(self.local["connection_ref"])
+        # the host policy of HTTP endpoints, and never the hub's own ledger: checked before any dial
+        check_database_url(url, url_policy, ledger_url)
         self.engine: Engine = create_engine(
             engine_url(self.local["dialect"], url),
             pool_pre_ping=True,

@@ -51,7 +51,11 @@ class HostPolicy:
         parts = urlsplit(url)
         if parts.scheme not in ("https", "http"):
             raise FatalError(f"scheme {parts.scheme!r} is not allowed")
-        host = (parts.hostname or "").lower()
+        self.check_host((parts.hostname or "").lower())
+
+    def check_host(self, host: str) -> None:
+        """Raise FatalError unless ``host`` (a name, checked again by the addresses it resolves to, or an
+        address) may be reached: the decision of ``__call__`` for any protocol (the ``sql`` kind uses it)."""
         addresses = self._addresses(host)
         if any(fnmatch.fnmatchcase(host, pattern) for pattern in self.patterns):
             # a permitted name must still not resolve into a forbidden range (DNS rebinding)

@@ -23,8 +23,10 @@ def connector_factory(
     national: NationalClient,
     base_url_overrides: Mapping[str, str] | None = None,
     allowed_hosts: str = "",
+    ledger_url: str | None = None,
 ) -> ConnectorFactory:
-    """A function package -> local connector, honouring base-URL overrides and the host policy."""
+    """A function package -> local connector, honouring base-URL overrides and the host policy (HTTP
+    endpoints and SQL hosts alike); a ``sql`` package may never reach ``ledger_url``'s database."""
     policy = HostPolicy.from_setting(allowed_hosts) if allowed_hosts else None
     overrides = dict(base_url_overrides or {})
 
@@ -37,7 +39,7 @@ def connector_factory(
                 package, secrets, base_url=base, url_policy=policy, attachment_fetcher=national.http
             )
             return connector
-        connector = cls(package, secrets)
+        connector = cls(package, secrets, url_policy=policy, ledger_url=ledger_url)
         return connector
 
     return build
@@ -63,7 +65,7 @@ def build_context(
         ledger=ledger,
         packages=PackageSource(registry),
         national=national,
-        connector_factory=connector_factory(secrets, national, base_url_overrides, allowed_hosts),
+        connector_factory=connector_factory(secrets, national, base_url_overrides, allowed_hosts, ledger_url),
         hash_key=hash_key.encode(),
         lease_seconds=lease_seconds,
         run_seconds=run_seconds,

@@ -23,9 +23,10 @@ from urllib.parse import urlsplit
 from connectors.errors import ConnectorError, FatalError
 from connectors.kinds import CONNECTOR_KINDS
 from connectors.records import BadRecord, ChangeRecord
-from connectors.secrets import SecretResolver
+from connectors.secrets import SecretResolver, for_package
 from connectors.url_policy import HostPolicy
 from registry.document import DocumentError, load_document
+from registry.secret_scope import secret_namespace
 from registry.validate import check_document
 
 OK, FAILED, SKIPPED, WARNING = "ok", "failed", "skipped", "warning"
@@ -123,7 +124,7 @@ class PackageCheck:
         report.add("package", OK, f"{doc['id']} {doc['version']} is valid ({local['kind']} local system)")
         if not self._host_allowed(report):
             return report
-        if not self._credentials(report, local):
+        if not self._credentials(report, doc):
             return report
         try:
             connector = self._connector(doc)
@@ -174,30 +175,36 @@ class PackageCheck:
         report.add("host policy", OK, "the local system's address is allowed")
         return True
 
-    def _credentials(self, report: CheckReport, local: dict[str, Any]) -> bool:
+    def _credentials(self, report: CheckReport, doc: dict[str, Any]) -> bool:
+        local = doc["local_system"]
         if local["kind"] == "sql":
             report.add("credentials", SKIPPED, "sql: the database URL given with --local-url is used")
             return True
         refs = _secret_refs(local)
+        # only the package region's namespace is ever looked up (the validator already refused other names)
+        scoped = for_package(self.secrets, doc)
         missing = []
         for name in refs:
             try:
-                self.secrets.get(name)
+                scoped.get(name)
             except FatalError:
                 missing.append(name)
         if missing:
             report.add("credentials", FAILED, f"not set: {', '.join(missing)} (environment variables)")
             return False
-        report.add("credentials", OK, f"{len(refs)} secret(s) resolved: {', '.join(refs) or 'none needed'}")
+        namespace = secret_namespace(str(doc.get("region", "")))
+        report.add(
+            "credentials", OK, f"{len(refs)} secret(s) resolved in {namespace}: {', '.join(refs) or 'none needed'}"
+        )
         return True
 
     def _connector(self, doc: dict[str, Any]) -> Any:
         kind = doc["local_system"]["kind"]
         cls = CONNECTOR_KINDS[kind]
+        policy = HostPolicy.from_setting(self.allowed_hosts) if self.allowed_hosts else None
         if kind == "rest":
-            policy = HostPolicy.from_setting(self.allowed_hosts) if self.allowed_hosts else None
             return cls(doc, self.secrets, base_url=self.local_url, url_policy=policy)
-        return cls(doc, self.secrets, database_url=self.local_url)
+        return cls(doc, self.secrets, database_url=self.local_url, url_policy=policy)
 
     @staticmethod
     def _status_feed(doc: dict[str, Any], connector: Any) -> tuple[str, str]:

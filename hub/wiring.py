@@ -13,7 +13,9 @@ from hub.settings import STATE_DIR, Settings
 
 def connector_factory(settings: Settings, secrets: SecretResolver, national: NationalClient) -> ConnectorFactory:
     """A function package -> local connector, honouring base-URL overrides and the host policy."""
-    return _connector_factory(secrets, national, settings.base_url_overrides, settings.allowed_hosts)
+    return _connector_factory(
+        secrets, national, settings.base_url_overrides, settings.allowed_hosts, settings.ledger_url
+    )
 
 
 def build_context(settings: Settings, secrets: SecretResolver | None = None) -> SyncContext:

@@ -12,7 +12,7 @@ from typing import Any
 
 import jsonschema_rs
 
-from connectors.masking import mask_identifier
+from connectors.masking import mask_nik, mask_phone
 from registry.index import load_index
 
 
@@ -94,5 +94,5 @@ def masked_identifiers(package: dict[str, Any], form: dict[str, Any]) -> tuple[s
     for name, field in package["form"].get("properties", {}).items():
         kind = field.get("x-personal-data") if isinstance(field, dict) else None
         if kind in ("nik", "phone") and kind not in found and isinstance(form.get(name), str):
-            found[kind] = mask_identifier(form[name])
+            found[kind] = mask_nik(form[name]) if kind == "nik" else mask_phone(form[name])
     return found.get("nik"), found.get("phone")

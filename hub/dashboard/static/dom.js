@@ -39,11 +39,12 @@ export function replace(el, ...children) {
 const NIK_RE = /\d{16}/g;
 const PHONE_RE = /(?:\+62|\b62|\b0)8[\d\- ]{7,13}\d/g;
 
-/** Mask NIK-like and phone-like digit runs in free text (keeps the first 4 and last 2 digits). */
+/** Mask NIK-like and phone-like digit runs in free text (a NIK keeps its first 4 digits, a phone its first 4
+ * and last 2), as the hub masks them. */
 export function redact(text) {
   if (text === null || text === undefined) return "";
   return String(text)
-    .replace(NIK_RE, (m) => m.slice(0, 4) + "*".repeat(10) + m.slice(-2))
+    .replace(NIK_RE, (m) => m.slice(0, 4) + "*".repeat(12))
     .replace(PHONE_RE, (m) => {
       const digits = m.replace(/\D/g, "");
       return `${m.startsWith("+") ? "+" : ""}${digits.slice(0, 4)}${"*".repeat(Math.max(digits.length - 6, 3))}${digits.slice(-2)}`;
