@@ -12,6 +12,15 @@ from urllib.parse import urlsplit
 from connectors.errors import FatalError
 
 IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+def unmapped(address: IpAddress) -> IpAddress:
+    """An IPv4-mapped IPv6 address (``::ffff:169.254.169.254``) as the IPv4 address it reaches: the
+    policy judges it exactly as that address, never as some IPv6 address."""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
 
 
 class HostPolicy:
@@ -35,16 +44,16 @@ class HostPolicy:
         """From a comma-separated setting: ``*.go.id,10.20.0.0/16``."""
         return cls(value.split(","))
 
-    def _addresses(self, host: str) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    def _addresses(self, host: str) -> list[IpAddress]:
         try:
-            return [ipaddress.ip_address(host)]
+            return [unmapped(ipaddress.ip_address(host))]
         except ValueError:
             pass
         try:
             infos = socket.getaddrinfo(host, None)
         except socket.gaierror:
             raise FatalError(f"host {host!r} does not resolve") from None
-        return [ipaddress.ip_address(info[4][0]) for info in infos]
+        return [unmapped(ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])) for info in infos]
 
     def __call__(self, url: str) -> None:
         """Raise FatalError unless ``url`` may be called."""
@@ -84,15 +93,16 @@ class HostPolicy:
             return
         raise FatalError(f"host {host} is not in the allowed hosts of this hub (MPPHUB_ALLOWED_HOSTS)")
 
-    def _in_networks(self, address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    def _in_networks(self, address: IpAddress) -> bool:
         return any(address in network for network in self.networks)
 
 
-def literal_address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+def literal_address(host: str) -> IpAddress | None:
     """The address a host names literally, including the legacy IPv4 spellings the C resolver accepts
-    (``2130706433``, ``0x7f000001``, ``0177.0.0.1``, ``127.1``); None for a DNS name."""
+    (``2130706433``, ``0x7f000001``, ``0177.0.0.1``, ``127.1``) and IPv4-mapped IPv6 (``::ffff:10.0.0.1``
+    is 10.0.0.1); None for a DNS name."""
     try:
-        return ipaddress.ip_address(host.strip("[]"))
+        return unmapped(ipaddress.ip_address(host.strip("[]")))
     except ValueError:
         pass
     if host and all(c in "0123456789abcdefx." for c in host) and any(c.isdigit() for c in host):

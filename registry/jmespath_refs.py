@@ -48,9 +48,40 @@ def field_chains(expression: str) -> tuple[tuple[str, ...], ...]:
         tree = jmespath.compile(expression).parsed
     except JMESPathError as exc:
         raise ExpressionError(str(exc).replace("\n", " ")) from None
+    problem = _function_problem(tree)
+    if problem:
+        raise ExpressionError(problem)
     chains: list[tuple[str, ...]] = []
     _collect(tree, chains)
     return tuple(chains)
+
+
+def _function_problem(node: Any, depth: int = 0) -> str | None:
+    """Why a function call of the tree would fail when evaluated (unknown name, wrong number of
+    arguments), checked against jmespath's own function table (what the hub evaluates with), or None."""
+    if not isinstance(node, dict) or depth > 200:
+        return None
+    if node.get("type") == "function_expression":
+        from jmespath.functions import Functions
+
+        name = str(node.get("value"))
+        entry = Functions.FUNCTION_TABLE.get(name)
+        if entry is None:
+            known = sorted(Functions.FUNCTION_TABLE)
+            from registry.suggest import did_you_mean
+
+            return f"unknown function {name}(){did_you_mean(name, known)}"
+        signature = entry["signature"]
+        given = len(node.get("children", []))
+        variadic = bool(signature) and bool(signature[-1].get("variadic"))
+        if (given < len(signature)) if variadic else (given != len(signature)):
+            wanted = f"at least {len(signature)}" if variadic else str(len(signature))
+            return f"function {name}() takes {wanted} argument(s), not {given}"
+    for child in node.get("children", []):
+        problem = _function_problem(child, depth + 1)
+        if problem:
+            return problem
+    return None
 
 
 def _chain(node: dict[str, Any]) -> tuple[str, ...] | None:

@@ -129,6 +129,58 @@ class AdminLedger(LedgerBase):
                     )
                 )
 
+    def record_run(
+        self,
+        region: str,
+        service_id: str,
+        flow: str,
+        worker: str,
+        started_at: datetime,
+        outcome: str,
+        counts: dict[str, Any],
+        error: str | None = None,
+        idle: bool | None = None,
+    ) -> int | None:
+        """Record a finished run in one transaction. An idle run (ok, every count zero: nothing read, sent
+        or changed) writes no ``sync_run`` row, only its stream's ``sync_health`` row, updated in place
+        (its last successful poll): at national scale most flows are idle most cycles, and a run row per
+        flow per cycle would be ~115 million rows a day. ``idle`` is the caller's judgement (it knows which
+        counts are re-reads); by default a run is idle when every count is zero. Returns the run's id, or
+        None for an idle run."""
+        now = utcnow()
+        idle = outcome == "ok" and (not any(counts.values()) if idle is None else idle)
+        with self.engine.begin() as conn:
+            run_id: int | None = None
+            if not idle:
+                run_id = conn.execute(
+                    insert(SyncRun)
+                    .values(
+                        region=region,
+                        service_id=service_id,
+                        flow=flow,
+                        worker=worker,
+                        started_at=started_at,
+                        finished_at=now,
+                        outcome=outcome,
+                        counts=counts,
+                        error=error,
+                    )
+                    .returning(SyncRun.id)
+                ).scalar_one()
+            latest: dict[str, Any] = {"last_outcome": outcome, "last_error": error, "last_finished_at": now}
+            if run_id is not None:
+                latest["last_run_id"] = run_id
+            if outcome == "ok":
+                latest["last_success_at"] = now
+            key = (SyncHealth.service_id == service_id, SyncHealth.flow == flow)
+            updated = conn.execute(update(SyncHealth).where(*key).values(runs=SyncHealth.runs + 1, **latest))
+            if updated.rowcount == 0:
+                latest.setdefault("last_run_id", 0)  # 0: no run row yet (every run so far was idle)
+                conn.execute(
+                    insert(SyncHealth).values(service_id=service_id, flow=flow, region=region, runs=1, **latest)
+                )
+            return run_id
+
     def counts(self, service_id: str | None = None) -> dict[str, int]:
         """Deliveries by state and events by state (for summaries and tests)."""
         result: dict[str, int] = {}

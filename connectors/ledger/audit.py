@@ -44,6 +44,11 @@ def record_hash(seq: int, at: datetime, actor: str, action: str, subject: str, d
     return hashlib.sha256((canonical + prev_hash).encode("utf-8")).hexdigest()
 
 
+def _fit(text: str, width: int) -> str:
+    """``text`` cut to a column's width, marked with ``...`` when cut."""
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
 def _row(record: Any) -> dict[str, Any]:
     data = dict(record._mapping)
     data["at"] = _stamp(data["at"])
@@ -56,6 +61,9 @@ class AuditLedger(LedgerBase):
     def append_audit(self, actor: str, action: str, subject: str, details: dict[str, Any] | None = None) -> int:
         """Append one record; returns its sequence number. Concurrent appenders retry on a taken seq."""
         details = json.loads(json.dumps(details or {}, default=str))  # what the database will give back
+        # hash what is stored: a field longer than its column (a login name is whatever the machine says)
+        # is cut, marked, *before* hashing, or verify would call the untouched chain edited
+        actor, action, subject = _fit(actor, 120), _fit(action, 40), _fit(subject, 200)
         at = utcnow()
         for _ in range(_APPEND_TRIES):
             try:
@@ -70,9 +78,9 @@ class AuditLedger(LedgerBase):
                         insert(AuditRecord).values(
                             seq=seq,
                             at=at,
-                            actor=actor[:120],
-                            action=action[:40],
-                            subject=subject[:200],
+                            actor=actor,
+                            action=action,
+                            subject=subject,
                             details=details,
                             prev_hash=prev,
                             hash=digest,

@@ -41,6 +41,17 @@ class LedgerBase:
         now = utcnow()
         old = None if old is None else str(old)
         new = None if new is None else str(new)
+        if old == new:
+            # nothing new was read: check the cursor is still ours, but write nothing (an idle poll is free)
+            stored = conn.execute(
+                select(SyncCursor.value).where(SyncCursor.service_id == service_id, SyncCursor.flow == flow)
+            ).first()
+            if stored is not None:
+                if stored.value != old:
+                    raise CursorMoved(f"{service_id} {flow}")
+                return
+            if old is not None:
+                raise CursorMoved(f"{service_id} {flow}")  # a cursor we read is gone: not ours to recreate
         if old is None:
             existing = conn.scalar(
                 select(func.count())

@@ -21,6 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from connectors.errors import ConnectorError, FatalError, RetriableError
 from connectors.ledger.leases import LeaseLost
 from connectors.ledger.store import CursorMoved
+from connectors.ledger.types import utcnow
 from connectors.sync import catalogue, inbound, outbound, walk_in
 from connectors.sync.context import SyncContext
 
@@ -43,6 +44,15 @@ class ServiceResult:
     held_by: dict[str, tuple[str, datetime]] = field(default_factory=dict)
     # flows this worker stopped because another worker took them over while they ran (not an error)
     lost: list[str] = field(default_factory=list)
+
+
+# Counts that mean "looked, nothing new": the catalogue entry was already current, a status read re-read
+# (the look-back window) what was stored before. A run with only these is idle and writes no run row.
+_NOTHING_NEW = {"catalogue.unchanged", "status_pull.read", "status_pull.duplicates", "status_pull.unchanged"}
+
+
+def _idle(counts: Counter[str]) -> bool:
+    return not any(value for key, value in counts.items() if key not in _NOTHING_NEW)
 
 
 def default_worker_id() -> str:
@@ -91,7 +101,7 @@ class SyncEngine:
                 if holder is not None:
                     result.held_by[flow] = holder
                 continue
-            run_id = self.ctx.ledger.start_run(region, service_id, flow, self.worker)
+            started_at = utcnow()
             counts: Counter[str] = Counter()
             outcome, error = "ok", None
             try:
@@ -124,7 +134,10 @@ class SyncEngine:
                 log.debug("traceback of the unexpected error", exc_info=True)  # masked by the log filter
                 outcome, error = "retry", f"unexpected error handling this service's data: {type(exc).__name__}"
             finally:
-                self.ctx.ledger.finish_run(run_id, outcome, dict(counts), error)
+                # one transaction; an idle run only touches its stream's health row (issue 12)
+                self.ctx.ledger.record_run(
+                    region, service_id, flow, self.worker, started_at, outcome, dict(counts), error, _idle(counts)
+                )
                 self.ctx.ledger.release_stream(stream, self.worker, lease.generation)
             result.counts.update(counts)
             if error:

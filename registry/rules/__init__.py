@@ -11,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from registry.rules.context import Finding, PackageContext
+from registry.rules.display_text import check_display_text
 from registry.rules.endpoints import check_endpoints
+from registry.rules.form_patterns import check_form_patterns
 from registry.rules.form_refs import check_form_references
 from registry.rules.mapping_sources import check_mapping_sources
 from registry.rules.personal_data import check_personal_data
@@ -33,6 +35,8 @@ PACKAGE_RULES: dict[str, Rule] = {
     "requirement-id-unique": check_requirement_ids,
     "personal-data-unmarked": check_personal_data,
     "form-reference-local": check_form_references,
+    "form-pattern": check_form_patterns,
+    "display-text": check_display_text,
 }
 
 __all__ = ["PACKAGE_RULES", "Finding", "PackageContext", "Rule"]

@@ -66,7 +66,8 @@ def legacy_ipv4(host: str) -> ipaddress.IPv4Address | None:
 def _odd_address(host: str) -> str | None:
     """What is wrong with an address literal no local system needs: a legacy IPv4 spelling that hides
     an address (``2130706433`` is 127.0.0.1), or a link-local / unspecified / multicast address (the cloud
-    metadata service lives at 169.254.169.254)."""
+    metadata service lives at 169.254.169.254), in IPv4-mapped IPv6 spelling (``::ffff:169.254.169.254``)
+    too."""
     if not _ADDRESS_LIKE.fullmatch(host.lower()):
         return None
     import ipaddress
@@ -80,6 +81,8 @@ def _odd_address(host: str) -> str | None:
             return f"host '{host}' is the IPv4 address {legacy} in a hidden notation: write addresses in dotted decimal"
     if address is None:
         return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped  # ::ffff:169.254.169.254 reaches 169.254.169.254: judged as it
     if address.is_link_local or address.is_unspecified or address.is_multicast:
         return f"host '{host}' is a link-local, unspecified or multicast address: never a local system's endpoint"
     return None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import unquote
 
 from registry.problems import PathPart
 from registry.rules.context import Finding, PackageContext
@@ -35,8 +36,9 @@ def _references(node: Any, path: tuple[PathPart, ...], depth: int = 0) -> Iterat
 
 
 def check_form_references(ctx: PackageContext) -> Iterator[Finding]:
-    """Every ``$ref`` of the form is local (``#...``) and its ``$schema``, if any, is 2020-12: the form
-    compiles without fetching anything (the hub compiles it offline)."""
+    """Every ``$ref`` of the form is local (``#...``) and reaches something in the form, and its
+    ``$schema``, if any, is 2020-12: the form compiles without fetching anything (the hub compiles it
+    offline) and without a dangling reference."""
     form = ctx.doc.get("form")
     if not isinstance(form, dict):
         return
@@ -50,6 +52,7 @@ def check_form_references(ctx: PackageContext) -> Iterator[Finding]:
     text = json.dumps(form)  # one C-level pass: most forms have no reference at all
     if '$ref"' not in text and 'Ref"' not in text:
         return
+    anchors: set[str] | None = None
     for path, target in _references(form, ("form",)):
         if not isinstance(target, str) or not target.startswith("#"):
             yield Finding(
@@ -57,3 +60,46 @@ def check_form_references(ctx: PackageContext) -> Iterator[Finding]:
                 f"reference {str(target)[:80]!r} points outside the form: references must be local "
                 "(#/$defs/...); the hub never fetches schemas",
             )
+            continue
+        if target.startswith("#/"):
+            if _resolve(form, target[1:]) is None:
+                yield Finding(
+                    path,
+                    f"reference {target[:80]!r} points at nothing in the form: the form would not compile; "
+                    "add the definition (e.g. under $defs) or fix the reference",
+                )
+        elif len(target) > 1:
+            if anchors is None:
+                anchors = set(_anchors(form))
+            if target[1:] not in anchors:
+                yield Finding(
+                    path,
+                    f"reference {target[:80]!r} names no $anchor of the form: the form would not compile",
+                )
+
+
+def _resolve(form: dict[str, Any], pointer: str) -> Any:
+    """The node a JSON Pointer (``/$defs/x``, percent-encoded as in a URI fragment) reaches, or None."""
+    node: Any = form
+    for raw in unquote(pointer).split("/")[1:]:
+        part = raw.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return None
+    return node
+
+
+def _anchors(node: Any, depth: int = 0) -> Iterator[str]:
+    if depth > _MAX_DEPTH:
+        return
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("$anchor", "$dynamicAnchor") and isinstance(value, str):
+                yield value
+            yield from _anchors(value, depth + 1)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _anchors(value, depth + 1)

@@ -19,6 +19,8 @@ CREDENTIAL_KEY = re.compile(
     re.IGNORECASE,
 )
 _REF_KEY = re.compile(r"(^|_)ref$")
+# ``token_url``, ``auth_url``: the key names an endpoint, not a credential (its URL is still checked below)
+_URL_KEY = re.compile(r"(^|_)url$", re.IGNORECASE)
 _MIN_SECRET_LENGTH = 20
 _MIN_ENTROPY_BITS = 3.5
 # JMESPath literals: 'raw string' and `json literal`.
@@ -68,16 +70,28 @@ def check_no_literal_secrets(ctx: PackageContext) -> Iterator[Finding]:
             else [((*base, *sub), k, v) for sub, k, v in strings(local[key])]
         )
         for path, name, value in items:
+            if path == ("local_system", "auth", "type") and value in _auth_types():
+                continue  # a documented auth kind (``oauth2_client_credentials``), not a token
             is_expression = any(part in _EXPRESSION_KEYS for part in path[:-1]) or name in _EXPRESSION_KEYS
             message = secret_problem(str(name), value, is_expression)
             if message:
                 yield Finding(path, message)
 
 
+@lru_cache(maxsize=1)
+def _auth_types() -> frozenset[str]:
+    """The auth kinds the package schema documents (``none``... ``oauth2_client_credentials``)."""
+    from registry.schemas import package_schema
+
+    auth = package_schema()["$defs"]["auth"]["properties"]["type"]["enum"]
+    return frozenset(str(kind) for kind in auth)
+
+
 @lru_cache(maxsize=4096)
 def is_credential_key(key: str) -> bool:
-    """A key whose value would be a credential (``password``, ``api_key``...), not a ``*_ref`` name."""
-    return bool(key) and not _REF_KEY.search(key) and bool(CREDENTIAL_KEY.search(key))
+    """A key whose value would be a credential (``password``, ``api_key``...), not a ``*_ref`` name nor
+    an endpoint's ``*_url`` (``token_url``)."""
+    return bool(key) and not _REF_KEY.search(key) and not _URL_KEY.search(key) and bool(CREDENTIAL_KEY.search(key))
 
 
 @lru_cache(maxsize=16384)

@@ -10,8 +10,9 @@ from alembic.config import Config
 from sqlalchemy import select
 
 from connectors.ledger import db
-from connectors.ledger.models import SyncHealth
+from connectors.ledger.models import SyncHealth, SyncRun
 from connectors.ledger.store import Ledger
+from connectors.ledger.types import utcnow
 
 
 def _health(ledger: Ledger) -> dict[tuple[str, str], tuple[int, str, str | None, bool]]:
@@ -53,3 +54,24 @@ def test_migration_0003_fills_sync_health_from_recorded_runs(tmp_path: Path) -> 
     ledger = Ledger.open(url)  # upgrades to the head
     assert _health(ledger) == {("35.76/a", "outbound"): (2, "retry", "HTTP 503", True)}
     ledger.close()
+
+
+def test_an_idle_run_writes_only_its_health_row(ledger: Ledger) -> None:
+    assert ledger.record_run("35.76", "35.76/x", "inbound", "w1", utcnow(), "ok", {"read": 0}) is None
+    assert ledger.record_run("35.76", "35.76/x", "inbound", "w1", utcnow(), "ok", {}) is None
+    with ledger.engine.connect() as conn:
+        assert conn.execute(select(SyncRun)).all() == []
+        (health,) = conn.execute(select(SyncHealth)).all()
+    assert (health.runs, health.last_outcome, health.last_run_id) == (2, "ok", 0)
+    assert health.last_success_at is not None
+    run_id = ledger.record_run("35.76", "35.76/x", "inbound", "w1", utcnow(), "ok", {"read": 3})
+    failed = ledger.record_run("35.76", "35.76/x", "inbound", "w1", utcnow(), "retry", {}, "local system down")
+    assert run_id is not None and failed is not None, "work and failures are recorded as runs"
+    with ledger.engine.connect() as conn:
+        (health,) = conn.execute(select(SyncHealth)).all()
+    assert (health.runs, health.last_outcome, health.last_run_id, health.last_error) == (
+        4,
+        "retry",
+        failed,
+        "local system down",
+    )

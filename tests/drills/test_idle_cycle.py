@@ -1,0 +1,45 @@
+"""An idle cycle is nearly free (issue 12, item 1): when nothing is new on either side, a cycle writes no run
+row; the ledger is unchanged except each stream's bounded health row (its last successful poll, updated in
+place) and its lease row."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.drills.world import build_world, ledger_snapshot, sqlite_url
+
+BOUNDED = {"sync_health", "stream_lease"}  # one row per stream each, updated in place
+
+
+@pytest.mark.parametrize("ledger_kind", ["sqlite", "postgresql"])
+def test_an_idle_cycle_leaves_the_ledger_unchanged_but_its_health_rows(
+    ledger_kind: str,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+    national_server: Any,
+    local_rest_indonesian: Any,
+    local_rest_cursor: Any,
+) -> None:
+    url = sqlite_url(tmp_path) if ledger_kind == "sqlite" else str(request.getfixturevalue("pg_url"))
+    world = build_world(url, national_server, local_rest_indonesian, local_rest_cursor, limit=4)
+    try:
+        world.cycle()
+        national_server.citizens(2, seed=5, services=world.services)
+        world.cycle(rounds=2)  # deliver, acknowledge, read the statuses: everything settles
+        before = ledger_snapshot(world.ledger)
+        health_before = {row[:2]: row for row in before["sync_health"]}
+        assert before["sync_run"], "working cycles record their runs"
+
+        results = world.cycle()
+        assert all(not r.errors and not r.fatal for r in results)
+        after = ledger_snapshot(world.ledger)
+        changed = sorted(name for name in before if before[name] != after[name])
+        assert set(changed) <= BOUNDED, f"an idle cycle changed {changed}"
+        assert len(after["sync_run"]) == len(before["sync_run"]), "no run row for an idle flow"
+        assert len(after["sync_health"]) == len(before["sync_health"]), "health is bounded: one row per stream"
+        assert {row[:2]: row for row in after["sync_health"]} != health_before, "the last successful poll moved"
+    finally:
+        world.close()
