@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import datetime
@@ -81,7 +80,7 @@ def deliver(ctx: SyncContext, service_id: str) -> Counter[str]:
                     if app["delivery"] == "delivered":
                         beside.acknowledge(national_id, str(app["local_reference"]))
                         continue
-                    _deliver_resolving_unknowns(ctx, app, counts, beside)
+                    _deliver_one(ctx, app, counts, beside)
                 except RetriableError as exc:
                     _retry_later(ctx, app, exc, counts)
                     beside.settle(counts)
@@ -212,29 +211,6 @@ def _retry_later(ctx: SyncContext, app: dict[str, object], exc: RetriableError, 
     ctx.ledger.schedule_retry(
         national_id, str(exc), ctx.policy.next_attempt(max(attempts, 1), exc.retry_after), unknown
     )
-
-
-# After a lost reply (a timeout or a dropped connection on a write: the outcome is unknown), the delivery is
-# tried again inside the same cycle after a short backoff — looking the application up first, or reusing its
-# idempotency key — so that one lost reply costs seconds, not a whole cycle, and the queue behind it waits
-# in its order. Bounded: at most this many extra tries per application per cycle, then the usual backoff.
-UNKNOWN_RETRIES_IN_CYCLE = 2
-UNKNOWN_BACKOFF_SECONDS = (0.5, 2.0)
-
-
-def _deliver_resolving_unknowns(
-    ctx: SyncContext, app: dict[str, object], counts: Counter[str], beside: _Beside
-) -> None:
-    """``_deliver_one``, tried again in this cycle (bounded) while its outcome is unknown."""
-    for attempt in range(UNKNOWN_RETRIES_IN_CYCLE + 1):
-        try:
-            _deliver_one(ctx, app, counts, beside)
-            return
-        except RetriableError as exc:
-            if not exc.outcome_unknown or attempt == UNKNOWN_RETRIES_IN_CYCLE or not keep_going(ctx):
-                raise
-            counts["unknown_retried_in_cycle"] += 1
-            time.sleep(UNKNOWN_BACKOFF_SECONDS[min(attempt, len(UNKNOWN_BACKOFF_SECONDS) - 1)])
 
 
 def _deliver_one(ctx: SyncContext, app: dict[str, object], counts: Counter[str], beside: _Beside) -> None:
