@@ -160,3 +160,20 @@ def test_an_invalid_package_stops_at_the_first_step(
 def test_missing_local_url_is_a_usage_error(cli: Callable[..., CliResult]) -> None:
     result = cli("check", STYLE_A)
     assert result.code == 2 and "--local-url" in result.err
+
+
+@pytest.mark.parametrize("pattern", ["([a-", "^a{1000000}$"])
+def test_check_refuses_a_form_that_cannot_compile_without_crashing(
+    tmp_path: Path, secrets_env: None, local_rest_indonesian: Any, cli: Callable[..., CliResult], pattern: str
+) -> None:
+    """Issue 16: such forms used to pass validation and crash `mpphub check` (and the sync) later."""
+    doc = json.loads(STYLE_A.read_text(encoding="utf-8"))
+    doc["form"]["properties"]["nama_anak"]["pattern"] = pattern
+    path = tmp_path / "35.76" / "akta-kelahiran.json"
+    path.parent.mkdir()
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    result = cli("check", path, "--local-url", local_rest_indonesian.url, "--format", "json")
+    assert result.code == 1, result.out + result.err
+    package = _steps(result)["package"]
+    assert package["outcome"] == "failed" and "nama_anak" in package["detail"], package
+    assert "Traceback" not in result.out + result.err
