@@ -17,20 +17,17 @@ _KEEP_HEAD, _KEEP_TAIL = 4, 2
 _MIN_LENGTH = 10  # shorter values would reveal too large a share of the number
 
 
-def mask_identifier(value: str) -> str:
-    """``081234567889`` -> ``0812******89``: the first four and last two characters (phones, other numbers)."""
+def mask_identifier(value: str, keep_tail: int = _KEEP_TAIL) -> str:
+    """``081234567889`` -> ``0812******89``: the first four and the last ``keep_tail`` characters."""
     text = "".join(value.split())
     if len(text) < _MIN_LENGTH:
         return "*" * len(text)
-    return text[:_KEEP_HEAD] + "*" * (len(text) - _KEEP_HEAD - _KEEP_TAIL) + text[-_KEEP_TAIL:]
+    return text[:_KEEP_HEAD] + "*" * (len(text) - _KEEP_HEAD - keep_tail) + text[len(text) - keep_tail :]
 
 
 def mask_nik(value: str) -> str:
     """A NIK (16 digits) masked for display: ``3576012345678901`` -> ``3576************``."""
-    text = "".join(value.split())
-    if len(text) < _MIN_LENGTH:
-        return "*" * len(text)
-    return text[:_KEEP_HEAD] + "*" * (len(text) - _KEEP_HEAD)
+    return mask_identifier(value, keep_tail=0)
 
 
 def mask_phone(value: str) -> str:

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy.engine import Connection
 
 from connectors.ledger.base import LedgerBase
 from connectors.ledger.models import Application, DeadLetter, StatusEvent, SyncHealth, SyncRun
@@ -116,18 +117,7 @@ class AdminLedger(LedgerBase):
             run = conn.execute(
                 select(SyncRun.region, SyncRun.service_id, SyncRun.flow).where(SyncRun.id == run_id)
             ).one()
-            latest = {"last_run_id": run_id, "last_outcome": outcome, "last_error": error, "last_finished_at": now}
-            if outcome == "ok":
-                latest["last_success_at"] = now
-            key = (SyncHealth.service_id == run.service_id, SyncHealth.flow == run.flow)
-            # one worker at a time per (flow, service) stream: an update or a first insert, no race to lose
-            updated = conn.execute(update(SyncHealth).where(*key).values(runs=SyncHealth.runs + 1, **latest))
-            if updated.rowcount == 0:
-                conn.execute(
-                    insert(SyncHealth).values(
-                        service_id=run.service_id, flow=run.flow, region=run.region, runs=1, **latest
-                    )
-                )
+            self._record_health(conn, run.region, run.service_id, run.flow, outcome, error, now, run_id)
 
     def record_run(
         self,
@@ -167,19 +157,33 @@ class AdminLedger(LedgerBase):
                     )
                     .returning(SyncRun.id)
                 ).scalar_one()
-            latest: dict[str, Any] = {"last_outcome": outcome, "last_error": error, "last_finished_at": now}
-            if run_id is not None:
-                latest["last_run_id"] = run_id
-            if outcome == "ok":
-                latest["last_success_at"] = now
-            key = (SyncHealth.service_id == service_id, SyncHealth.flow == flow)
-            updated = conn.execute(update(SyncHealth).where(*key).values(runs=SyncHealth.runs + 1, **latest))
-            if updated.rowcount == 0:
-                latest.setdefault("last_run_id", 0)  # 0: no run row yet (every run so far was idle)
-                conn.execute(
-                    insert(SyncHealth).values(service_id=service_id, flow=flow, region=region, runs=1, **latest)
-                )
+            self._record_health(conn, region, service_id, flow, outcome, error, now, run_id)
             return run_id
+
+    @staticmethod
+    def _record_health(
+        conn: Connection,
+        region: str,
+        service_id: str,
+        flow: str,
+        outcome: str,
+        error: str | None,
+        now: datetime,
+        run_id: int | None,
+    ) -> None:
+        """Make this run the latest of its (service, flow) in ``sync_health`` (``run_id`` None: an idle run,
+        which has no run row; the row keeps pointing at the last recorded one)."""
+        latest: dict[str, Any] = {"last_outcome": outcome, "last_error": error, "last_finished_at": now}
+        if run_id is not None:
+            latest["last_run_id"] = run_id
+        if outcome == "ok":
+            latest["last_success_at"] = now
+        key = (SyncHealth.service_id == service_id, SyncHealth.flow == flow)
+        # one worker at a time per (flow, service) stream: an update or a first insert, no race to lose
+        updated = conn.execute(update(SyncHealth).where(*key).values(runs=SyncHealth.runs + 1, **latest))
+        if updated.rowcount == 0:
+            latest.setdefault("last_run_id", 0)  # 0: no run row yet (every run so far was idle)
+            conn.execute(insert(SyncHealth).values(service_id=service_id, flow=flow, region=region, runs=1, **latest))
 
     def counts(self, service_id: str | None = None) -> dict[str, int]:
         """Deliveries by state and events by state (for summaries and tests)."""

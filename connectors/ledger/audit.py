@@ -44,8 +44,9 @@ def record_hash(seq: int, at: datetime, actor: str, action: str, subject: str, d
     return hashlib.sha256((canonical + prev_hash).encode("utf-8")).hexdigest()
 
 
-def _fit(text: str, width: int) -> str:
-    """``text`` cut to a column's width, marked with ``...`` when cut."""
+def _fit(text: str, column: str) -> str:
+    """``text`` cut to the width of audit column ``column``, marked with ``...`` when cut."""
+    width = int(getattr(AuditRecord.__table__.c[column].type, "length", None) or len(text))
     return text if len(text) <= width else text[: width - 3] + "..."
 
 
@@ -63,7 +64,7 @@ class AuditLedger(LedgerBase):
         details = json.loads(json.dumps(details or {}, default=str))  # what the database will give back
         # hash what is stored: a field longer than its column (a login name is whatever the machine says)
         # is cut, marked, *before* hashing, or verify would call the untouched chain edited
-        actor, action, subject = _fit(actor, 120), _fit(action, 40), _fit(subject, 200)
+        actor, action, subject = _fit(actor, "actor"), _fit(action, "action"), _fit(subject, "subject")
         at = utcnow()
         for _ in range(_APPEND_TRIES):
             try:

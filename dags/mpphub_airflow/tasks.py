@@ -39,6 +39,20 @@ def worker_id() -> str:
     return f"airflow:{socket.gethostname()}:{os.getpid()}"
 
 
+def _seconds(name: str, default: str, minimum: float) -> float:
+    """A duration setting (``MPPHUB_<name>``), refused with a message that names it when it is not one."""
+    from connectors.errors import FatalError  # imported at run time: DAG parsing stays light
+
+    text = _env(name, default)
+    try:
+        value = float(text)
+    except ValueError:
+        raise FatalError(f"MPPHUB_{name} must be a number of seconds, not {text[:40]!r}") from None
+    if not minimum <= value <= 86400:
+        raise FatalError(f"MPPHUB_{name} must be between {minimum:g} and 86400 seconds")
+    return value
+
+
 @contextmanager
 def sync_context() -> Iterator[SyncContext]:
     """The engine's context from the worker's environment; the ledger is closed afterwards."""
@@ -64,8 +78,8 @@ def sync_context() -> Iterator[SyncContext]:
         secrets=AirflowConnectionSecrets(),
         base_url_overrides=json.loads(overrides) if overrides else {},
         allowed_hosts=_env("ALLOWED_HOSTS", ""),
-        lease_seconds=float(_env("LEASE_SECONDS", "120")),
-        run_seconds=float(_env("RUN_SECONDS", "300")),
+        lease_seconds=_seconds("LEASE_SECONDS", "120", minimum=5.0),
+        run_seconds=_seconds("RUN_SECONDS", "300", minimum=1.0),
     )
     try:
         yield ctx

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.drills.world import build_world, ledger_snapshot, sqlite_url
+from tests.drills.world import build_world, ledger_snapshot, ledger_url
 
 BOUNDED = {"sync_health", "stream_lease"}  # one row per stream each, updated in place
 
@@ -23,8 +23,9 @@ def test_an_idle_cycle_leaves_the_ledger_unchanged_but_its_health_rows(
     local_rest_indonesian: Any,
     local_rest_cursor: Any,
 ) -> None:
-    url = sqlite_url(tmp_path) if ledger_kind == "sqlite" else str(request.getfixturevalue("pg_url"))
-    world = build_world(url, national_server, local_rest_indonesian, local_rest_cursor, limit=4)
+    world = build_world(
+        ledger_url(ledger_kind, tmp_path, request), national_server, local_rest_indonesian, local_rest_cursor, limit=4
+    )
     try:
         world.cycle()
         national_server.citizens(2, seed=5, services=world.services)

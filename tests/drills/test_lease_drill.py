@@ -27,7 +27,7 @@ import pytest
 from connectors.sync import inbound
 from connectors.sync.engine import ServiceResult
 from tests.drills.support import report
-from tests.drills.world import World, build_world, delivery_problems, event_problems, held, sqlite_url
+from tests.drills.world import World, build_world, delivery_problems, event_problems, held, ledger_url
 
 # applications per service: enough for A's run to outlive the lease (a delivery with files takes longer)
 BACKLOG = {"35.76/akta-kelahiran": 25}
@@ -67,10 +67,6 @@ def _race(
     return outcome["a"], tries
 
 
-def _url(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
-    return sqlite_url(tmp_path) if kind == "sqlite" else str(request.getfixturevalue("pg_url"))
-
-
 def _conflicts(national: Any) -> int:
     return int(national.truth()["counters"].get("acknowledgement_conflicts", 0))
 
@@ -86,7 +82,7 @@ def test_a_run_longer_than_its_lease_keeps_it_and_doubles_nothing(
     local_rest_cursor: Any,
 ) -> None:
     first, second = _workers(
-        _url(ledger_kind, tmp_path, request), national_server, local_rest_indonesian, local_rest_cursor
+        ledger_url(ledger_kind, tmp_path, request), national_server, local_rest_indonesian, local_rest_cursor
     )
     try:
         for index, service_id in enumerate(first.services):
@@ -144,7 +140,7 @@ def test_a_worker_held_up_past_its_lease_is_fenced_out(
     local_rest_cursor: Any,
 ) -> None:
     first, second = _workers(
-        _url(ledger_kind, tmp_path, request), national_server, local_rest_indonesian, local_rest_cursor
+        ledger_url(ledger_kind, tmp_path, request), national_server, local_rest_indonesian, local_rest_cursor
     )
     try:
         for index, service_id in enumerate(first.services):

@@ -120,6 +120,11 @@ def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'ledger.db'}"
 
 
+def ledger_url(kind: str, tmp_path: Path, request: Any) -> str:
+    """A fresh ledger of ``kind`` ("sqlite" or "postgresql", from a drill's parametrisation)."""
+    return sqlite_url(tmp_path) if kind == "sqlite" else str(request.getfixturevalue("pg_url"))
+
+
 # --- what must hold, against the sandboxes' truth -------------------------------------------------------
 
 
