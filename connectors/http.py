@@ -15,8 +15,9 @@ from urllib.parse import urlsplit
 import requests
 from requests.auth import AuthBase
 from requests.utils import get_environ_proxies
+from urllib3.exceptions import MaxRetryError, NewConnectionError
 
-from connectors.errors import FatalError, RecordError, RetriableError
+from connectors.errors import BusyAnswer, FatalError, LostReply, NotSent, RecordError
 
 UrlPolicy = Callable[[str], None]
 # A page or an answer bigger than this is refused while it streams in, before it fills the worker's memory.
@@ -58,6 +59,18 @@ def retry_after_seconds(value: str | None) -> float | None:
     except (TypeError, ValueError):
         return None
     return max((when - datetime.now(UTC)).total_seconds(), 0.0)
+
+
+def _never_connected(exc: requests.ConnectionError) -> bool:
+    """Whether the connection was never made (refused, unreachable, no such name), so nothing was sent.
+
+    requests wraps urllib3's error: ``ConnectionError(MaxRetryError(reason=NewConnectionError))`` when the
+    socket never connected (``NameResolutionError`` is a ``NewConnectionError``); a connection dropped after
+    the request went out carries a ``ProtocolError`` instead."""
+    reason = exc.args[0] if exc.args else None
+    if isinstance(reason, MaxRetryError):
+        reason = reason.reason
+    return isinstance(reason, NewConnectionError)
 
 
 def _matches(rule: dict[str, Any], status: int, body: str) -> bool:
@@ -178,14 +191,15 @@ class HttpClient:
             )
             self._read_capped(response, where, max_bytes or self.max_response_bytes)
         except requests.ConnectTimeout:
-            raise RetriableError(f"{where}: connection timed out") from None
+            raise NotSent(f"{where}: connection timed out") from None
         except requests.Timeout:
-            raise RetriableError(f"{where}: no answer within {self.timeout:g} s", outcome_unknown=write) from None
+            raise LostReply(f"{where}: no answer within {self.timeout:g} s", write) from None
         except requests.ConnectionError as exc:
-            refused = "refused" in str(exc).lower() or "NewConnectionError" in str(exc)
-            raise RetriableError(f"{where}: connection failed", outcome_unknown=write and not refused) from None
+            if _never_connected(exc):
+                raise NotSent(f"{where}: connection failed") from None
+            raise LostReply(f"{where}: the connection dropped before the whole answer came", write) from None
         except requests.RequestException as exc:
-            raise RetriableError(f"{where}: {type(exc).__name__}", outcome_unknown=write) from None
+            raise LostReply(f"{where}: {type(exc).__name__}", write) from None
         if 200 <= response.status_code < 300:
             return response
         self._raise_for(response, where, write)
@@ -208,14 +222,14 @@ class HttpClient:
             if _matches(rule, status, body):
                 action = rule["action"]
                 if action == "retry":
-                    raise RetriableError(
+                    raise BusyAnswer(
                         message, retry_after_seconds(response.headers.get("Retry-After")), outcome_unknown=unknown
                     )
                 if action == "record":
                     raise RecordError(message)
                 raise FatalError(message)
         if status == 429 or status >= 500:
-            raise RetriableError(
+            raise BusyAnswer(
                 message,
                 retry_after_seconds(response.headers.get("Retry-After")),
                 outcome_unknown=unknown,
@@ -233,9 +247,9 @@ def json_body(response: requests.Response, write: bool = False) -> Any:
     try:
         return response.json()
     except ValueError:
-        raise RetriableError(f"{where}: the body is not valid JSON", outcome_unknown=write) from None
+        raise LostReply(f"{where}: the body is not valid JSON", write) from None
     except RecursionError:
         # thousands of nested brackets: hostile, not transient (a write's outcome is still unknown)
         if write:
-            raise RetriableError(f"{where}: the body nests too deeply to read", outcome_unknown=True) from None
+            raise LostReply(f"{where}: the body nests too deeply to read", write=True) from None
         raise FatalError(f"{where}: the body nests too deeply to read: refused") from None

@@ -9,7 +9,7 @@ from typing import Any
 from requests.auth import AuthBase
 
 from connectors.auth import HeaderAuth
-from connectors.errors import FatalError, RecordError, RetriableError
+from connectors.errors import FatalError, LostReply, RecordError
 from connectors.http import HttpClient, UrlPolicy, json_body
 
 MAX_EVENTS_PER_BATCH = 500
@@ -76,7 +76,7 @@ class NationalClient:
         envelope = body.get("application") if isinstance(body, dict) else None
         if not isinstance(envelope, dict) or not isinstance(envelope.get("id"), str):
             # the write may have happened: retry with the same idempotency key, which the contract honours
-            raise RetriableError("national layer: walk-in answer without an application object", outcome_unknown=True)
+            raise LostReply("national layer: walk-in answer without an application object", write=True)
         return envelope
 
     def push_events(self, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -90,9 +90,7 @@ class NationalClient:
             or len(results) != len(events)
             or not all(isinstance(r, dict) for r in results)
         ):
-            raise RetriableError(
-                "national layer: status-event answer without one result per event", outcome_unknown=True
-            )
+            raise LostReply("national layer: status-event answer without one result per event", write=True)
         return results
 
     def application(self, application_id: str) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from typing import Any
 import requests
 
 from connectors.auth import build_auth
-from connectors.errors import ConnectorError, FatalError, RecordError, RetriableError
+from connectors.errors import ConnectorError, FatalError, LostReply, RecordError, RetriableError
 from connectors.http import HttpClient, ResponseTooLarge, UrlPolicy, json_body
 from connectors.mapping import build_object, fill, search
 from connectors.pagination import pages
@@ -114,9 +114,8 @@ class RestConnector:
         response = self._call(op, data, json=body, write=True, headers=headers)
         reference = search(op["reference_path"], json_body(response, write=True))
         if reference in (None, ""):
-            raise RetriableError(
-                f"submit answered {response.status_code} without a reference at {op['reference_path']}",
-                outcome_unknown=True,
+            raise LostReply(
+                f"submit answered {response.status_code} without a reference at {op['reference_path']}", write=True
             )
         if attachments and attachments["mode"] == "multipart" and envelope.get("attachments"):
             try:

@@ -25,13 +25,9 @@ from datetime import timedelta
 from sqlalchemy import update
 from sqlalchemy.engine import Connection
 
+from connectors.errors import LeaseLost as LeaseLost  # with the other errors; re-exported for the ledger
 from connectors.ledger.models import StreamLease
 from connectors.ledger.types import utcnow
-
-
-class LeaseLost(Exception):
-    """This worker's lease on a stream expired and another worker took the stream over: the flow stops at
-    once. What it wrote before is kept (every write was fenced); what it would have written is refused."""
 
 
 @dataclass

@@ -7,9 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-
-class CursorMoved(Exception):
-    """Another worker advanced the cursor first: this read is discarded (its items are stored by the winner)."""
+from connectors.errors import CursorMoved as CursorMoved  # with the other errors; re-exported for the ledger
 
 
 class _Clock:

@@ -10,12 +10,13 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import datetime
 from typing import Any, cast
 
-from connectors.errors import FatalError, RecordError, RetriableError
+from connectors.errors import FatalError, LostReply, RecordError, RetriableError
 from connectors.ledger.store import NewApplication
 from connectors.records import parse_time
 from connectors.sync.context import SyncContext, keep_going
@@ -80,7 +81,7 @@ def deliver(ctx: SyncContext, service_id: str) -> Counter[str]:
                     if app["delivery"] == "delivered":
                         beside.acknowledge(national_id, str(app["local_reference"]))
                         continue
-                    _deliver_one(ctx, app, counts, beside)
+                    _deliver_resolving_lost_replies(ctx, app, counts, beside)
                 except RetriableError as exc:
                     _retry_later(ctx, app, exc, counts)
                     beside.settle(counts)
@@ -211,6 +212,35 @@ def _retry_later(ctx: SyncContext, app: dict[str, object], exc: RetriableError, 
     ctx.ledger.schedule_retry(
         national_id, str(exc), ctx.policy.next_attempt(max(attempts, 1), exc.retry_after), unknown
     )
+
+
+# After a lost reply to a write (a timeout, a dropped connection, a cut answer: the outcome is unknown) the
+# delivery is tried again inside the same cycle after a short backoff — looking the application up first, or
+# resending with the same idempotency key — so one lost reply costs seconds, not a whole cycle, and the queue
+# behind it waits in its order (issue 12). Only a LostReply: a busy answer (429, 5xx) or a system that is
+# down needs the policy's backoff, and retrying those at once would only hammer it. Bounded: at most this
+# many extra tries per application per cycle, then the usual retry schedule.
+LOST_REPLY_RETRIES_IN_CYCLE = 2
+LOST_REPLY_BACKOFF_SECONDS = (0.5, 2.0)
+
+
+def _deliver_resolving_lost_replies(
+    ctx: SyncContext, app: dict[str, object], counts: Counter[str], beside: _Beside
+) -> None:
+    """``_deliver_one``, tried again in this cycle (bounded) while a lost reply leaves its outcome unknown."""
+    for attempt in range(LOST_REPLY_RETRIES_IN_CYCLE + 1):
+        try:
+            _deliver_one(ctx, app, counts, beside)
+            return
+        except LostReply as exc:
+            if exc.outcome_unknown:
+                # the write may have arrived: from now on this delivery is 'sending' whatever the queue read
+                # said, so a later failure (of the lookup, say) never lets a resend skip the lookup
+                app["delivery"] = "sending"
+            if not exc.outcome_unknown or attempt == LOST_REPLY_RETRIES_IN_CYCLE or not keep_going(ctx):
+                raise
+            counts["lost_reply_retried_in_cycle"] += 1
+            time.sleep(LOST_REPLY_BACKOFF_SECONDS[min(attempt, len(LOST_REPLY_BACKOFF_SECONDS) - 1)])
 
 
 def _deliver_one(ctx: SyncContext, app: dict[str, object], counts: Counter[str], beside: _Beside) -> None:
