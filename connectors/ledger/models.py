@@ -6,11 +6,40 @@ after delivery it is cleared. Matching needs only ``subject_hash``, a keyed HMAC
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, DateTime, Index, Integer, String, Text, UniqueConstraint, false
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A point in time, stored as UTC on every engine and read back aware, in UTC.
+
+    Why: SQLite has no time zones, and SQLAlchemy's SQLite ``DateTime`` writes an aware value's wall-clock
+    digits and drops its offset; a change at 06:59:04Z that a WIB system reported as 13:59:04+07:00 came
+    back as 13:59:04Z, seven hours in the future (PostgreSQL's ``timestamptz`` was right). Converting to
+    UTC before the value is bound makes both engines store the same instant. A naive datetime is refused:
+    the ledger cannot know which of Indonesia's three zones it meant."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """To UTC before it is stored."""
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError("the ledger stores aware datetimes only (a naive time has no zone)")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Aware, in UTC (SQLite gives back the naive UTC digits it stored)."""
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class Base(DeclarativeBase):
@@ -25,7 +54,7 @@ class SyncCursor(Base):
     flow: Mapped[str] = mapped_column(String(20), primary_key=True)
     region: Mapped[str] = mapped_column(String(8), index=True)
     value: Mapped[str | None] = mapped_column(Text)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class StreamLease(Base):
@@ -34,12 +63,12 @@ class StreamLease(Base):
     __tablename__ = "stream_lease"
     stream: Mapped[str] = mapped_column(String(160), primary_key=True)
     owner: Mapped[str] = mapped_column(String(120))
-    until: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    until: Mapped[datetime] = mapped_column(UtcDateTime())
     # bumped by every take-over; a fenced write succeeds only under the generation it was taken with
     generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # held: taken and not released; held with ``until`` past means the holder stopped heartbeating (crashed)
     held: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
-    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class Application(Base):
@@ -51,13 +80,13 @@ class Application(Base):
     region: Mapped[str] = mapped_column(String(8))
     package_version: Mapped[str] = mapped_column(String(64))
     origin: Mapped[str] = mapped_column(String(10))  # national | walk_in
-    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    submitted_at: Mapped[datetime] = mapped_column(UtcDateTime())
     local_reference: Mapped[str | None] = mapped_column(String(200))
     national_status: Mapped[str] = mapped_column(String(20))
     # delivery: pending -> sending -> delivered -> acknowledged | dead; walk-ins start 'acknowledged'
     delivery: Mapped[str] = mapped_column(String(14))
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime())
     last_error: Mapped[str | None] = mapped_column(Text)
     payload: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     subject_hash: Mapped[str | None] = mapped_column(String(64))
@@ -69,9 +98,9 @@ class Application(Base):
     # only that claim may record it delivered (a worker that lost its lease cannot acknowledge its copy)
     claim_owner: Mapped[str | None] = mapped_column(String(120))
     claim_generation: Mapped[int | None] = mapped_column(Integer)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     __table_args__ = (
         UniqueConstraint("service_id", "local_reference", name="uq_application_local_reference"),
@@ -92,15 +121,15 @@ class StatusEvent(Base):
     sequence: Mapped[int] = mapped_column(Integer)
     local_status: Mapped[str] = mapped_column(String(64))
     national_status: Mapped[str] = mapped_column(String(20))
-    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime())
     note: Mapped[str | None] = mapped_column(String(500))
     # state: pending -> pushed | duplicate | rejected | dead
     state: Mapped[str] = mapped_column(String(10))
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime())
     reason: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    pushed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    pushed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     __table_args__ = (
         UniqueConstraint("national_id", "sequence", name="uq_status_event_sequence"),
@@ -126,8 +155,8 @@ class DeadLetter(Base):
     record: Mapped[dict[str, Any] | None] = mapped_column(
         JSON(none_as_null=True)
     )  # what replay needs; never NIK or phone
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    replayed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    replayed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     replays: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     __table_args__ = (
@@ -145,8 +174,8 @@ class SyncRun(Base):
     service_id: Mapped[str] = mapped_column(String(120))
     flow: Mapped[str] = mapped_column(String(20))
     worker: Mapped[str] = mapped_column(String(120))
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     outcome: Mapped[str | None] = mapped_column(String(10))  # ok | retry | fatal
     counts: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     error: Mapped[str | None] = mapped_column(Text)
@@ -170,8 +199,8 @@ class SyncHealth(Base):
     last_run_id: Mapped[int] = mapped_column(Integer)
     last_outcome: Mapped[str] = mapped_column(String(10))
     last_error: Mapped[str | None] = mapped_column(Text)
-    last_finished_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    last_success_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_finished_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    last_success_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class ApiToken(Base):
@@ -183,9 +212,9 @@ class ApiToken(Base):
     role: Mapped[str] = mapped_column(String(12))  # region | coordinator | operator
     region: Mapped[str | None] = mapped_column(String(8))  # set for (and only for) the region role
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class AuditRecord(Base):
@@ -193,7 +222,7 @@ class AuditRecord(Base):
 
     __tablename__ = "audit_log"
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
     actor: Mapped[str] = mapped_column(String(120))
     action: Mapped[str] = mapped_column(String(40))
     subject: Mapped[str] = mapped_column(String(200))

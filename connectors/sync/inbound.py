@@ -128,9 +128,7 @@ def push(ctx: SyncContext, service_id: str) -> Counter[str]:
                 "application_id": e["national_id"],
                 "sequence": e["sequence"],
                 "status": e["national_status"],
-                "changed_at": e["changed_at"].isoformat()
-                if e["changed_at"].tzinfo
-                else e["changed_at"].isoformat() + "Z",
+                "changed_at": e["changed_at"].isoformat().replace("+00:00", "Z"),  # aware UTC from the ledger
                 **({"note": e["note"]} if e["note"] else {}),
             }
             for e in batch

@@ -2,7 +2,9 @@
 
 Rules, checked in this order for an event not seen before: the application exists; the status is in the
 national vocabulary; its sequence is the previous accepted one + 1 (order guarantee: a gap or a replay
-is refused with the expected sequence); the transition is allowed by the national graph. A rejected event
+is refused with the expected sequence); the transition is allowed by the national graph; the change is not
+dated more than ``FUTURE_TOLERANCE`` after the national layer's clock (a time read in the wrong zone lands
+hours ahead, and a history must not claim what has not happened yet). A rejected event
 changes nothing and may be sent again later. An accepted ``event_id`` sent again is a duplicate (counted,
 nothing changes); the same ``event_id`` with other content is refused as ``event_id_conflict``.
 """
@@ -12,10 +14,28 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sandbox.national.store import Store, bump, utc_now
 from sandbox.national.transitions import is_status, transition_problem
+
+# Clocks drift and an event takes a while to arrive: a few minutes ahead is accepted, hours are not.
+FUTURE_TOLERANCE = timedelta(minutes=5)
+
+
+def _future_dated(changed_at: str) -> str | None:
+    """Why ``changed_at`` is too far in the future, or None."""
+    when = datetime.fromisoformat(changed_at.replace("Z", "+00:00"))
+    if when.tzinfo is None:
+        return None  # the schema requires an offset; nothing to judge here
+    ahead = when - datetime.now(UTC)
+    if ahead <= FUTURE_TOLERANCE:
+        return None
+    return (
+        f"changed_at is {ahead.total_seconds() / 3600:.1f} h ahead of the national clock"
+        f" (at most {FUTURE_TOLERANCE.total_seconds() / 60:g} min): was a local time read in the wrong zone?"
+    )
 
 
 def fingerprint(event: dict[str, Any]) -> str:
@@ -75,6 +95,9 @@ def _apply(conn: sqlite3.Connection, event: dict[str, Any]) -> dict[str, Any]:
             application_status=status,
             expected_sequence=expected,
         )
+    ahead = _future_dated(event["changed_at"])
+    if ahead is not None:
+        return _reject(conn, event, "future_dated", ahead, application_status=status, expected_sequence=expected)
     problem = transition_problem(status, event["status"])
     if problem is not None:
         return _reject(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta, timezone
 from itertools import product
 from typing import Any
 
@@ -135,3 +136,24 @@ def test_revision_loop_then_decision(national_server: NationalServer) -> None:
     detail = national_server.get(f"/applications/{app}").json()
     assert detail["application"]["status"] == "approved"
     assert [h["sequence"] for h in detail["history"]] == list(range(len(path) + 1))
+
+
+@pytest.mark.parametrize(
+    ("ahead", "accepted"),
+    [(timedelta(minutes=2), True), (timedelta(hours=7), False), (timedelta(hours=2), False)],
+    ids=["clock-drift-ok", "wib-read-as-utc", "wit-read-as-wita-plus"],
+)
+def test_a_status_event_dated_in_the_future_is_refused(
+    national_server: NationalServer, ahead: timedelta, accepted: bool
+) -> None:
+    """A time read in the wrong zone lands hours ahead: the national layer refuses it (issue 18 item 4)."""
+    (app,) = national_server.apply()
+    when = (datetime.now(UTC) + ahead).astimezone(timezone(timedelta(hours=7))).isoformat()
+    (result,) = _push(national_server, status_event(app, 1, "received", changed_at=when))["results"]
+    if accepted:
+        assert result["result"] == "accepted", result
+        return
+    assert (result["result"], result["reason"]) == ("rejected", "future_dated"), result
+    assert "ahead of the national clock" in result["detail"]
+    history = national_server.get(f"/applications/{app}").json()["history"]
+    assert [h["status"] for h in history] == ["submitted"]  # nothing changed
