@@ -15,7 +15,8 @@ from registry.document import DocumentError, load_document
 from registry.index import catalogue_entry, load_index, published_path, save_index, write_atomically
 from registry.problems import Problem, json_path
 from registry.semver import Version
-from registry.validate import check_document
+from registry.templates import TemplateStore, forget_cached_templates, is_template
+from registry.validate import check_composition, check_document, compose_package
 from registry.versioning import check_against_previous, sha256_hex
 
 
@@ -55,17 +56,36 @@ def publish(
         document = load_document(file)
     except DocumentError as exc:
         return PublishResult("refused", None, None, [Problem(name, "$", str(exc), "file")])
-    doc = document.data
-    problems = check_document(file, doc, name)
-    if extra_check is not None:
+    doc, raw = document.data, document.raw
+    if is_template(doc):
+        return _publish_template(file, name, doc, raw, registry, now)
+    lineage: dict[str, str] = {}
+    if "extends" in doc:
+        # an adopting package is published composed: the frozen whole, so a new template version never
+        # changes it (issue 11); the index records which template versions it was built from
+        composition = compose_package(file, doc, name, TemplateStore(registry))
+        problems = check_composition(composition, file)
+        problems += [
+            Problem(name, "$.extends", f"template {t.ref} is a draft (templates/): publish it first", "template-draft")
+            for t in composition.templates
+            if not t.published
+        ]
+        if composition.doc is not None and not problems:
+            doc, raw = composition.doc, canonical_bytes(composition.doc)
+            lineage = {"template": composition.templates[0].ref}
+            if len(composition.templates) > 1:
+                lineage["profile"] = composition.templates[1].ref
+    else:
+        problems = check_document(file, doc, name)
+    if extra_check is not None and not problems:
         problems += extra_check(name, doc)
     package_id, version = doc.get("id"), doc.get("version")
     if problems or not isinstance(package_id, str) or not isinstance(version, str):
         return PublishResult("refused", package_id if isinstance(package_id, str) else None, None, problems)
-    digest = sha256_hex(document.raw)
+    digest = sha256_hex(raw)
     with registry_lock(registry):
         index = load_index(registry)
-        findings = list(check_against_previous(doc, document.raw, registry, index))
+        findings = list(check_against_previous(doc, raw, registry, index))
         if findings:
             return PublishResult(
                 "refused",
@@ -77,10 +97,10 @@ def publish(
         if entry is not None and version in entry["versions"]:
             return PublishResult("unchanged", package_id, version, [], digest)
         relative = published_path(package_id, version)
-        write_atomically(registry / relative, document.raw)
+        write_atomically(registry / relative, raw)
         stamp = (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
         entry = entry or {"versions": {}}
-        entry["versions"][version] = {"sha256": digest, "path": relative, "published_at": stamp}
+        entry["versions"][version] = {"sha256": digest, "path": relative, "published_at": stamp, **lineage}
         latest = max(entry["versions"], key=Version.parse)
         entry["latest"] = latest
         if latest == version:
@@ -88,6 +108,51 @@ def publish(
         index["packages"][package_id] = entry
         save_index(registry, index)
     return PublishResult("published", package_id, version, [], digest)
+
+
+def canonical_bytes(doc: dict[str, Any]) -> bytes:
+    """How a composed package is written when published: the same document gives the same bytes."""
+    return (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def _publish_template(
+    file: Path, name: str, doc: dict[str, Any], raw: bytes, registry: Path, now: datetime | None
+) -> PublishResult:
+    """Add a template version to the registry: checked, immutable, indexed under ``templates``."""
+    problems = check_document(file, doc, name)
+    meta: dict[str, Any] = doc["template"]  # is_template: a dict
+    template_id, version = meta.get("id"), meta.get("version")
+    if problems or not isinstance(template_id, str) or not isinstance(version, str):
+        return PublishResult("refused", template_id if isinstance(template_id, str) else None, None, problems)
+    digest = sha256_hex(raw)
+    with registry_lock(registry):
+        index = load_index(registry)
+        templates = index.setdefault("templates", {})
+        entry = templates.get(template_id) or {"versions": {}}
+        published = entry["versions"].get(version)
+        if published is not None:
+            if published["sha256"] == digest:
+                return PublishResult("unchanged", template_id, version, [], digest)
+            message = f"template version {version} is already published with other content: bump the version"
+            return PublishResult(
+                "refused", template_id, version, [Problem(name, "$.template.version", message, "version-bump")]
+            )
+        latest = entry.get("latest")
+        if latest is not None and Version.parse(version) <= Version.parse(latest):
+            message = f"version {version} is not above the latest published version {latest}"
+            return PublishResult(
+                "refused", template_id, version, [Problem(name, "$.template.version", message, "version-bump")]
+            )
+        owner, _, slug = template_id.partition("/")
+        relative = f"published/templates/{owner}/{slug}/{version}.json"
+        write_atomically(registry / relative, raw)
+        stamp = (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        entry["versions"][version] = {"sha256": digest, "path": relative, "published_at": stamp}
+        entry.update(latest=max(entry["versions"], key=Version.parse), kind=meta["kind"], title=meta["title"])
+        templates[template_id] = entry
+        save_index(registry, index)
+    forget_cached_templates()  # the next composition in this process sees it
+    return PublishResult("published", template_id, version, [], digest)
 
 
 def verify_index(registry: Path) -> list[str]:
@@ -103,4 +168,11 @@ def verify_index(registry: Path) -> list[str]:
                 errors.append(f"{package_id} {version}: {info['path']} was changed after publishing")
             elif json.loads(path.read_bytes()).get("version") != version:
                 errors.append(f"{package_id} {version}: {info['path']} holds another version")
+    for template_id, entry in sorted(index.get("templates", {}).items()):
+        for version, info in entry["versions"].items():
+            path = registry / info["path"]
+            if not path.is_file():
+                errors.append(f"template {template_id} {version}: {info['path']} is missing")
+            elif sha256_hex(path.read_bytes()) != info["sha256"]:
+                errors.append(f"template {template_id} {version}: {info['path']} was changed after publishing")
     return errors

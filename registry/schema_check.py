@@ -62,42 +62,48 @@ def schema_errors(doc: Any) -> Iterator[SCHEMA_ERROR]:
     if validator.is_valid(doc):  # the fast path for the ~all packages that are valid
         return
     for error in validator.iter_errors(doc):
-        yield from _explain(error)
+        yield from _explain(error, package_schema())
 
 
-def _keyword_node(error: jsonschema_rs.ValidationError) -> tuple[dict[str, Any] | None, bool]:
+def explain_errors(error: jsonschema_rs.ValidationError, schema: dict[str, Any]) -> Iterator[SCHEMA_ERROR]:
+    """One engine error of a document checked against ``schema`` (another contract of ``schemas/``, e.g. the
+    template schema) explained the same way as the package schema's."""
+    yield from _explain(error, schema)
+
+
+def _keyword_node(error: jsonschema_rs.ValidationError, schema: dict[str, Any]) -> tuple[dict[str, Any] | None, bool]:
     """The schema object that holds the failing keyword, and whether it lies in the JSON Schema metaschema."""
     uri, _, pointer = (error.absolute_keyword_location or "").partition("#")
     if _METASCHEMA_HOST in uri:
         return None, True
     parent = pointer.rsplit("/", 1)[0]
-    node = resolve_pointer(package_schema(), parent)
+    node = resolve_pointer(schema, parent)
     return (node if isinstance(node, dict) else None), False
 
 
-def _property_names(node: dict[str, Any]) -> list[str]:
+def _property_names(node: dict[str, Any], schema: dict[str, Any]) -> list[str]:
     """Property names a schema object allows, following local $ref and allOf one level deep."""
     names = list((node.get("properties") or {}).keys())
     for sub in node.get("allOf", []):
         if isinstance(sub, dict) and "$ref" in sub:
-            sub = resolve_pointer(package_schema(), sub["$ref"].lstrip("#")) or {}
+            sub = resolve_pointer(schema, sub["$ref"].lstrip("#")) or {}
         names.extend((sub.get("properties") or {}).keys())
     return names
 
 
-def _explain(error: jsonschema_rs.ValidationError) -> Iterator[SCHEMA_ERROR]:
+def _explain(error: jsonschema_rs.ValidationError, schema: dict[str, Any]) -> Iterator[SCHEMA_ERROR]:
     path: list[PathPart] = list(error.instance_path)
     kind = type(error.kind).__name__
     rule = f"schema.{kind[0].lower()}{kind[1:]}"
-    node, in_metaschema = _keyword_node(error)
+    node, in_metaschema = _keyword_node(error, schema)
 
     if kind in ("AnyOf", "OneOfNotValid"):
-        yield from _best_branch(error, path)
+        yield from _best_branch(error, path, schema)
         return
     if kind == "PropertyNames":
         inner = error.kind.as_dict()["error"]
         name = inner.instance
-        inner_node, _ = _keyword_node(inner)
+        inner_node, _ = _keyword_node(inner, schema)
         hint = (inner_node or {}).get("x-message") or inner.message
         yield [*path, str(name)], f"bad name {quote(name)}: {hint}", "schema.property-name"
         return
@@ -109,7 +115,7 @@ def _explain(error: jsonschema_rs.ValidationError) -> Iterator[SCHEMA_ERROR]:
         return
     details = error.kind.as_dict()
     if kind in ("AdditionalProperties", "UnevaluatedProperties"):
-        allowed = _property_names(node or {})
+        allowed = _property_names(node or {}, schema)
         for name in details.get("unexpected", []):
             hint = did_you_mean(name, allowed) or (f"; allowed: {', '.join(allowed)}" if allowed else "")
             yield [*path, name], f"unknown field {quote(name)}{hint}", "schema.unknown-field"
@@ -129,7 +135,9 @@ def _explain(error: jsonschema_rs.ValidationError) -> Iterator[SCHEMA_ERROR]:
     yield path, error.message if len(error.message) <= 300 else error.message[:297] + "...", rule
 
 
-def _best_branch(error: jsonschema_rs.ValidationError, path: list[PathPart]) -> Iterator[SCHEMA_ERROR]:
+def _best_branch(
+    error: jsonschema_rs.ValidationError, path: list[PathPart], schema: dict[str, Any]
+) -> Iterator[SCHEMA_ERROR]:
     """For anyOf/oneOf, report the alternative the document came closest to, first and alone.
 
     Closest = the value has the branch's type (its errors are not just a type, const or enum mismatch
@@ -152,4 +160,4 @@ def _best_branch(error: jsonschema_rs.ValidationError, path: list[PathPart]) -> 
 
     _, best = min(enumerate(branches), key=closeness)
     for sub in best:
-        yield from _explain(sub)
+        yield from _explain(sub, schema)

@@ -12,13 +12,16 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from registry.document import DocumentError, load_document
-from registry.problems import Problem, json_path
+from registry.problems import PathPart, Problem, json_path
 from registry.regions import region_table
 from registry.rules import PACKAGE_RULES, PackageContext
 from registry.schema_check import schema_errors
+
+if TYPE_CHECKING:  # registry.templates is imported only for files that need it (start-up budget)
+    from registry.templates import Composition, TemplateStore
 
 Progress = Callable[[int, int], None]
 # Below this many files, starting worker processes costs more than it saves.
@@ -67,15 +70,71 @@ class Report:
         return sum(1 for f in self.files if f.problems)
 
 
-def check_document(file: Path, doc: dict[str, Any], display: str | None = None) -> list[Problem]:
-    """Schema and rule problems of one parsed package, schema problems first."""
-    name = display if display is not None else str(file)
-    problems = [Problem(name, json_path(path), message, rule) for path, message, rule in schema_errors(doc)]
+def package_findings(file: Path, doc: dict[str, Any]) -> list[tuple[list[PathPart], str, str]]:
+    """Schema and rule findings of one complete package as (path, message, rule), schema ones first."""
+    findings = list(schema_errors(doc))
     ctx = PackageContext(file=file, doc=doc, regions=region_table())
     for rule_name, rule in PACKAGE_RULES.items():
         for finding in rule(ctx):
-            problems.append(Problem(name, json_path(finding.path), finding.message, rule_name))
+            findings.append((list(finding.path), finding.message, rule_name))
+    return findings
+
+
+def check_document(
+    file: Path, doc: dict[str, Any], display: str | None = None, templates: TemplateStore | None = None
+) -> list[Problem]:
+    """Problems of one parsed file: a package, a template, or a package adopting a template (composed with
+    its template from ``templates``, default: the registry the file lies in, and each problem reported at
+    the file and path where a person fixes it)."""
+    name = display if display is not None else str(file)
+    if isinstance(doc.get("template"), dict):  # a template (registry.templates.is_template)
+        from registry.template_check import template_findings
+
+        return [Problem(name, json_path(path), message, rule) for path, message, rule in template_findings(file, doc)]
+    if "extends" in doc:
+        return check_composition(compose_package(file, doc, name, templates), file)
+    return [Problem(name, json_path(path), message, rule) for path, message, rule in package_findings(file, doc)]
+
+
+def compose_package(
+    file: Path, doc: dict[str, Any], display: str | None = None, templates: TemplateStore | None = None
+) -> Composition:
+    """Compose an adopting package with its template (and profile) from ``templates`` or its registry."""
+    from registry.templates import Composition, TemplateStore, compose
+
+    name = display if display is not None else str(file)
+    # only extends: checking the whole overlay alone would cost a second schema pass per package
+    alone = {"extends": doc.get("extends")}
+    shape = [(name, path, message, rule) for path, message, rule in schema_errors(alone) if path[:1] == ["extends"]]
+    if shape:  # a malformed extends (a version range, say) names no template to compose with
+        return Composition(doc=None, problems=shape)
+    store = templates or TemplateStore(registry_of(file))
+    return compose(name, doc, store)
+
+
+def check_composition(composition: Composition, file: Path) -> list[Problem]:
+    """Problems of a composed package, each at the layer (file) that holds the value."""
+    from registry.templates import lock_problems, origin
+
+    problems = [Problem(f, json_path(path), message, rule) for f, path, message, rule in composition.problems]
+    if composition.doc is None:
+        return problems
+    for path, message, rule in package_findings(file, composition.doc):
+        layer = origin(composition, path, rule)
+        problems.append(Problem(layer.file, json_path(path), message, rule))
+    problems.extend(Problem(f, json_path(path), message, rule) for f, path, message, rule in lock_problems(composition))
     return problems
+
+
+def registry_of(file: Path) -> Path:
+    """The registry folder a file lies in: the nearest parent holding ``index.json`` or ``templates/``;
+    else ``registry`` under the working directory."""
+    from registry.templates import TEMPLATE_DIR
+
+    for parent in file.resolve().parents:
+        if (parent / "index.json").is_file() or (parent / TEMPLATE_DIR).is_dir():
+            return parent
+    return Path("registry")
 
 
 @lru_cache(maxsize=4)
@@ -99,11 +158,20 @@ def validate_file(path: Path, registry: Path | None = None) -> FileReport:
     doc = document.data
     report.package_id = doc.get("id") if isinstance(doc.get("id"), str) else None
     report.version = doc.get("version") if isinstance(doc.get("version"), str) else None
-    report.problems.extend(check_document(path, doc, report.file))
+    raw = document.raw
+    if "extends" in doc and not isinstance(doc.get("template"), dict):
+        composition = compose_package(path, doc, report.file)
+        report.problems.extend(check_composition(composition, path))
+        if composition.doc is not None and registry is not None:
+            from registry.publish import canonical_bytes
+
+            doc, raw = composition.doc, canonical_bytes(composition.doc)  # what publishing would write
+    else:
+        report.problems.extend(check_document(path, doc, report.file))
     if registry is not None:
         from registry.versioning import check_against_previous
 
-        for finding in check_against_previous(doc, document.raw, registry, _cached_index(registry)):
+        for finding in check_against_previous(doc, raw, registry, _cached_index(registry)):
             report.problems.append(Problem(report.file, json_path(finding.path), finding.message, "version-bump"))
     return report
 

@@ -13,12 +13,13 @@ from tests.conftest import REPO
 
 REGISTRY = REPO / "registry"
 PACKAGES = sorted((REGISTRY / "packages").rglob("*.json"))
+TEMPLATES = sorted((REGISTRY / "templates").rglob("*.json"))
 
 
 def test_validate_registry_exits_0(cli: Any) -> None:
     result = cli("validate", REGISTRY, "--against-previous", "--registry", REGISTRY)
     assert result.code == 0, result.out
-    assert result.out == f"{len(PACKAGES)} files checked: all valid\n"
+    assert result.out == f"{len(PACKAGES) + len(TEMPLATES)} files checked: all valid\n"
 
 
 def test_every_working_copy_is_published_as_it_stands() -> None:
@@ -32,6 +33,14 @@ def test_every_working_copy_is_published_as_it_stands() -> None:
             f"{path} changed since it was published: bump its version and run mpphub publish"
         )
     assert len(index["packages"]) == len(PACKAGES)
+    for path in TEMPLATES:
+        meta = json.loads(path.read_text(encoding="utf-8"))["template"]
+        entry = index["templates"][meta["id"]]
+        assert entry["latest"] == meta["version"], path
+        assert entry["versions"][meta["version"]]["sha256"] == sha256_hex(path.read_bytes()), (
+            f"{path} changed since it was published: bump its template.version and run mpphub publish"
+        )
+    assert TEMPLATES and len(index["templates"]) == len(TEMPLATES)
 
 
 def test_kota_mojokerto_and_other_regions() -> None:

@@ -144,6 +144,11 @@ async def publish(request: Request, caller: Caller, state: State) -> Any:
         raise ApiError(422, "the body is nested too deeply to be a service package") from None
     if not isinstance(doc, dict):
         raise ApiError(422, "the body must be a JSON object (a service package)")
+    if "template" in doc:
+        # a template is shared by many regions: a region token must not publish (or shadow) one
+        raise ApiError(
+            403, "templates are published by the registry's stewards with `mpphub publish`, not by a region token"
+        )
     region = doc.get("region")
     id_region = str(doc.get("id", "")).partition("/")[0]
     if region != caller.region or id_region != caller.region:

@@ -1,6 +1,7 @@
-"""Add a validated package to the registry as an immutable version and update registry/index.json.
+"""Add a validated package or template to the registry as an immutable version and update registry/index.json.
 
-Re-publishing a version with identical bytes changes nothing; with other content it is refused. A new
+A package that extends a template is published composed (the frozen whole, with its template lineage in
+the index); a template goes to published/templates/ (docs/templates.md). Re-publishing a version with identical bytes changes nothing; with other content it is refused. A new
 version must be above the latest and bumped at least as much as the change needs (see `mpphub diff`).
 """
 
@@ -13,7 +14,7 @@ from typing import Any
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``mpphub publish``."""
-    parser.add_argument("files", nargs="+", type=Path, metavar="FILE", help="package files to publish")
+    parser.add_argument("files", nargs="+", type=Path, metavar="FILE", help="package or template files to publish")
     parser.add_argument(
         "--registry", type=Path, default=Path("registry"), metavar="DIR", help="registry folder (default: registry)"
     )

@@ -48,6 +48,19 @@ def test_publish_through_the_api_is_validated_published_and_audited(api_any_db: 
         (b"{not json", 422, "not valid JSON"),
         (b"[1, 2]", 422, "JSON object"),
         (b"{}", 403, "own region"),
+        # a region token dressing a national template up as its own package: refused before anything runs
+        (
+            json.dumps(
+                {
+                    "id": f"{REGION}/x",
+                    "region": REGION,
+                    "schema_version": "1",
+                    "template": {"id": "nasional/akta-kelahiran", "version": "9.0.0", "kind": "service"},
+                }
+            ).encode(),
+            403,
+            "templates are published by the registry's stewards",
+        ),
         (b"{" + b'"x": "' + b"a" * (1024 * 1024) + b'"}', 413, "larger than"),
     ],
 )
