@@ -27,7 +27,7 @@ from connectors.secrets import SecretResolver, for_package
 from connectors.url_policy import HostPolicy
 from registry.document import DocumentError, load_document
 from registry.secret_scope import secret_namespace
-from registry.validate import check_document
+from registry.validate import check_composition, check_document, compose_package
 
 OK, FAILED, SKIPPED, WARNING = "ok", "failed", "skipped", "warning"
 
@@ -114,7 +114,12 @@ class PackageCheck:
             report.add("package", FAILED, str(exc))
             return report
         report = CheckReport(doc.get("id") if isinstance(doc.get("id"), str) else None)
-        problems = check_document(self.path, doc)
+        if "extends" in doc:  # an overlay: check what it composes to, with its template (docs/templates.md)
+            composition = compose_package(self.path, doc)
+            problems = check_composition(composition, self.path)
+            doc = composition.doc if composition.doc is not None else doc
+        else:
+            problems = check_document(self.path, doc)
         if problems:
             shown = "; ".join(f"{p.path}: {p.message}" for p in problems[:5])
             more = f" (and {len(problems) - 5} more: run mpphub validate)" if len(problems) > 5 else ""

@@ -27,6 +27,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "publish": ("publish", "add a validated package or template to the registry as an immutable version"),
     "templates": ("templates", "list shared templates and connector profiles, with how many regions adopt each"),
     "adopt": ("adopt", "write a region's overlay adopting a template, and list what it must still supply"),
+    "upgrade": ("upgrade", "move an adopting package to a newer template version and bump its version"),
+    "onboard": ("onboard", "write a whole region's overlays from many templates in one go"),
     "catalogue": ("catalogue", "list the services of the registry index"),
     "sync": ("sync", "run the sync flows (catalogue, outbound, walk-ins, inbound) once or continuously"),
     "replay": ("replay", "list dead letters, or send them again after a fix"),

@@ -118,3 +118,92 @@ def plan_adoption(
     problems = check_composition(composition, path)
     mine = [p for p in problems if p.file == str(path)]
     return Adoption(package_id, path, overlay, template, profile, mine)
+
+
+@dataclass
+class Upgrade:
+    """A package moved to another template version: the new overlay, and what that changes for the region."""
+
+    path: Path
+    overlay: dict[str, Any]
+    old_ref: str
+    new_ref: str
+    changes: list[tuple[str, str, str]]  # (level, path, reason), as `mpphub diff`
+    level: str
+    old_version: str
+    new_version: str
+    problems: list[Problem] = field(default_factory=list)
+
+    def text(self) -> str:
+        """The overlay as it is written."""
+        return json.dumps(self.overlay, ensure_ascii=False, indent=2) + "\n"
+
+
+def plan_upgrade(path: Path, registry: Path, to: str | None = None) -> Upgrade:
+    """Move the package at ``path`` to template version ``to`` (default: the latest published), classify what
+    changes in the composed package, and bump the package's version by that much (from its latest published
+    version when it has one)."""
+    from registry.diff import diff_packages
+    from registry.document import DocumentError, load_document
+    from registry.index import load_index
+    from registry.validate import check_composition, compose_package
+
+    try:
+        overlay = load_document(path).data
+    except DocumentError as exc:
+        raise AdoptionError(f"{path}: {exc}") from None
+    extends = overlay.get("extends")
+    if not isinstance(extends, dict) or not isinstance(extends.get("template"), str):
+        raise AdoptionError(f"{path} does not extend a template (nothing to upgrade)")
+    forget_cached_templates()
+    store = TemplateStore(registry)
+    current = str(extends.get("version"))
+    target = pick_version(store, extends["template"], to)
+    if to is None and not Version.parse(target.version) > Version.parse(current):
+        raise AdoptionError(f"{path} is on {extends['template']}@{current}, the latest: nothing to upgrade")
+    before = compose_package(path, overlay, str(path), store)
+    moved = json.loads(json.dumps(overlay))
+    moved["extends"]["version"] = target.version
+    after = compose_package(path, moved, str(path), store)
+    problems = check_composition(after, path)
+    changes: list[tuple[str, str, str]] = []
+    level = "none"
+    old_version = str(overlay.get("version", "1.0.0"))
+    new_version = old_version
+    if before.doc is not None and after.doc is not None:
+        result = diff_packages(before.doc, after.doc)
+        changes = [(c.level, c.path, c.reason) for c in result.changes]
+        level = result.level
+        entry = load_index(registry)["packages"].get(str(overlay.get("id")))
+        base = Version.parse(old_version)
+        if entry and Version.parse(entry["latest"]) > base:  # from what the nation has, never backwards
+            base = Version.parse(entry["latest"])
+        new_version = str(bump(base, level if level != "none" else "patch"))
+        moved["version"] = new_version
+    return Upgrade(
+        path, moved, f"{extends['template']}@{current}", target.ref, changes, level, old_version, new_version, problems
+    )
+
+
+def bump(version: Version, level: str) -> Version:
+    """The next version at ``level`` (patch, minor or major)."""
+    if level == "major":
+        return Version(version.major + 1, 0, 0)
+    if level == "minor":
+        return Version(version.major, version.minor + 1, 0)
+    return Version(version.major, version.minor, version.patch + 1)
+
+
+def service_templates(registry: Path) -> list[str]:
+    """The ids of every service template in the registry (published or draft), sorted."""
+    from registry.templates import _drafts, _published_templates
+
+    forget_cached_templates()
+    root = registry.resolve()
+    ids = {i for i, entry in _published_templates(root).items() if entry.get("kind") == "service"}
+    store = TemplateStore(registry)
+    for template_id, version in _drafts(root):
+        found = store.get(template_id, version)
+        if found is not None and found.kind == "service":
+            ids.add(template_id)
+    return sorted(ids)

@@ -48,7 +48,7 @@ def diff_packages(old: dict[str, Any], new: dict[str, Any]) -> DiffResult:
         *_local_system_changes(as_dict(old.get("local_system")), as_dict(new.get("local_system"))),
     ]
     covered = {"form", "service", "local_system", "version"}
-    for key in sorted(set(old) | set(new) - covered):
+    for key in sorted((set(old) | set(new)) - covered):
         if old.get(key) != new.get(key):
             changes.append(Change("patch", f"$.{key}", f"{key} changed"))
     if not changes and old != new:

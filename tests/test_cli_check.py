@@ -177,3 +177,49 @@ def test_check_refuses_a_form_that_cannot_compile_without_crashing(
     package = _steps(result)["package"]
     assert package["outcome"] == "failed" and "nama_anak" in package["detail"], package
     assert "Traceback" not in result.out + result.err
+
+
+def test_an_overlay_is_checked_as_it_composes(
+    secrets_env: None,
+    local_rest_indonesian: Any,
+    cli: Callable[..., CliResult],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An adopting package (template + connector profile + a 13-line overlay) is checked composed."""
+    import shutil
+
+    from registry.templates import forget_cached_templates
+
+    forget_cached_templates()
+    registry = tmp_path / "registry"
+    shutil.copytree(REPO / "registry" / "templates", registry / "templates")
+    for name in ("izin-penelitian", "sipena"):
+        assert cli("publish", "--registry", registry, registry / "templates" / "nasional" / f"{name}.json").code == 0
+    overlay = {
+        "schema_version": "1",
+        "id": "35.78/izin-penelitian",
+        "version": "1.0.0",
+        "region": "35.78",
+        "extends": {
+            "template": "nasional/izin-penelitian",
+            "version": "1.0.0",
+            "profile": {"template": "nasional/sipena", "version": "1.0.0"},
+        },
+        "service": {"agency": "Bakesbangpol Kota Surabaya", "description": {"id": "SKP Kota Surabaya.", "en": "SKP."}},
+        "local_system": {"base_url": "https://sipena.surabaya.go.id/api/v1", "auth": {"secret_ref": "R3578_SIPENA"}},
+        "contact": {"unit": "Bakesbangpol Kota Surabaya", "email": "bakesbangpol@surabaya.go.id"},
+    }
+    package = registry / "packages" / "35.78" / "izin-penelitian.json"
+    package.parent.mkdir(parents=True)
+    package.write_text(json.dumps(overlay), encoding="utf-8")
+    monkeypatch.setenv("R3578_SIPENA", local_rest_indonesian.secrets["R3576_BAKESBANGPOL_TOKEN"])
+    result = cli("check", package, "--local-url", local_rest_indonesian.url, "--format", "json")
+    assert result.code == 0, result.out
+    steps = _steps(result)
+    assert "35.78/izin-penelitian 1.0.0 is valid (rest local system)" in steps["package"]["detail"]
+    assert steps["status feed"]["outcome"] == "ok"
+    del overlay["contact"]
+    package.write_text(json.dumps(overlay), encoding="utf-8")
+    refused = cli("check", package, "--local-url", local_rest_indonesian.url, "--format", "json")
+    assert refused.code == 1 and "missing required field 'contact'" in _steps(refused)["package"]["detail"]

@@ -191,3 +191,13 @@ def test_cli_diff_refuses_different_packages(good_doc: dict[str, Any], tmp_path:
     result = cli("diff", _write(tmp_path, "a.json", good_doc), _write(tmp_path, "b.json", other))
     assert result.code == 2
     assert "different packages" in result.err
+
+
+def test_a_detailed_change_has_no_redundant_parent_line(good_doc: dict[str, Any]) -> None:
+    """A form field added is one line at its own path, not also "form changed" at $.form."""
+    new = copy.deepcopy(good_doc)
+    _add_optional_field(new)
+    new["service"]["sla_working_days"] = good_doc["service"]["sla_working_days"] + 1
+    paths = [c.path for c in diff_packages(good_doc, new).changes]
+    assert "$.form" not in paths and "$.service" not in paths, paths
+    assert len(paths) == len(set(paths)) == 2, paths

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -72,7 +73,7 @@ def test_adopt_with_every_value_is_complete_and_valid(registry: Path, cli: Any, 
     assert cli("publish", "--registry", registry, written).code == 0
     listed = cli("templates", "--registry", registry, "--format", "json")
     assert listed.code == 0
-    (row,) = json.loads(listed.out)
+    row = next(r for r in json.loads(listed.out) if r["id"] == "nasional/izin-penelitian")
     assert (row["id"], row["kind"], row["latest"], row["versions"]) == (
         "nasional/izin-penelitian",
         "service",
@@ -108,3 +109,88 @@ def test_dry_run_prints_the_overlay_only(registry: Path, cli: Any) -> None:
 def test_templates_on_an_empty_registry(tmp_path: Path, cli: Any) -> None:
     result = cli("templates", "--registry", tmp_path)
     assert result.code == 0 and "no templates" in result.out
+
+
+def _complete_overlay(registry: Path, cli: Any, region: str = "35.78") -> Path:
+    local = dict(HAND_WRITTEN["local_system"], auth={"type": "bearer", "secret_ref": f"R{region.replace('.', '')}_X"})
+    sets = {
+        "service.agency": "Badan Kesatuan Bangsa dan Politik",
+        "service.description": json.dumps(HAND_WRITTEN["service"]["description"]),
+        "local_system": json.dumps(local),
+        "contact": json.dumps(HAND_WRITTEN["contact"]),
+    }
+    args = [a for k, v in sets.items() for a in ("--set", f"{k}={v}")]
+    assert cli("adopt", "nasional/izin-penelitian", region, "--registry", registry, *args).code == 0
+    return registry / f"packages/{region}/izin-penelitian.json"
+
+
+def _publish_template_version(registry: Path, cli: Any, version: str, change: Callable[[dict[str, Any]], None]) -> None:
+    source = registry / "templates/nasional/izin-penelitian.json"
+    doc = json.loads(source.read_text(encoding="utf-8"))
+    doc["template"]["version"] = version
+    change(doc)
+    source.write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    assert cli("publish", "--registry", registry, source).code == 0
+
+
+def test_upgrade_moves_to_the_latest_template_and_bumps_by_what_changed(registry: Path, cli: Any) -> None:
+    package = _complete_overlay(registry, cli)
+    assert cli("publish", "--registry", registry, package).code == 0
+    # 1.1.0 adds an optional form field: a minor change for every adopting region
+    _publish_template_version(
+        registry,
+        cli,
+        "1.1.0",
+        lambda t: t["form"]["properties"].update(orcid={"type": "string", "title": "ORCID", "maxLength": 19}),
+    )
+    dry = cli("upgrade", package, "--registry", registry, "--dry-run")
+    assert dry.code == 0, dry.out + dry.err
+    assert "would move nasional/izin-penelitian@1.0.0 -> nasional/izin-penelitian@1.1.0" in dry.out
+    assert json.loads(package.read_text(encoding="utf-8"))["extends"]["version"] == "1.0.0"  # untouched
+    done = cli("upgrade", "35.78/izin-penelitian", "--registry", registry)  # by id, too
+    assert done.code == 0, done.out + done.err
+    assert "minor  $.form.properties.orcid" in done.out
+    assert "change for this region: minor; version 1.0.0 -> 1.1.0" in done.out
+    overlay = json.loads(package.read_text(encoding="utf-8"))
+    assert (overlay["extends"]["version"], overlay["version"]) == ("1.1.0", "1.1.0")
+    assert cli("validate", package, "--against-previous", "--registry", registry).code == 0
+    assert cli("publish", "--registry", registry, package).code == 0
+    again = cli("upgrade", package, "--registry", registry)
+    assert again.code == 2 and "the latest: nothing to upgrade" in again.err
+
+
+def test_upgrade_refuses_a_version_whose_new_lock_the_overlay_breaks(registry: Path, cli: Any) -> None:
+    package = _complete_overlay(registry, cli)
+    overlay = json.loads(package.read_text(encoding="utf-8"))
+    overlay["service"]["sla_working_days"] = 10
+    package.write_text(json.dumps(overlay, indent=2) + "\n", encoding="utf-8")
+    _publish_template_version(
+        registry, cli, "2.0.0", lambda t: t["template"]["locked"].update({"/service/sla_working_days": "fixed"})
+    )
+    result = cli("upgrade", package, "--registry", registry)
+    assert result.code == 1
+    assert "locks /service/sla_working_days (fixed)" in result.out and "not upgraded" in result.out
+    assert json.loads(package.read_text(encoding="utf-8"))["extends"]["version"] == "1.0.0"  # nothing written
+
+
+def test_onboard_writes_a_whole_region_and_lists_what_is_missing(registry: Path, cli: Any, tmp_path: Path) -> None:
+    shutil.copytree(ROOT / "registry/templates", registry / "templates", dirs_exist_ok=True)  # drafts of all
+    forget_cached_templates()
+    existing = _complete_overlay(registry, cli, "35.02")
+    before = existing.read_bytes()
+    contact = json.dumps({"unit": "DPMPTSP Kabupaten Ponorogo", "email": "dpmptsp@ponorogo.go.id"})
+    result = cli("onboard", "35.02", "--templates", "all", "--registry", registry, "--set", f"contact={contact}")
+    assert result.code == 1, result.out + result.err
+    written = sorted(p.name for p in (registry / "packages/35.02").glob("*.json"))
+    assert written == sorted(
+        p.name for p in (ROOT / "registry/templates/nasional").glob("*.json") if p.name != "sipena.json"
+    )
+    assert existing.read_bytes() == before and f"{existing}: exists, left alone" in result.out
+    assert "35.02: wrote 7 overlays, 1 left alone" in result.out
+    assert "missing required field 'contact'" not in result.out  # --set went into every overlay
+    assert "still to supply in 7 files" in result.out
+    listed = tmp_path / "list.txt"
+    listed.write_text("# Dukcapil first\nnasional/akta-kelahiran 1.0.0\n\nnasional/akta-kematian\n", encoding="utf-8")
+    some = cli("onboard", "35.03", "--templates", listed, "--registry", registry, "--dry-run")
+    assert some.code == 1 and "35.03: would write 2 overlays, 0 left alone" in some.out
+    assert not (registry / "packages/35.03").exists()
