@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from connectors.errors import ConnectorError, FatalError
+from connectors.errors import ConnectorError, FatalError, RecordError, RetriableError
 from connectors.kinds import CONNECTOR_KINDS
 from connectors.records import BadRecord, ChangeRecord
 from connectors.secrets import SecretResolver, for_package
@@ -84,6 +84,14 @@ def _first_page(pages: Iterator[list[Any]]) -> list[Any]:
     for page in pages:
         return page
     return []
+
+
+def _kind(exc: ConnectorError) -> str:
+    """What the sync would do about it: retriable, fatal or record (the branches of connectors/errors.py)."""
+    for kind, name in ((RetriableError, "retriable"), (FatalError, "fatal"), (RecordError, "record")):
+        if isinstance(exc, kind):
+            return name
+    return type(exc).__name__
 
 
 class PackageCheck:
@@ -162,7 +170,7 @@ class PackageCheck:
         try:
             outcome, detail = call()
         except ConnectorError as exc:
-            outcome, detail = FAILED, f"{type(exc).__name__.removesuffix('Error').lower()}: {exc}"
+            outcome, detail = FAILED, f"{_kind(exc)}: {exc}"
         report.add(name, outcome, detail)
 
     def _host_allowed(self, report: CheckReport) -> bool:

@@ -117,6 +117,11 @@ def _explain(error: jsonschema_rs.ValidationError, schema: dict[str, Any]) -> It
     if kind in ("AdditionalProperties", "UnevaluatedProperties"):
         allowed = _property_names(node or {}, schema)
         for name in details.get("unexpected", []):
+            if kind == "UnevaluatedProperties" and name in allowed:
+                # an allowed field left unevaluated because the allOf part that declares it failed (a
+                # field unknown inside its if/then branch, a missing required field): that failure is
+                # reported where it is; calling this field unknown would be false
+                continue
             hint = did_you_mean(name, allowed) or (f"; allowed: {', '.join(allowed)}" if allowed else "")
             yield [*path, name], f"unknown field {quote(name)}{hint}", "schema.unknown-field"
         return

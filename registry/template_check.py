@@ -79,18 +79,33 @@ def template_findings(file: Path, doc: dict[str, Any]) -> Iterator[Finding]:
                 yield ["template", "locked", pointer], "locks a path the template does not hold", "template-locked"
 
 
-def _region_only_values(node: Any, path: list[PathPart] | None = None) -> Iterator[Finding]:
-    """A base URL or a secret's name belongs to the region that adopts the template, never to the template."""
-    path = path or []
+def _region_only_values(content: dict[str, Any]) -> Iterator[Finding]:
+    """A base URL, a token endpoint or a secret's name belongs to the region that adopts the template,
+    never to the template (where the package format keeps them: ``local_system.base_url``,
+    ``local_system.connection_ref`` and the ``*_ref`` / ``token_url`` of ``local_system.auth``)."""
+    local = content.get("local_system")
+    if not isinstance(local, dict):
+        return
+    for key in ("base_url", "connection_ref"):
+        if key in local:
+            what = "base URL" if key == "base_url" else "secret"
+            yield (
+                ["local_system", key],
+                f"a template names no {what}: each adopting region sets its own",
+                "template-region-value",
+            )
+    yield from _auth_values(local.get("auth"), ["local_system", "auth"])
+
+
+def _auth_values(node: Any, path: list[PathPart]) -> Iterator[Finding]:
     if isinstance(node, dict):
         for key, value in node.items():
             here = [*path, key]
-            if key == "base_url":
-                yield here, "a template names no base URL: each adopting region sets its own", "template-region-value"
-            elif key.endswith("_ref") and key != "$ref" and isinstance(value, str):
-                yield here, "a template names no secret: each adopting region names its own", "template-region-value"
+            if key.endswith("_ref") or key == "token_url":
+                what = "token endpoint" if key == "token_url" else "secret"
+                yield here, f"a template names no {what}: each adopting region names its own", "template-region-value"
             else:
-                yield from _region_only_values(value, here)
+                yield from _auth_values(value, here)
     elif isinstance(node, list):
         for index, item in enumerate(node):
-            yield from _region_only_values(item, [*path, index])
+            yield from _auth_values(item, [*path, index])

@@ -14,8 +14,8 @@ published ones (``index.json`` ``templates``; immutable) and working copies unde
 
 from __future__ import annotations
 
-import copy
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -32,17 +32,40 @@ CONTENT_KEYS = ("service", "form", "local_system", "contact")
 
 def merge_patch(target: Any, patch: Any) -> Any:
     """RFC 7396 JSON Merge Patch: objects merge key by key, ``null`` removes a key, anything else (arrays
-    included) replaces. Returns a new value; neither input is changed. (Seven lines of the RFC's own
-    pseudo-code: a dependency would cost more than it saves.)"""
+    included) replaces. Neither input is changed; the result shares what was not patched with ``target``
+    (and the patch's values with ``patch``), so treat it as read-only — copying every template for each of
+    100,000 packages cost more than validating them. (The RFC's own few lines: a dependency would cost
+    more than it saves.)"""
     if not isinstance(patch, dict):
-        return copy.deepcopy(patch)
-    result = copy.deepcopy(target) if isinstance(target, dict) else {}
+        return patch
+    result = dict(target) if isinstance(target, dict) else {}
     for key, value in patch.items():
         if value is None:
             result.pop(key, None)
         else:
             result[key] = merge_patch(result.get(key), value)
     return result
+
+
+def well_formed_ref(ref: dict[str, Any]) -> bool:
+    """A ``{"template": ID, "version": V}`` reference with the schema's patterns (``$defs/template_ref``)."""
+    template, version = ref.get("template"), ref.get("version")
+    return (
+        isinstance(template, str)
+        and isinstance(version, str)
+        and len(template) <= 80
+        and len(version) <= 64
+        and _ref_patterns()[0].match(template) is not None
+        and _ref_patterns()[1].match(version) is not None
+    )
+
+
+@lru_cache(maxsize=1)
+def _ref_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    from registry.schemas import package_schema
+
+    props = package_schema()["$defs"]["template_ref"]["properties"]
+    return re.compile(props["template"]["pattern"]), re.compile(props["version"]["pattern"])
 
 
 def is_template(doc: dict[str, Any]) -> bool:
@@ -77,15 +100,16 @@ class TemplateStore:
 
     def __init__(self, registry: Path) -> None:
         self.registry = registry
+        self._root = registry.resolve()
 
     def get(self, template_id: str, version: str) -> TemplateVersion | None:
         """That exact version, published or draft; None when the registry has neither."""
-        return _lookup(self.registry.resolve(), template_id, version)
+        return _lookup(self._root, template_id, version)
 
     def versions(self, template_id: str) -> list[str]:
         """Every version of a template the registry knows, published and draft."""
-        published = _published_templates(self.registry.resolve()).get(template_id, {}).get("versions", {})
-        drafts = [v for (i, v) in _drafts(self.registry.resolve()) if i == template_id]
+        published = _published_templates(self._root).get(template_id, {}).get("versions", {})
+        drafts = [v for (i, v) in _drafts(self._root) if i == template_id]
         return sorted(set(published) | set(drafts))
 
 
@@ -146,6 +170,7 @@ def forget_cached_templates() -> None:
     _published_templates.cache_clear()
     _drafts.cache_clear()
     _lookup.cache_clear()
+    _BASES.clear()
 
 
 # --- composing --------------------------------------------------------------------------------------
@@ -195,12 +220,26 @@ def compose(file: str, overlay: dict[str, Any], store: TemplateStore) -> Composi
             result.layers.append(Layer(found.file, template_content(found.doc), found))
     if result.problems:
         return result
+    refs = tuple(layer.template.ref for layer in result.layers if layer.template is not None)
+    base = _base(store._root, refs, tuple(layer.doc for layer in result.layers))
     result.layers.append(Layer(file, overlay))
-    composed: dict[str, Any] = {}
-    for layer in result.layers:
-        composed = merge_patch(composed, layer.doc)
-    result.doc = composed
+    result.doc = merge_patch(base, overlay)
     return result
+
+
+_BASES: dict[tuple[Path, tuple[str, ...]], dict[str, Any]] = {}
+
+
+def _base(root: Path, refs: tuple[str, ...], contents: tuple[dict[str, Any], ...]) -> dict[str, Any]:
+    """Template content with the profile's merged in, once per (template, profile) pair and process:
+    100,000 packages over ~200 templates merge only their own small overlay."""
+    key = (root, refs)
+    if key not in _BASES:
+        base: dict[str, Any] = contents[0] if contents else {}
+        for content in contents[1:]:
+            base = merge_patch(base, content)
+        _BASES[key] = base
+    return _BASES[key]
 
 
 def _resolve(

@@ -103,13 +103,26 @@ def compose_package(
     from registry.templates import Composition, TemplateStore, compose
 
     name = display if display is not None else str(file)
-    # only extends: checking the whole overlay alone would cost a second schema pass per package
-    alone = {"extends": doc.get("extends")}
-    shape = [(name, path, message, rule) for path, message, rule in schema_errors(alone) if path[:1] == ["extends"]]
-    if shape:  # a malformed extends (a version range, say) names no template to compose with
+    if not extends_well_formed(doc.get("extends")):  # a version range, say: it names no template to compose
+        alone = {"extends": doc.get("extends")}  # the schema says what is wrong (only extends: one small pass)
+        shape = [(name, path, message, rule) for path, message, rule in schema_errors(alone) if path[:1] == ["extends"]]
         return Composition(doc=None, problems=shape)
     store = templates or TemplateStore(registry_of(file))
     return compose(name, doc, store)
+
+
+def extends_well_formed(extends: Any) -> bool:
+    """Whether ``extends`` has the schema's shape (checked in Python: the schema engine's pass over an
+    overlay alone would report every field the template provides as missing, at a cost per package)."""
+    from registry.templates import well_formed_ref
+
+    if not isinstance(extends, dict) or not set(extends) <= {"template", "version", "profile"}:
+        return False
+    profile = extends.get("profile")
+    return well_formed_ref(extends) and (
+        profile is None
+        or (isinstance(profile, dict) and set(profile) <= {"template", "version"} and well_formed_ref(profile))
+    )
 
 
 def check_composition(composition: Composition, file: Path) -> list[Problem]:
@@ -129,9 +142,14 @@ def check_composition(composition: Composition, file: Path) -> list[Problem]:
 def registry_of(file: Path) -> Path:
     """The registry folder a file lies in: the nearest parent holding ``index.json`` or ``templates/``;
     else ``registry`` under the working directory."""
+    return _registry_of_folder(file.resolve().parent)
+
+
+@lru_cache(maxsize=1024)
+def _registry_of_folder(folder: Path) -> Path:
     from registry.templates import TEMPLATE_DIR
 
-    for parent in file.resolve().parents:
+    for parent in (folder, *folder.parents):
         if (parent / "index.json").is_file() or (parent / TEMPLATE_DIR).is_dir():
             return parent
     return Path("registry")

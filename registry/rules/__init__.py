@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from registry.rules.context import Finding, PackageContext
 from registry.rules.display_text import check_display_text
 from registry.rules.endpoints import check_endpoints
+from registry.rules.envelopes import check_envelopes
 from registry.rules.form_patterns import check_form_patterns
 from registry.rules.form_refs import check_form_references
 from registry.rules.mapping_sources import check_mapping_sources
@@ -37,6 +38,7 @@ PACKAGE_RULES: dict[str, Rule] = {
     "form-reference-local": check_form_references,
     "form-pattern": check_form_patterns,
     "display-text": check_display_text,
+    "envelope": check_envelopes,
 }
 
 __all__ = ["PACKAGE_RULES", "Finding", "PackageContext", "Rule"]

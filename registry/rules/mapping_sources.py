@@ -40,10 +40,13 @@ def check_mapping_sources(ctx: PackageContext) -> Iterator[Finding]:
             field_chains(expression)
         except ExpressionError as exc:
             yield Finding(path, f"invalid JMESPath expression: {exc}")
+    properties = as_dict(form.get("properties"))
     for mapping_path in (("operations", "walk_ins", "form"), ("tables", "walk_ins", "form")):
+        if not properties:
+            break  # no form fields to check against (a connector profile: its service template has the form)
         for name in as_dict(dig(local, *mapping_path)):
-            if name not in as_dict(form.get("properties")):
-                hint = did_you_mean(name, as_dict(form.get("properties")))
+            if name not in properties:
+                hint = did_you_mean(name, properties)
                 yield Finding(
                     ("local_system", *mapping_path, name),
                     f"walk-in mapping writes '{name}', which is not a form field{hint}",
@@ -73,9 +76,23 @@ def _local_expressions(local: dict[str, Any]) -> Iterator[tuple[tuple[PathPart, 
         cursor_field = dig(op, "cursor", "field")
         if isinstance(cursor_field, str):
             yield ("local_system", "operations", op_name, "cursor", "field"), cursor_field
+        for key in ("total_pages_path", "total_count_path"):
+            if isinstance(dig(op, "pagination", key), str):
+                yield ("local_system", "operations", op_name, "pagination", key), op["pagination"][key]
+        yield from _envelope_expressions(as_dict(op.get("envelope")), ("local_system", "operations", op_name))
+    yield from _envelope_expressions(as_dict(local.get("envelope")), ("local_system",))
     for key, expression in as_dict(dig(local, "tables", "walk_ins", "form")).items():
         if isinstance(expression, str):
             yield ("local_system", "tables", "walk_ins", "form", key), expression
+
+
+def _envelope_expressions(
+    envelope: dict[str, Any], where: tuple[PathPart, ...]
+) -> Iterator[tuple[tuple[PathPart, ...], str]]:
+    """The success predicate and the message expression of an answer envelope."""
+    for key in ("success", "message"):
+        if isinstance(envelope.get(key), str):
+            yield (*where, "envelope", key), envelope[key]
 
 
 def _templates(local: dict[str, Any]) -> Iterator[tuple[tuple[PathPart, ...], str]]:
