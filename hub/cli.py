@@ -117,21 +117,24 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``mpphub`` console script; returns the exit code."""
-    arguments = sys.argv[1:] if argv is None else list(argv)
-    plain = plain_validate_args(arguments)
-    args = plain or build_parser(only=_command_of(arguments) or "").parse_args(arguments)
-    if plain is None:  # the fast validate path logs nothing and keeps its cold start
-        from connectors.masking import install_log_masking
+    from hub.output import closed_pipes_tolerated
 
-        install_log_masking()
-    try:
-        code: int = args._module.run(args)
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
-    except BrokenPipeError:  # e.g. `mpphub validate . | head`
-        return code if "code" in locals() else EXIT_OK
-    return code
+    # `mpphub validate . | head -1`: output the reader no longer wants is dropped, so the command still
+    # ends with its own exit code (1 when problems were found), without a BrokenPipeError traceback
+    with closed_pipes_tolerated():
+        arguments = sys.argv[1:] if argv is None else list(argv)
+        plain = plain_validate_args(arguments)
+        args = plain or build_parser(only=_command_of(arguments) or "").parse_args(arguments)
+        if plain is None:  # the fast validate path logs nothing and keeps its cold start
+            from connectors.masking import install_log_masking
+
+            install_log_masking()
+        try:
+            code: int = args._module.run(args)
+        except KeyboardInterrupt:
+            print("interrupted", file=sys.stderr)
+            return 130
+        return code
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """Regions that need a coordinator: sync stalled (no successful run for --stall-minutes) or failing (the
 latest run of a flow ended in an error), backlog at or above --backlog, or open dead letters at or above
 --dead-letters. With --webhook, the alerts are POSTed as JSON ({"generated_at", "alerts": [...]}).
-Exit 0: no alert; 1: alerts; 2: the webhook failed.
+Exit 0: no alert; 1: alerts; 2: the webhook failed, or there is no ledger to check (none was created yet:
+run `mpphub sync` first or set MPPHUB_LEDGER_URL; or its database cannot be reached or read).
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
     """Print (and send) the alerts."""
     import requests
 
-    from hub.commands._ledger import open_ledger
+    from hub.commands._ledger import EXIT_NO_LEDGER, NoLedger, read_ledger
     from hub.health.view import current_report, national_document
     from hub.settings import Settings
 
@@ -68,11 +69,12 @@ def run(args: argparse.Namespace) -> int:
         print("mpphub alerts: --webhook must be an http:// or https:// URL", file=sys.stderr)
         return 2
     settings = Settings.from_env()
-    ledger = open_ledger(settings)
     try:
-        document = national_document(current_report(ledger, settings, args.stall_minutes))
-    finally:
-        ledger.close()
+        report = read_ledger(settings, lambda ledger: current_report(ledger, settings, args.stall_minutes))
+    except NoLedger as exc:
+        print(f"mpphub alerts: {exc}", file=sys.stderr)
+        return EXIT_NO_LEDGER
+    document = national_document(report)
     alerts = find_alerts(document["regions"], args.backlog, args.dead_letters)
     if args.format == "json":
         print(json.dumps(alerts, ensure_ascii=False))

@@ -3,6 +3,7 @@
 Every value has a flag; on a terminal, values not given are asked for (Enter keeps the default).
 The file goes to registry/packages/REGION/SLUG.json unless --out says otherwise; an existing file is
 never overwritten without --force. The result is validated before it is written.
+Ending the questions early writes nothing: end of input (Ctrl-D) exits 1, an interrupt (Ctrl-C) exits 130.
 """
 
 from __future__ import annotations
@@ -65,6 +66,12 @@ def _ask(label: str, default: Any, convert: Callable[[str], Any]) -> Any:
             print("  please enter a whole number", file=sys.stderr)
 
 
+def _cancelled(why: str) -> None:
+    if sys.stdout.isatty():  # end the line the prompt left the cursor on
+        print()
+    print(f"mpphub init: cancelled ({why}), nothing written", file=sys.stderr)
+
+
 def run(args: argparse.Namespace) -> int:
     """Build, validate and write the starter package."""
     from hub.output import print_problems
@@ -91,10 +98,17 @@ def run(args: argparse.Namespace) -> int:
         region=args.region, slug=args.slug, **{k: v for k, v in values.items() if k not in ("region", "slug")}
     )
     if sys.stdin.isatty() and not args.no_input:
-        for name, label in _PROMPTED.items():
-            if name not in values:
-                current = getattr(opts, name)
-                setattr(opts, name, _ask(label, current, int if isinstance(current, int) else str))
+        try:
+            for name, label in _PROMPTED.items():
+                if name not in values:
+                    current = getattr(opts, name)
+                    setattr(opts, name, _ask(label, current, int if isinstance(current, int) else str))
+        except EOFError:  # Ctrl-D: the user gave up on the questions
+            _cancelled("end of input")
+            return 1
+        except KeyboardInterrupt:  # Ctrl-C
+            _cancelled("interrupted")
+            return 130
     out: Path = args.out or Path("registry") / "packages" / args.region / f"{args.slug}.json"
     if out.exists() and not args.force:
         print(f"mpphub init: {out} exists; use --force to overwrite it", file=sys.stderr)

@@ -3,12 +3,15 @@ dead letters, SLA breaches (working days) and the reason — the facts the API a
 
 States: live (synced within --stall-minutes), onboarding (published, never synced), failing (the latest
 run of a flow ended in an error), stalled (no successful run within --stall-minutes).
+Exit 0: the status was printed; 2: unknown region, or no ledger to report from (none was created yet: run
+`mpphub sync` first or set MPPHUB_LEDGER_URL; or its database cannot be reached or read).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 from typing import Any
 
 
@@ -22,18 +25,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Print the status; exit 2 for an unknown region."""
-    from hub.commands._ledger import open_ledger
+    """Print the status; exit 2 for an unknown region or when there is no ledger to report from."""
+    from hub.commands._ledger import EXIT_NO_LEDGER, NoLedger, read_ledger
     from hub.health.view import current_report, duration, national_document, region_document, table
     from hub.settings import Settings
 
     settings = Settings.from_env()
-    ledger = open_ledger(settings)
     try:
-        report = current_report(ledger, settings, args.stall_minutes)
-        stale = _stale_leases(ledger.stale_leases(), args.region)
-    finally:
-        ledger.close()
+        report, leases = read_ledger(
+            settings, lambda ledger: (current_report(ledger, settings, args.stall_minutes), ledger.stale_leases())
+        )
+    except NoLedger as exc:
+        print(f"mpphub status: {exc}", file=sys.stderr)
+        return EXIT_NO_LEDGER
+    stale = _stale_leases(leases, args.region)
     if args.region:
         page = region_document(report, args.region)
         if page is None:
