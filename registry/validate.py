@@ -100,14 +100,14 @@ def compose_package(
     file: Path, doc: dict[str, Any], display: str | None = None, templates: TemplateStore | None = None
 ) -> Composition:
     """Compose an adopting package with its template (and profile) from ``templates`` or its registry."""
-    from registry.templates import Composition, TemplateStore, compose
+    from registry.templates import Composition, compose
 
     name = display if display is not None else str(file)
     if not extends_well_formed(doc.get("extends")):  # a version range, say: it names no template to compose
         alone = {"extends": doc.get("extends")}  # the schema says what is wrong (only extends: one small pass)
         shape = [(name, path, message, rule) for path, message, rule in schema_errors(alone) if path[:1] == ["extends"]]
         return Composition(doc=None, problems=shape)
-    store = templates or TemplateStore(registry_of(file))
+    store = templates or _store(registry_of(file))
     return compose(name, doc, store)
 
 
@@ -123,6 +123,13 @@ def extends_well_formed(extends: Any) -> bool:
         profile is None
         or (isinstance(profile, dict) and set(profile) <= {"template", "version"} and well_formed_ref(profile))
     )
+
+
+@lru_cache(maxsize=16)
+def _store(registry: Path) -> TemplateStore:
+    from registry.templates import TemplateStore
+
+    return TemplateStore(registry)
 
 
 def check_composition(composition: Composition, file: Path) -> list[Problem]:
@@ -142,14 +149,15 @@ def check_composition(composition: Composition, file: Path) -> list[Problem]:
 def registry_of(file: Path) -> Path:
     """The registry folder a file lies in: the nearest parent holding ``index.json`` or ``templates/``;
     else ``registry`` under the working directory."""
-    return _registry_of_folder(file.resolve().parent)
+    return _registry_of_folder(file.parent)  # cached per folder: 100,000 files, a few hundred folders
 
 
 @lru_cache(maxsize=1024)
 def _registry_of_folder(folder: Path) -> Path:
     from registry.templates import TEMPLATE_DIR
 
-    for parent in (folder, *folder.parents):
+    resolved = folder.resolve()
+    for parent in (resolved, *resolved.parents):
         if (parent / "index.json").is_file() or (parent / TEMPLATE_DIR).is_dir():
             return parent
     return Path("registry")
