@@ -59,7 +59,7 @@ def publish(
     doc, raw = document.data, document.raw
     if is_template(doc):
         return _publish_template(file, name, doc, raw, registry, now)
-    lineage: dict[str, str] = {}
+    lineage: dict[str, str | int] = {}
     if "extends" in doc:
         # an adopting package is published composed: the frozen whole, so a new template version never
         # changes it (issue 11); the index records which template versions it was built from
@@ -72,7 +72,7 @@ def publish(
         ]
         if composition.doc is not None and not problems:
             doc, raw = composition.doc, canonical_bytes(composition.doc)
-            lineage = {"template": composition.templates[0].ref}
+            lineage = {"template": composition.templates[0].ref, "overlay_lines": document.raw.count(b"\n")}
             if len(composition.templates) > 1:
                 lineage["profile"] = composition.templates[1].ref
     else:

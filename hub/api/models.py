@@ -202,6 +202,29 @@ class CatalogueRow(BaseModel):
     kind: str
 
 
+class DivergentPackage(BaseModel):
+    """An adopting package and how long its overlay is (its difference from the template)."""
+
+    package_id: str
+    version: str | None
+    template_version: str
+    overlay_lines: int
+
+
+class TemplateRow(BaseModel):
+    """A published template or connector profile and how the nation adopts it."""
+
+    id: str
+    kind: str
+    title: dict[str, str]
+    latest: str | None
+    adopting: int
+    by_version: dict[str, int]
+    behind_latest: int
+    regions: int
+    most_divergent: list[DivergentPackage]
+
+
 class VersionRow(BaseModel):
     """A published version of a package."""
 

@@ -13,11 +13,12 @@ from starlette.concurrency import run_in_threadpool
 
 from hub.api.auth import Caller, State, require_region, require_role, scope_of
 from hub.api.errors import ERRORS, NOT_FOUND, ApiError
-from hub.api.models import CatalogueRow, ErrorBody, Published, VersionRow
+from hub.api.models import CatalogueRow, ErrorBody, Published, TemplateRow, VersionRow
 from hub.host_checks import publish_check
 from registry.catalogue import catalogue_rows
 from registry.publish import publish as publish_file
 from registry.semver import Version
+from registry.standardisation import standardisation
 
 router = APIRouter(prefix="/api/v1", responses=ERRORS)
 MAX_PACKAGE_BYTES = 1024 * 1024
@@ -80,6 +81,15 @@ def versions(caller: Caller, state: State, service_id: str) -> list[dict[str, An
         }
         for version, info in ordered
     ]
+
+
+@router.get("/templates", response_model=list[TemplateRow], summary="templates and how standard the nation is")
+def templates(caller: Caller, state: State, top: Annotated[int, Query(ge=0, le=100)] = 5) -> list[dict[str, Any]]:
+    """Per published template and connector profile: how many packages adopt it, on which version, how
+    many lag behind its latest, in how many regions, and the ``top`` adopting packages with the longest
+    overlays. A region team sees the national counts and its own region's packages."""
+    region = caller.region if caller.role == "region" else None
+    return standardisation(state.index(), top=top, region=region)
 
 
 _PUBLISH_BODY = {

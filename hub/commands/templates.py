@@ -1,4 +1,5 @@
-"""List the registry's templates and connector profiles, with how many regions adopt each version.
+"""List the registry's templates and connector profiles: how many packages adopt each version, how many
+lag behind the latest, and (--divergent) the adopting packages with the longest overlays.
 
 Published versions come from index.json (adoption counted over each package's latest published version);
 working copies under templates/ are listed as drafts. Exit 0, or 2 when the registry cannot be read.
@@ -9,7 +10,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -20,50 +20,43 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--registry", type=Path, default=Path("registry"), metavar="DIR", help="registry folder (default: registry)"
     )
     parser.add_argument("--format", choices=["text", "json"], default="text", help="output format (default: text)")
+    parser.add_argument(
+        "--divergent", action="store_true", help="under each template, the adopting packages with the longest overlays"
+    )
 
 
 def template_rows(registry: Path) -> list[dict[str, Any]]:
-    """One row per template: id, kind, title, latest, published versions with their adopting regions, drafts."""
+    """One row per template: the standardisation figures of its published versions
+    (``registry.standardisation``), plus the drafts in ``templates/``."""
     from registry.index import load_index
     from registry.semver import Version
-    from registry.templates import TemplateStore, forget_cached_templates
+    from registry.standardisation import standardisation
+    from registry.templates import TemplateStore, _drafts, forget_cached_templates
 
     forget_cached_templates()
-    index = load_index(registry)
-    adopters: dict[str, Counter[str]] = {}
-    for entry in index["packages"].values():
-        info = entry["versions"].get(entry.get("latest"), {})
-        for key in ("template", "profile"):
-            if isinstance(info.get(key), str):
-                template_id, _, version = info[key].partition("@")
-                adopters.setdefault(template_id, Counter())[version] += 1
+    rows = {row["id"]: row for row in standardisation(load_index(registry))}
     store = TemplateStore(registry)
-    published = index.get("templates", {})
-    ids = sorted(set(published) | {i for (i, _v) in _draft_ids(registry)})
-    rows = []
-    for template_id in ids:
-        entry = published.get(template_id, {})
-        versions = sorted(entry.get("versions", {}), key=Version.parse)
-        drafts = sorted((v for v in store.versions(template_id) if v not in versions), key=Version.parse)
-        any_version = store.get(template_id, (versions or drafts)[-1])
-        meta = any_version.doc.get("template", {}) if any_version else {}
-        rows.append(
-            {
+    for template_id, version in _drafts(registry.resolve()):
+        row = rows.get(template_id)
+        if row is None:
+            found = store.get(template_id, version)
+            meta = found.doc.get("template", {}) if found else {}
+            row = rows[template_id] = {
                 "id": template_id,
-                "kind": meta.get("kind", entry.get("kind", "")),
-                "title": meta.get("title", entry.get("title", {})),
-                "latest": entry.get("latest"),
-                "versions": {v: adopters.get(template_id, Counter())[v] for v in versions},
-                "drafts": drafts,
+                "kind": meta.get("kind", ""),
+                "title": meta.get("title", {}),
+                "latest": None,
+                "adopting": 0,
+                "by_version": {},
+                "behind_latest": 0,
+                "regions": 0,
+                "most_divergent": [],
             }
-        )
-    return rows
-
-
-def _draft_ids(registry: Path) -> list[tuple[str, str]]:
-    from registry.templates import _drafts
-
-    return list(_drafts(registry.resolve()))
+        if version not in row["by_version"]:
+            row.setdefault("drafts", []).append(version)
+    for row in rows.values():
+        row["drafts"] = sorted(row.get("drafts", []), key=Version.parse)
+    return [rows[k] for k in sorted(rows)]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -81,8 +74,11 @@ def run(args: argparse.Namespace) -> int:
         return 0
     width = max(len(r["id"]) for r in rows)
     for row in rows:
-        published = ", ".join(f"{v} ({n} adopting)" for v, n in row["versions"].items()) or "not published"
+        published = ", ".join(f"{v} ({n} adopting)" for v, n in row["by_version"].items()) or "not published"
         drafts = f"; drafts: {', '.join(row['drafts'])}" if row["drafts"] else ""
+        behind = f"; {row['behind_latest']} behind {row['latest']}" if row["behind_latest"] else ""
         title = row["title"].get("id", "") if isinstance(row["title"], dict) else ""
-        print(f"{row['id']:<{width}}  {row['kind']:<17}  {published}{drafts}  {title}")
+        print(f"{row['id']:<{width}}  {row['kind']:<17}  {published}{behind}{drafts}  {title}")
+        for package in row["most_divergent"][:3] if args.divergent else []:
+            print(f"{'':<{width}}    {package['overlay_lines']:>4} lines  {package['package_id']} {package['version']}")
     return 0

@@ -76,8 +76,8 @@ def _local_expressions(local: dict[str, Any]) -> Iterator[tuple[tuple[PathPart, 
         cursor_field = dig(op, "cursor", "field")
         if isinstance(cursor_field, str):
             yield ("local_system", "operations", op_name, "cursor", "field"), cursor_field
-        for key in ("total_pages_path", "total_count_path"):
-            if isinstance(dig(op, "pagination", key), str):
+        for key in ("total_pages_path", "total_count_path"):  # an empty one is the schema's complaint
+            if isinstance(dig(op, "pagination", key), str) and op["pagination"][key]:
                 yield ("local_system", "operations", op_name, "pagination", key), op["pagination"][key]
         yield from _envelope_expressions(as_dict(op.get("envelope")), ("local_system", "operations", op_name))
     yield from _envelope_expressions(as_dict(local.get("envelope")), ("local_system",))
@@ -89,9 +89,10 @@ def _local_expressions(local: dict[str, Any]) -> Iterator[tuple[tuple[PathPart, 
 def _envelope_expressions(
     envelope: dict[str, Any], where: tuple[PathPart, ...]
 ) -> Iterator[tuple[tuple[PathPart, ...], str]]:
-    """The success predicate and the message expression of an answer envelope."""
+    """The success predicate and the message expression of an answer envelope (an empty one is the
+    schema's complaint)."""
     for key in ("success", "message"):
-        if isinstance(envelope.get(key), str):
+        if isinstance(envelope.get(key), str) and envelope[key]:
             yield (*where, "envelope", key), envelope[key]
 
 

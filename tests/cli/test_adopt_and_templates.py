@@ -74,12 +74,21 @@ def test_adopt_with_every_value_is_complete_and_valid(registry: Path, cli: Any, 
     listed = cli("templates", "--registry", registry, "--format", "json")
     assert listed.code == 0
     row = next(r for r in json.loads(listed.out) if r["id"] == "nasional/izin-penelitian")
-    assert (row["id"], row["kind"], row["latest"], row["versions"]) == (
+    assert (row["id"], row["kind"], row["latest"], row["by_version"], row["behind_latest"]) == (
         "nasional/izin-penelitian",
         "service",
         "1.0.0",
         {"1.0.0": 1},
+        0,
     )
+    assert row["most_divergent"] == [
+        {
+            "package_id": "35.78/izin-penelitian",
+            "version": "1.0.0",
+            "template_version": "1.0.0",
+            "overlay_lines": written.read_bytes().count(b"\n"),
+        }
+    ]
     text = cli("templates", "--registry", registry)
     assert "nasional/izin-penelitian" in text.out and "1.0.0 (1 adopting)" in text.out
 
@@ -143,6 +152,10 @@ def test_upgrade_moves_to_the_latest_template_and_bumps_by_what_changed(registry
         "1.1.0",
         lambda t: t["form"]["properties"].update(orcid={"type": "string", "title": "ORCID", "maxLength": 19}),
     )
+    listed = json.loads(cli("templates", "--registry", registry, "--format", "json").out)
+    row = next(r for r in listed if r["id"] == "nasional/izin-penelitian")
+    assert (row["latest"], row["by_version"], row["behind_latest"]) == ("1.1.0", {"1.0.0": 1, "1.1.0": 0}, 1)
+    assert "1 behind 1.1.0" in cli("templates", "--registry", registry).out
     dry = cli("upgrade", package, "--registry", registry, "--dry-run")
     assert dry.code == 0, dry.out + dry.err
     assert "would move nasional/izin-penelitian@1.0.0 -> nasional/izin-penelitian@1.1.0" in dry.out
