@@ -1,0 +1,837 @@
+"""Benchmark: one national sync cycle of the engine over N services, mostly idle, against a plain loop of
+the same HTTP polls measured in the same run (issue 12, item 5).
+
+What is generated: N services (default 5,000) spread round-robin over the 552 regions of
+``registry/regions_data.py`` (regencies/cities first, then provinces), each a copy of one of five sample
+REST packages (``TEMPLATES``: style (a) Indonesian REST with and without walk-ins; style (b) SIMPEL-like
+cursor pages with basic auth, Jatim-like with an API key, Surabaya-like Link-header pages), with its own
+service code, base URL and region secrets, validated with the registry's checks (``check_document``) and
+published into a throw-away registry (the first copy of each template through ``registry.publish``, the
+rest written the same way in bulk, the index saved once). The national layer, the style (a) and the style
+(b) local systems each run in their own process (``serve_in_process``), the hub (``SyncEngine``) in this
+one. Packages keep their published rate limits (an idle service makes one or two local calls a cycle).
+
+The run:
+
+1. warm-up: one ``run_once`` over every service and flow (catalogue published, every feed read once,
+   every connector built, every package loaded);
+2. activity: about ``--active-percent`` of the services get one new national application each, as many
+   (delivered beforehand) get officers' status changes, half as many walk-in services a counter
+   application; every other service is idle;
+3. the sandboxes' ``latency_ms`` fault is set to ``--latency-ms`` on the local systems (and
+   ``--national-latency-ms`` on the national layer), then ONE measured ``run_once`` over every service;
+4. baseline: every GET the engine sent during the measured cycle (the feed polls: national new
+   applications, local status changes and walk-ins, same URLs and headers) replayed by a plain
+   ``requests.Session`` loop (``trust_env`` off, one keep-alive session, no ledger) in a fresh process.
+
+What is counted, per service (the engine's ``progress`` callback marks where each service ends, so each
+figure is split between idle and active services):
+
+- wall and CPU seconds (``time.process_time`` of this process: every hub thread, no sandbox);
+- HTTP requests: ``requests.Session.send`` wrapped in this process (cross-checked against the request
+  counters of the sandboxes' fault middleware, which count what the servers received);
+- ledger rows: every ledger table is counted per service before and after the cycle (rows of a
+  ``service_id`` column, ``stream_lease`` by its stream's service; tables without a service are counted
+  whole): ``ledger_rows_per_idle_service`` is the net number of rows the cycle added for idle services.
+  Rows written in place (leases, ``sync_health``) do not add rows: ``ledger_row_writes_per_idle_service``
+  counts every row inserted or updated (cursor rowcounts of the ledger engine's statements), beside the
+  statements and transactions per idle service;
+- peak RSS of this process (VmHWM; the baseline child's own VmHWM beside it).
+
+Extrapolation: ``national_cycle_seconds_per_worker`` is the measured cycle's seconds per service times
+100,000 (one worker, the same mix of idle and active services); ``workers_for_5_minutes`` is that over 300
+seconds, rounded up. The baseline's figures are computed the same way from its own times.
+
+    .venv/bin/python bench/national_cycle.py                                   # 5,000 services, 50 ms
+    .venv/bin/python bench/national_cycle.py --services 500 --latency-ms 50 [--json]
+    .venv/bin/python bench/national_cycle.py --services 500 --ledger postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+
+With a PostgreSQL URL, a fresh database is created on that server (the URL's database is only used to
+create and drop it) and dropped afterwards. ``--profile FILE`` writes cProfile statistics of the measured
+cycle (its times are then inflated by the profiler). Progress goes to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import cProfile
+import hashlib
+import json
+import math
+import pstats
+import random
+import re
+import resource
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import requests
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from sqlalchemy import Engine, MetaData, create_engine, event, func, select, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+from connectors.ledger.store import Ledger  # noqa: E402
+from connectors.national import NationalClient  # noqa: E402
+from connectors.secrets import StaticSecrets  # noqa: E402
+from connectors.sync.context import SyncContext  # noqa: E402
+from connectors.sync.engine import ServiceResult, SyncEngine  # noqa: E402
+from connectors.sync.packages import PackageSource  # noqa: E402
+from hub.settings import Settings  # noqa: E402
+from hub.wiring import connector_factory  # noqa: E402
+from registry.index import catalogue_entry, load_index, published_path, save_index  # noqa: E402
+from registry.publish import publish  # noqa: E402
+from registry.regions import region_table  # noqa: E402
+from registry.secret_scope import rehome_secrets  # noqa: E402
+from registry.validate import check_document  # noqa: E402
+from sandbox import credentials as cred  # noqa: E402
+from sandbox.local.families import APPLICATIONS, INDONESIAN, REGISTRATIONS  # noqa: E402
+from sandbox.national.citizens import CitizenSimulator  # noqa: E402
+from sandbox.serve import RunningServer, serve_in_process  # noqa: E402
+
+SAMPLES = REPO / "registry" / "packages"
+# (sample package, sandbox style): style (a) is sandbox.local.rest_indonesian, (b) sandbox.local.rest_cursor
+TEMPLATES = (
+    ("35.76/akta-kelahiran", "a"),
+    ("35.76/kartu-identitas-anak", "a"),  # declares walk-ins: the walk_in flow polls too
+    ("35.76/izin-reklame", "b"),  # SIMPEL: cursor pages, basic auth
+    ("35.78/keterangan-rencana-kota", "b"),  # SSW Alfa: Link-header pages, API key
+    ("35/surat-izin-penangkapan-ikan", "b"),  # e-Perizinan Jatim: cursor pages, API key
+)
+FAMILIES = (INDONESIAN, APPLICATIONS, REGISTRATIONS)
+NATIONAL_SERVICES = 100_000
+CYCLE_TARGET_SECONDS = 300.0
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
+TIMEOUT = 60
+_WRITE = re.compile(r'^\s*(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)', re.IGNORECASE)
+
+
+def _say(quiet: bool, message: str) -> None:
+    if not quiet:
+        print(message, file=sys.stderr, flush=True)
+
+
+def _proc_status_kb(name: str) -> int:
+    """A KiB figure of this process from /proc/self/status (VmRSS: now, VmHWM: peak)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(name + ":"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) if name == "VmHWM" else 0
+
+
+# --- the generated registry -----------------------------------------------------------------------
+
+
+def region_codes() -> list[str]:
+    """Every region code, regencies/cities first (where most services live), then provinces."""
+    regions = region_table().all()
+    return [r.code for r in regions if not r.is_province] + [r.code for r in regions if r.is_province]
+
+
+def _discriminator(doc: dict[str, Any]) -> str:
+    path = doc["local_system"]["operations"]["submit"]["path"]
+    for family in FAMILIES:
+        if family.collection == path:
+            return family.discriminator
+    raise ValueError(f"{doc['id']}: no sandbox REST family serves {path}")
+
+
+def make_document(template: dict[str, Any], index: int, region: str) -> dict[str, Any]:
+    """Service ``index``: a copy of ``template`` in ``region`` with its own id, service code and base URL."""
+    doc: dict[str, Any] = json.loads(json.dumps(template))
+    slug = template["id"].partition("/")[2]
+    doc["id"], doc["region"] = f"{region}/{slug}-{index:05d}", region
+    local = doc["local_system"]
+    discriminator = _discriminator(doc)
+    code = f"S{index:05d}"
+    local["operations"]["submit"]["body"][discriminator] = f"'{code}'"
+    for operation in local["operations"].values():
+        if discriminator in operation.get("query", {}):
+            operation["query"][discriminator] = code
+    host = slug.replace("_", "-")
+    local["base_url"] = f"https://{host}-{region.replace('.', '-')}.example.go.id/api/v1"
+    rehome_secrets(doc, region)
+    return doc
+
+
+def generate_registry(root: Path, services: int, quiet: bool) -> list[tuple[dict[str, Any], str]]:
+    """``services`` packages published into ``root``; returns (document, sandbox style) of each."""
+    templates = []
+    for package_id, style in TEMPLATES:
+        region, _, slug = package_id.partition("/")
+        templates.append((json.loads((SAMPLES / region / f"{slug}.json").read_text(encoding="utf-8")), style))
+    regions = region_codes()
+    generated: list[tuple[dict[str, Any], str]] = []
+    entries: dict[str, dict[str, Any]] = {}
+    stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    for index in range(services):
+        template, style = templates[index % len(templates)]
+        doc = make_document(template, index, regions[index % len(regions)])
+        raw = json.dumps(doc, ensure_ascii=False, indent=2).encode("utf-8")
+        source = root / "packages" / doc["region"] / f"{doc['id'].partition('/')[2]}.json"
+        source.parent.mkdir(parents=True, exist_ok=True)
+        source.write_bytes(raw)
+        if index < len(templates):  # the real publish path, once per template
+            outcome = publish(source, root)
+            if outcome.outcome != "published":
+                raise SystemExit(f"generating {doc['id']}: {[p.as_line() for p in outcome.problems]}")
+        else:  # the same checks and files, with the index written once at the end (publish rewrites it each time)
+            problems = check_document(source, doc, str(source))
+            if problems:
+                raise SystemExit(f"generating {doc['id']}: {[p.as_line() for p in problems]}")
+            relative = published_path(doc["id"], doc["version"])
+            target = root / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(raw)
+            version = {"sha256": hashlib.sha256(raw).hexdigest(), "path": relative, "published_at": stamp}
+            entries[doc["id"]] = {
+                "versions": {doc["version"]: version},
+                "latest": doc["version"],
+                **catalogue_entry(doc),
+            }
+        generated.append((doc, style))
+        if (index + 1) % 1000 == 0:
+            _say(quiet, f"generated {index + 1} of {services} packages")
+    index_doc = load_index(root)
+    index_doc["packages"].update(entries)
+    save_index(root, index_doc)
+    return generated
+
+
+# --- counting -------------------------------------------------------------------------------------
+
+
+@dataclass
+class HttpRecorder:
+    """Wraps ``requests.Session.send`` in this process: counts every request per service ordinal and keeps
+    the GETs (url, headers) for the baseline."""
+
+    active: bool = False
+    ordinal: int = 0  # the service whose run is in progress (0-based position in the cycle)
+    per_service: Counter[int] = field(default_factory=Counter)
+    seconds: dict[int, float] = field(default_factory=dict)
+    methods: Counter[str] = field(default_factory=Counter)
+    gets: list[tuple[int, str, dict[str, str]]] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def install(self) -> None:
+        """Wrap the class method (every session, every thread)."""
+        original = requests.Session.send
+        recorder = self
+
+        def send(session: requests.Session, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+            if not recorder.active:
+                return original(session, request, **kwargs)
+            ordinal, started = recorder.ordinal, time.perf_counter()
+            try:
+                return original(session, request, **kwargs)
+            finally:
+                with recorder._lock:
+                    recorder.per_service[ordinal] += 1
+                    recorder.seconds[ordinal] = recorder.seconds.get(ordinal, 0.0) + time.perf_counter() - started
+                    method = str(request.method)
+                    recorder.methods[method] += 1
+                    if method == "GET":
+                        recorder.gets.append((ordinal, str(request.url), dict(request.headers)))
+
+        requests.Session.send = send  # type: ignore[method-assign,assignment]
+
+
+@dataclass
+class SqlCounter:
+    """Statements, transactions, rows inserted/updated and seconds in the database, of one engine."""
+
+    statements: int = 0
+    commits: int = 0
+    seconds: float = 0.0
+    writes: Counter[str] = field(default_factory=Counter)  # "INSERT sync_health" -> rows (whole numbers)
+
+    def install(self, engine: Engine) -> None:
+        """Listen to the ledger's engine (nothing in the engine changes)."""
+        starts: dict[int, float] = {}
+
+        @event.listens_for(engine, "before_cursor_execute")
+        def _before(conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: bool) -> None:
+            starts[id(cursor)] = time.perf_counter()
+
+        @event.listens_for(engine, "after_cursor_execute")
+        def _after(conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: bool) -> None:
+            self.seconds += time.perf_counter() - starts.pop(id(cursor), time.perf_counter())
+            self.statements += 1
+            match = _WRITE.match(statement)
+            if match:
+                rows = cursor.rowcount
+                if rows is None or rows < 0:
+                    rows = len(params) if many and isinstance(params, list | tuple) else 1
+                self.writes[f"{match.group(1).split()[0].upper()} {match.group(2)}"] += rows
+
+        @event.listens_for(engine, "commit")
+        def _commit(conn: Any) -> None:
+            self.commits += 1
+
+    def snapshot(self) -> tuple[int, int, float, Counter[str]]:
+        """The counters now."""
+        return self.statements, self.commits, self.seconds, Counter(self.writes)
+
+
+def ledger_rows(engine: Engine) -> dict[str, Counter[str]]:
+    """Rows of every ledger table, per service (``""``: rows of no service, or of a table without one)."""
+    counts: dict[str, Counter[str]] = {}
+    meta = MetaData()
+    meta.reflect(engine)
+    with engine.connect() as conn:
+        for table in meta.sorted_tables:
+            per: Counter[str] = Counter()
+            if "service_id" in table.c:
+                query = select(table.c.service_id, func.count()).group_by(table.c.service_id)
+                for service, n in conn.execute(query):
+                    per[str(service or "")] += int(n)
+            elif table.name == "stream_lease":
+                for stream, n in conn.execute(select(table.c.stream, func.count()).group_by(table.c.stream)):
+                    per[str(stream).partition(":")[2]] += int(n)
+            else:
+                per[""] = int(conn.execute(select(func.count()).select_from(table)).scalar_one())
+            counts[table.name] = per
+    return counts
+
+
+# --- servers, ledger --------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def ledger_database(url: str | None, workdir: Path) -> Iterator[str]:
+    """The ledger URL to use: a temp SQLite file, the given SQLite URL, or a fresh PostgreSQL database on
+    the given server (dropped afterwards)."""
+    if url is None:
+        yield f"sqlite:///{workdir / 'ledger.db'}"
+        return
+    if url.startswith("sqlite"):
+        yield url
+        return
+    parsed = make_url(url)
+    if parsed.host not in LOOPBACK_HOSTS:
+        raise SystemExit(f"--ledger must be on loopback (127.0.0.1), not {parsed.host!r}")
+    name = f"mpphub_national_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(parsed, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield parsed.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@dataclass
+class Servers:
+    """The national layer and the two local systems (each in its own process)."""
+
+    national: RunningServer
+    locals: dict[str, RunningServer]
+
+    def all(self) -> list[RunningServer]:
+        """Every server."""
+        return [self.national, *self.locals.values()]
+
+    def stop(self) -> None:
+        """Stop every server."""
+        for server in self.all():
+            with contextlib.suppress(Exception):
+                server.stop()
+
+
+def start_servers(workdir: Path, generated: list[tuple[dict[str, Any], str]], started: list[RunningServer]) -> Servers:
+    """The national layer (empty catalogue: the warm-up publishes it) and one process per local style."""
+    national = serve_in_process(
+        "sandbox.national.app:create_app", {"db_path": str(workdir / "national.db"), "token": cred.NATIONAL_TOKEN}
+    )
+    started.append(national)
+    factories = {"a": "sandbox.local.rest_indonesian:create_app", "b": "sandbox.local.rest_cursor:create_app"}
+    locals_: dict[str, RunningServer] = {}
+    for style, factory in factories.items():
+        docs = [d for d, s in generated if s == style]
+        if docs:
+            locals_[style] = serve_in_process(factory, {"packages": docs}, startup_timeout=300)
+            started.append(locals_[style])
+    return Servers(national, locals_)
+
+
+def set_latency(server: RunningServer, latency_ms: float) -> None:
+    """Set the server's ``latency_ms`` fault (and restart its request counters)."""
+    response = requests.put(f"{server.url}/_sandbox/faults", json={"latency_ms": latency_ms}, timeout=TIMEOUT)
+    response.raise_for_status()
+
+
+def served_requests(server: RunningServer) -> int:
+    """Requests the server's fault middleware saw since its faults were last set."""
+    response = requests.get(f"{server.url}/_sandbox/faults", timeout=TIMEOUT)
+    response.raise_for_status()
+    return int(response.json()["counters"].get("requests", 0))
+
+
+def _post(server: RunningServer, path: str, body: dict[str, Any]) -> int:
+    response = requests.post(f"{server.url}{path}", json=body, timeout=TIMEOUT)
+    response.raise_for_status()
+    return int(response.json()["count"])
+
+
+# --- the run --------------------------------------------------------------------------------------
+
+
+@dataclass
+class CycleMarks:
+    """Per-service wall/CPU/SQL marks of one ``run_once`` (from its progress callback)."""
+
+    wall: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
+    sql: list[tuple[int, int, float, Counter[str]]] = field(default_factory=list)
+    results: list[ServiceResult] = field(default_factory=list)
+
+
+def run_cycle(
+    engine: SyncEngine, recorder: HttpRecorder, sql: SqlCounter, quiet: bool, label: str
+) -> tuple[CycleMarks, float, float]:
+    """One ``run_once`` over every service: (marks, wall seconds, CPU seconds)."""
+    marks = CycleMarks()
+    recorder.ordinal = 0
+    marks.wall.append(time.perf_counter())
+    marks.cpu.append(time.process_time())
+    marks.sql.append(sql.snapshot())
+    step = 0
+
+    def progress(index: int, total: int, result: ServiceResult) -> None:
+        nonlocal step
+        marks.wall.append(time.perf_counter())
+        marks.cpu.append(time.process_time())
+        marks.sql.append(sql.snapshot())
+        marks.results.append(result)
+        recorder.ordinal = index
+        if index * 10 // total > step:
+            step = index * 10 // total
+            elapsed = marks.wall[-1] - marks.wall[0]
+            _say(quiet, f"{label}: {index} of {total} services ({elapsed:.0f}s)")
+
+    engine.run_once(progress=progress)
+    return marks, marks.wall[-1] - marks.wall[0], marks.cpu[-1] - marks.cpu[0]
+
+
+def baseline_child(path: Path) -> int:
+    """In a fresh process: replay the recorded GETs with one plain session; print the figures as JSON."""
+    calls = json.loads(path.read_text(encoding="utf-8"))
+    wall: dict[int, float] = {}
+    cpu: dict[int, float] = {}
+    statuses: Counter[int] = Counter()
+    with requests.Session() as session:
+        session.trust_env = False  # loopback only, and no per-call proxy/CA lookups (as the hub's client)
+        start, cpu_start = time.perf_counter(), time.process_time()
+        for ordinal, url, headers in calls:
+            t, c = time.perf_counter(), time.process_time()
+            response = session.get(url, headers=headers, timeout=TIMEOUT)
+            _ = response.content
+            statuses[response.status_code] += 1
+            wall[ordinal] = wall.get(ordinal, 0.0) + time.perf_counter() - t
+            cpu[ordinal] = cpu.get(ordinal, 0.0) + time.process_time() - c
+        seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "cpu_seconds": cpu_seconds,
+                "requests": len(calls),
+                "statuses": {str(k): v for k, v in statuses.items()},
+                "wall": {str(k): v for k, v in wall.items()},
+                "cpu": {str(k): v for k, v in cpu.items()},
+                "peak_rss_kb": _proc_status_kb("VmHWM"),
+            }
+        )
+    )
+    return 0
+
+
+def run_baseline(workdir: Path, gets: list[tuple[int, str, dict[str, str]]]) -> dict[str, Any]:
+    """The plain loop, in a fresh process (its own CPU and memory)."""
+    path = workdir / "baseline-requests.json"
+    path.write_text(json.dumps(gets), encoding="utf-8")
+    command = [sys.executable, str(Path(__file__).resolve()), "--baseline-child", str(path)]
+    done = subprocess.run(command, capture_output=True, text=True, check=False, timeout=7200)
+    if done.returncode != 0:
+        raise RuntimeError(f"the baseline loop failed:\n{done.stderr[-3000:]}")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def _pick(rng: random.Random, pool: list[str], n: int, taken: set[str]) -> list[str]:
+    free = [s for s in pool if s not in taken]
+    chosen = rng.sample(free, min(n, len(free)))
+    taken.update(chosen)
+    return chosen
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    """The whole benchmark; returns the figures."""
+    quiet = args.json
+    recorder = HttpRecorder()
+    recorder.install()
+    started_servers: list[RunningServer] = []
+    with tempfile.TemporaryDirectory(prefix="mpphub-national-") as tmp:
+        workdir = Path(tmp)
+        registry = workdir / "registry"
+        t0 = time.perf_counter()
+        generated = generate_registry(registry, args.services, quiet)
+        generate_seconds = time.perf_counter() - t0
+        docs = [d for d, _ in generated]
+        _say(quiet, f"{len(docs)} packages over {len({d['region'] for d in docs})} regions ({generate_seconds:.0f}s)")
+        try:
+            servers = start_servers(workdir, generated, started_servers)
+            with ledger_database(args.ledger, workdir) as url:
+                figures = measure(args, workdir, registry, generated, servers, url, recorder)
+                figures["generate_seconds"] = round(generate_seconds, 1)
+                figures["ledger"] = "postgresql" if url.startswith("postgresql") else "sqlite"
+                return figures
+        finally:
+            for server in started_servers:
+                with contextlib.suppress(Exception):
+                    server.stop()
+
+
+def measure(
+    args: argparse.Namespace,
+    workdir: Path,
+    registry: Path,
+    generated: list[tuple[dict[str, Any], str]],
+    servers: Servers,
+    url: str,
+    recorder: HttpRecorder,
+) -> dict[str, Any]:
+    """Warm-up, activity, the measured cycle and the baseline, on running servers and an empty ledger."""
+    quiet = args.json
+    docs = [d for d, _ in generated]
+    style_of = {d["id"]: s for d, s in generated}
+    overrides = {d["local_system"]["base_url"]: servers.locals[s].url for d, s in generated}
+    settings = Settings(ledger_url=url, registry=registry, base_url_overrides=overrides)
+    national = NationalClient(servers.national.url, cred.NATIONAL_TOKEN)
+    ledger = Ledger.open(url)
+    sql = SqlCounter()
+    sql.install(ledger.engine)
+    ctx = SyncContext(
+        ledger,
+        PackageSource(registry),
+        national,
+        connector_factory(settings, StaticSecrets(cred.secret_values(docs)), national),
+    )
+    engine = SyncEngine(ctx, "national-bench")
+    try:
+        # 1. warm-up: catalogue, first reads, connectors and packages loaded
+        _, warm_seconds, warm_cpu = run_cycle(engine, recorder, sql, quiet, "warm-up cycle")
+        _say(quiet, f"warm-up cycle: {warm_seconds:.1f}s wall, {warm_cpu:.1f}s CPU")
+
+        # 2. activity: a few new applications, status changes (on applications delivered now), walk-ins
+        rng = random.Random(args.seed)
+        ids = sorted(d["id"] for d in docs)
+        walk_in_ids = [d["id"] for d in docs if "walk_ins" in d["local_system"]["operations"]]
+        n_active = max(1, round(args.services * args.active_percent / 100))
+        taken: set[str] = set()
+        status_group = _pick(rng, ids, n_active, taken)
+        new_group = _pick(rng, ids, n_active, taken)
+        walk_group = _pick(rng, walk_in_ids, max(1, n_active // 2), taken)
+        simulator = CitizenSimulator.to_store(
+            workdir / "national.db", registry_dir=registry, seed=args.seed, services=status_group, max_attachment_kb=4
+        )
+        simulator.submit(len(status_group) * 2)
+        for service_id in status_group:
+            engine.run_service(service_id, flows=["outbound", "inbound"])
+        changes = 0
+        for service_id in status_group:
+            changes += _post(
+                servers.locals[style_of[service_id]], "/_sandbox/officers/step", {"n": 1, "package_id": service_id}
+            )
+        CitizenSimulator.to_store(
+            workdir / "national.db", registry_dir=registry, seed=args.seed + 1, services=new_group, max_attachment_kb=4
+        ).submit(len(new_group))
+        walk_ins = 0
+        for service_id in walk_group:
+            walk_ins += _post(
+                servers.locals[style_of[service_id]], "/_sandbox/officers/walk-ins", {"n": 1, "package_id": service_id}
+            )
+        active = set(status_group) | set(new_group) | set(walk_group)
+        _say(
+            quiet,
+            f"activity: {len(new_group)} new applications, {changes} status changes on {len(status_group)} services, "
+            f"{walk_ins} walk-ins; {len(ids) - len(active)} services idle",
+        )
+
+        # 3. the measured cycle, with the latency on
+        for style_server in servers.locals.values():
+            set_latency(style_server, args.latency_ms)
+        set_latency(servers.national, args.national_latency_ms)
+        rows_before = ledger_rows(ledger.engine)
+        rss_before = _proc_status_kb("VmRSS")
+        recorder.active = True
+        profiler = cProfile.Profile() if args.profile else None
+        if profiler:
+            profiler.enable()
+        marks, cycle_seconds, cycle_cpu = run_cycle(engine, recorder, sql, quiet, "measured cycle")
+        if profiler:
+            profiler.disable()
+            profiler.dump_stats(args.profile)
+            pstats.Stats(args.profile, stream=sys.stderr).sort_stats("cumulative").print_stats(40)
+        recorder.active = False
+        rss_after = _proc_status_kb("VmRSS")
+        peak_kb = _proc_status_kb("VmHWM")
+        served = {name: served_requests(s) for name, s in [("national", servers.national), *servers.locals.items()]}
+        rows_after = ledger_rows(ledger.engine)
+        _say(quiet, f"measured cycle: {cycle_seconds:.1f}s wall, {cycle_cpu:.1f}s CPU")
+
+        # 4. baseline: the same GETs, plain
+        for style_server in servers.locals.values():
+            set_latency(style_server, args.latency_ms)  # restarts the counters
+        set_latency(servers.national, args.national_latency_ms)
+        _say(quiet, f"baseline: replaying {len(recorder.gets)} GETs with one plain requests.Session")
+        base = run_baseline(workdir, recorder.gets)
+        _say(quiet, f"baseline: {base['seconds']:.1f}s wall, {base['cpu_seconds']:.1f}s CPU")
+        truth_counts = [served_requests(s) for s in servers.all()]
+        bad_baseline = {k: v for k, v in base["statuses"].items() if not k.startswith("2")}
+    finally:
+        ledger.close()
+
+    # --- per-service split -----------------------------------------------------------------------
+    services = len(marks.results)
+    idle_ordinals = []
+    misjudged = 0
+    errors = 0
+    for ordinal, result in enumerate(marks.results):
+        engine_idle = not any(v for k, v in result.counts.items() if k not in _NOTHING_NEW) and not result.errors
+        errors += bool(result.errors or result.fatal)
+        if result.service_id not in active:
+            if engine_idle:
+                idle_ordinals.append(ordinal)
+            else:
+                misjudged += 1  # not given anything to do, yet the engine found work: not counted as idle
+    idle_set = {marks.results[o].service_id for o in idle_ordinals}
+    n_idle = max(len(idle_ordinals), 1)
+
+    def span(values: list[float], ordinal: int) -> float:
+        return values[ordinal + 1] - values[ordinal]
+
+    idle_wall = sum(span(marks.wall, o) for o in idle_ordinals)
+    idle_cpu = sum(span(marks.cpu, o) for o in idle_ordinals)
+    idle_requests = sum(recorder.per_service[o] for o in idle_ordinals)
+    idle_http_seconds = sum(recorder.seconds.get(o, 0.0) for o in idle_ordinals)
+    idle_lookup = set(idle_ordinals)
+    idle_gets = sum(1 for o, _, _ in recorder.gets if o in idle_lookup)
+    statements = commits = 0
+    sql_seconds = 0.0
+    writes: Counter[str] = Counter()
+    for o in idle_ordinals:
+        s0, c0, t0, w0 = marks.sql[o]
+        s1, c1, t1, w1 = marks.sql[o + 1]
+        statements += s1 - s0
+        commits += c1 - c0
+        sql_seconds += t1 - t0
+        writes.update(w1 - w0)
+    table_delta: dict[str, int] = {}
+    idle_rows = 0
+    for table, after in rows_after.items():
+        before = rows_before.get(table, Counter())
+        table_delta[table] = sum(after.values()) - sum(before.values())
+        idle_rows += sum(after[s] - before[s] for s in idle_set)
+    base_idle_wall = sum(base["wall"].get(str(o), 0.0) for o in idle_ordinals)
+    base_idle_cpu = sum(base["cpu"].get(str(o), 0.0) for o in idle_ordinals)
+
+    national_s = cycle_seconds / services * NATIONAL_SERVICES
+    base_national_s = base["seconds"] / services * NATIONAL_SERVICES
+    cpu_ms_idle = idle_cpu / n_idle * 1000
+    base_cpu_ms_idle = base_idle_cpu / n_idle * 1000
+    figures: dict[str, Any] = {
+        "services": services,
+        "regions": len({d["region"] for d in docs}),
+        "idle_services": len(idle_ordinals),
+        "active_services": len(active),
+        "active_misjudged_idle": misjudged,
+        "services_with_errors": errors,
+        "latency_ms": args.latency_ms,
+        "national_latency_ms": args.national_latency_ms,
+        "warmup_cycle_seconds": round(warm_seconds, 2),
+        "warmup_cpu_seconds": round(warm_cpu, 2),
+        "cycle_seconds": round(cycle_seconds, 3),
+        "cycle_cpu_seconds": round(cycle_cpu, 3),
+        "idle_wall_ms_per_service": round(idle_wall / n_idle * 1000, 3),
+        "cpu_ms_per_idle_service": round(cpu_ms_idle, 3),
+        "http_ms_per_idle_service": round(idle_http_seconds / n_idle * 1000, 3),
+        "sql_ms_per_idle_service": round(sql_seconds / n_idle * 1000, 3),
+        "ledger_rows_per_idle_service": round(idle_rows / n_idle, 4),
+        "ledger_row_writes_per_idle_service": round(sum(writes.values()) / n_idle, 3),
+        "ledger_row_writes_by_table_per_idle_service": {k: round(v / n_idle, 3) for k, v in sorted(writes.items())},
+        "ledger_statements_per_idle_service": round(statements / n_idle, 2),
+        "ledger_transactions_per_idle_service": round(commits / n_idle, 2),
+        "ledger_rows_added_by_table": table_delta,
+        "requests_per_idle_service": round(idle_requests / n_idle, 3),
+        "requests_by_method": dict(recorder.methods),
+        "requests_counted_by_sandboxes": sum(served.values()),
+        "requests_counted_by_hub": sum(recorder.per_service.values()),
+        "peak_rss_mib": round(peak_kb / 1024, 1),
+        "rss_growth_in_cycle_mib": round((rss_after - rss_before) / 1024, 1),
+        "national_cycle_seconds_per_worker": round(national_s, 1),
+        "workers_for_5_minutes": math.ceil(national_s / CYCLE_TARGET_SECONDS),
+        "cpu_bound_national_cycle_seconds": round(cycle_cpu / services * NATIONAL_SERVICES, 1),
+        "baseline_cycle_seconds": round(base["seconds"], 3),
+        "baseline_cpu_seconds": round(base["cpu_seconds"], 3),
+        "baseline_idle_wall_ms_per_service": round(base_idle_wall / n_idle * 1000, 3),
+        "baseline_cpu_ms_per_idle_service": round(base_cpu_ms_idle, 3),
+        "baseline_requests_per_idle_service": round(idle_gets / n_idle, 3),
+        "baseline_requests": base["requests"],
+        "baseline_requests_counted_by_sandboxes": sum(truth_counts),
+        "baseline_failed_statuses": bad_baseline,
+        "baseline_ledger_rows_per_idle_service": 0,
+        "baseline_peak_rss_mib": round(base["peak_rss_kb"] / 1024, 1),
+        "baseline_national_cycle_seconds_per_worker": round(base_national_s, 1),
+        "baseline_workers_for_5_minutes": math.ceil(base_national_s / CYCLE_TARGET_SECONDS),
+    }
+    figures["ratios"] = {
+        "cycle_seconds": _ratio(cycle_seconds, base["seconds"]),
+        "cpu_ms_per_idle_service": _ratio(cpu_ms_idle, base_cpu_ms_idle),
+        "requests_per_idle_service": _ratio(idle_requests, idle_gets),
+        "peak_rss_mib": _ratio(peak_kb, base["peak_rss_kb"]),
+        "national_cycle_seconds_per_worker": _ratio(national_s, base_national_s),
+    }
+    return figures
+
+
+# Counts that mean "looked, nothing new" (as the engine judges an idle run: connectors/sync/engine.py)
+_NOTHING_NEW = {"catalogue.unchanged", "status_pull.read", "status_pull.duplicates", "status_pull.unchanged"}
+
+
+def _ratio(value: float, baseline: float) -> float | None:
+    return round(value / baseline, 2) if baseline else None
+
+
+def print_table(f: dict[str, Any]) -> None:
+    """The human-readable report."""
+    r = f["ratios"]
+    rows = [
+        ("cycle wall s", f["cycle_seconds"], f["baseline_cycle_seconds"], r["cycle_seconds"]),
+        (
+            "cycle CPU s",
+            f["cycle_cpu_seconds"],
+            f["baseline_cpu_seconds"],
+            _ratio(f["cycle_cpu_seconds"], f["baseline_cpu_seconds"]),
+        ),
+        (
+            "CPU ms / idle service",
+            f["cpu_ms_per_idle_service"],
+            f["baseline_cpu_ms_per_idle_service"],
+            r["cpu_ms_per_idle_service"],
+        ),
+        (
+            "wall ms / idle service",
+            f["idle_wall_ms_per_service"],
+            f["baseline_idle_wall_ms_per_service"],
+            _ratio(f["idle_wall_ms_per_service"], f["baseline_idle_wall_ms_per_service"]),
+        ),
+        (
+            "requests / idle service",
+            f["requests_per_idle_service"],
+            f["baseline_requests_per_idle_service"],
+            r["requests_per_idle_service"],
+        ),
+        ("ledger rows / idle service", f["ledger_rows_per_idle_service"], 0, None),
+        ("ledger row writes / idle svc", f["ledger_row_writes_per_idle_service"], 0, None),
+        ("peak RSS MiB", f["peak_rss_mib"], f["baseline_peak_rss_mib"], r["peak_rss_mib"]),
+        (
+            "national cycle s / worker",
+            f["national_cycle_seconds_per_worker"],
+            f["baseline_national_cycle_seconds_per_worker"],
+            r["national_cycle_seconds_per_worker"],
+        ),
+        (
+            "workers for 5 minutes",
+            f["workers_for_5_minutes"],
+            f["baseline_workers_for_5_minutes"],
+            _ratio(f["workers_for_5_minutes"], f["baseline_workers_for_5_minutes"]),
+        ),
+    ]
+    print(
+        f"{f['services']} services over {f['regions']} regions ({f['idle_services']} idle, {f['active_services']} active), "
+        f"local latency {f['latency_ms']} ms, national {f['national_latency_ms']} ms, ledger {f['ledger']}"
+    )
+    print(f"{'measure':<30} {'engine':>12} {'baseline':>12} {'ratio':>7}")
+    for name, value, base, ratio in rows:
+        print(f"{name:<30} {value:>12} {base:>12} {'' if ratio is None else ratio:>7}")
+    print(
+        f"idle service: {f['http_ms_per_idle_service']} ms in HTTP, {f['sql_ms_per_idle_service']} ms in SQL, "
+        f"{f['ledger_statements_per_idle_service']} statements in {f['ledger_transactions_per_idle_service']} transactions; "
+        f"row writes {f['ledger_row_writes_by_table_per_idle_service']}"
+    )
+    print(
+        f"rows added by table (all services): {f['ledger_rows_added_by_table']}; requests by method {f['requests_by_method']} "
+        f"(sandboxes counted {f['requests_counted_by_sandboxes']}, hub {f['requests_counted_by_hub']})"
+    )
+    print(
+        f"warm-up cycle {f['warmup_cycle_seconds']} s; CPU-bound national cycle {f['cpu_bound_national_cycle_seconds']} s; "
+        f"RSS growth in the cycle {f['rss_growth_in_cycle_mib']} MiB; services with errors {f['services_with_errors']}"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--services", type=int, default=5000, help="generated services (default 5000)")
+    parser.add_argument(
+        "--latency-ms", type=float, default=50.0, help="added latency of the local systems (default 50)"
+    )
+    parser.add_argument(
+        "--national-latency-ms", type=float, default=0.0, help="added latency of the national layer (default 0)"
+    )
+    parser.add_argument("--ledger", default=None, help="SQLite or PostgreSQL URL (default: a temp SQLite file)")
+    parser.add_argument(
+        "--active-percent",
+        type=float,
+        default=1.0,
+        help="services with new applications, and as many with status changes (default 1)",
+    )
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--profile", default=None, help="write cProfile statistics of the measured cycle here")
+    parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
+    parser.add_argument("--baseline-child", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.baseline_child:
+        return baseline_child(args.baseline_child)
+    if args.services < 1:
+        parser.error("--services must be at least 1")
+
+    def _terminate(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        figures = run(args)
+    except KeyboardInterrupt:
+        print("interrupted: servers stopped, temporary files removed", file=sys.stderr)
+        return 130
+    if args.json:
+        print(json.dumps(figures))
+    else:
+        print_table(figures)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
