@@ -75,6 +75,7 @@ def _cache_file(key: tuple[Any, ...]) -> Path:
 # a line `  "<id>": {` (two spaces: a key of "packages"; the top-level keys have one, entry fields three)
 _CANONICAL_START = '{\n "index_format": "1",\n'
 _PACKAGE_LINE = re.compile(r'\n  "([^"\\\n]+)": \{\n')
+_PACKAGES_START = '\n "packages": {\n'
 
 
 def _plan_from_index(index: Path) -> dict[str, list[str]]:
@@ -82,8 +83,11 @@ def _plan_from_index(index: Path) -> dict[str, list[str]]:
     whole document (a third of the time and memory at 100,000 packages); any other layout is parsed as
     JSON. A package id starts with its region (rule ``region``), so the id says the region."""
     text = index.read_text(encoding="utf-8")
-    if text.startswith(_CANONICAL_START):
-        ids = _PACKAGE_LINE.findall(text)
+    start = text.find(_PACKAGES_START)
+    end = text.find("\n }", start + len(_PACKAGES_START)) if start >= 0 else -1
+    if text.startswith(_CANONICAL_START) and 0 <= start < end:
+        # only the "packages" object: "templates" keys have the same two-space layout
+        ids = _PACKAGE_LINE.findall(text, start + len(_PACKAGES_START) - 1, end + 1)
     else:
         data = json.loads(text)
         ids = list(data.get("packages", {}))
