@@ -1,9 +1,17 @@
 """One HTTP call with the hub's discipline: timeouts, a rate limit, and every failure classified
-(retriable / fatal / record-level) by the package's ``errors`` table first, then by sane defaults."""
+(retriable / fatal / record-level) by the package's ``errors`` table first, then by sane defaults.
+
+A failure is not always an HTTP status: many local systems answer HTTP 200 with
+``{"status": false, "message": "..."}``. A package declares such an *answer envelope*
+(``local_system.envelope``, docs/local-systems.md): a 2xx answer whose envelope does not say success is
+classified by the same ``errors`` table (rules whose status is 200 or 2xx), and one no rule matches is
+refused for a write (RecordError: the system answered, nothing is unknown) and fatal for a read (a feed
+never reads as empty, a lookup never as "not found")."""
 
 from __future__ import annotations
 
 import email.utils
+import json as json_module
 import os
 import threading
 import time
@@ -13,11 +21,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+from jmespath.exceptions import JMESPathError
 from requests.auth import AuthBase
 from requests.utils import get_environ_proxies
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 from connectors.errors import BusyAnswer, FatalError, LostReply, NotSent, RecordError
+from connectors.mapping import search
+from connectors.masking import scrub_text
 
 UrlPolicy = Callable[[str], None]
 # A page or an answer bigger than this is refused while it streams in, before it fills the worker's memory.
@@ -73,10 +84,41 @@ def _never_connected(exc: requests.ConnectionError) -> bool:
     return isinstance(reason, NewConnectionError)
 
 
-def _matches(rule: dict[str, Any], status: int, body: str) -> bool:
+def _matches(rule: dict[str, Any], status: int, body: str, message: str | None = None) -> bool:
     pattern = str(rule["status"])
     code_ok = pattern == str(status) or (pattern.endswith("xx") and str(status)[0] == pattern[0])
-    return code_ok and (not rule.get("body_contains") or rule["body_contains"] in body)
+    if not code_ok or (rule.get("body_contains") and rule["body_contains"] not in body):
+        return False
+    wanted = rule.get("message_contains")
+    return not wanted or (message is not None and str(wanted).casefold() in message.casefold())
+
+
+MAX_MESSAGE_CHARS = 300  # of a local system's message, in an error (masked: see connectors/masking.py)
+_UNSET = object()
+
+
+def envelope_message(envelope: dict[str, Any] | None, body: Any) -> str | None:
+    """The local system's message in an answer's body, as the envelope's ``message`` expression reads it
+    (text as it is, anything else as JSON); None when the envelope declares none or the body holds none."""
+    if not envelope or not envelope.get("message"):
+        return None
+    try:
+        found = search(envelope["message"], body)
+    except (JMESPathError, RecursionError):  # a function given a value of another type: no message
+        return None
+    if found is None or found == "":
+        return None
+    return found if isinstance(found, str) else json_module.dumps(found, ensure_ascii=False, default=str)
+
+
+def _shown(message: str | None) -> str:
+    """A local message for an error text: NIK- and phone-like numbers masked, cut to a sane length."""
+    if message is None:
+        return ""
+    text = " ".join(message.split())
+    if len(text) > MAX_MESSAGE_CHARS:
+        text = text[: MAX_MESSAGE_CHARS - 3] + "..."
+    return f": {scrub_text(text)}"
 
 
 class HttpClient:
@@ -169,9 +211,12 @@ class HttpClient:
         write: bool = False,
         files: Any = None,
         max_bytes: int | None = None,
+        envelope: dict[str, Any] | None = None,
     ) -> requests.Response:
-        """Send one request; return the response if 2xx, else raise a classified ConnectorError. The body is
-        read at once, up to ``max_bytes`` (default ``max_response_bytes``)."""
+        """Send one request; return the response if it succeeded, else raise a classified ConnectorError.
+        The body is read at once, up to ``max_bytes`` (default ``max_response_bytes``). ``envelope``: how
+        a 2xx answer's body says success or failure (the package's ``envelope``); without it every 2xx
+        answer succeeded."""
         url = url_or_path if "://" in url_or_path else self.url(url_or_path)
         if self.url_policy is not None:
             self.url_policy(url)
@@ -201,8 +246,10 @@ class HttpClient:
         except requests.RequestException as exc:
             raise LostReply(f"{where}: {type(exc).__name__}", write) from None
         if 200 <= response.status_code < 300:
+            if envelope:
+                self._check_envelope(response, envelope, where, write)
             return response
-        self._raise_for(response, where, write)
+        self._raise_for(response, where, write, envelope)
         return response  # unreachable: _raise_for always raises
 
     def _proxies_for(self, url: str) -> dict[str, str]:
@@ -213,21 +260,56 @@ class HttpClient:
             self._proxies[origin] = get_environ_proxies(url)
         return self._proxies[origin]
 
-    def _raise_for(self, response: requests.Response, where: str, write: bool) -> None:
+    def _check_envelope(self, response: requests.Response, envelope: dict[str, Any], where: str, write: bool) -> None:
+        """Raise a classified error when a 2xx answer's envelope does not say the request succeeded: the
+        ``success`` predicate must give exactly ``true`` (false, null, a missing field or any other value
+        is a failure). The parsed body is kept on the response for ``json_body``."""
+        body = json_body(response, write)
+        try:
+            verdict = search(envelope["success"], body)
+        except (JMESPathError, RecursionError):  # a body of another shape: not a success either
+            verdict = None
+        if verdict is True:
+            return
+        status = response.status_code
+        message = envelope_message(envelope, body)
+        text = f"{where}: HTTP {status}, the answer says the request failed{_shown(message)}"
+        for rule in self.error_rules:
+            if _matches(rule, status, response.text[:2000], message):
+                self._act(rule["action"], text, response, outcome_unknown=write)
+        if write:
+            # the system answered and said no: nothing is unknown, and the same record would get the same
+            # answer again; refused, it waits in the dead letters with the system's own reason
+            raise RecordError(text)
+        raise FatalError(f"{text} (no errors rule matches it; a read that did not succeed is never taken as empty)")
+
+    @staticmethod
+    def _act(action: str, text: str, response: requests.Response, outcome_unknown: bool) -> None:
+        """Raise what an ``errors`` rule's action says."""
+        if action == "retry":
+            raise BusyAnswer(
+                text, retry_after_seconds(response.headers.get("Retry-After")), outcome_unknown=outcome_unknown
+            )
+        if action == "record":
+            raise RecordError(text)
+        raise FatalError(text)
+
+    def _raise_for(
+        self, response: requests.Response, where: str, write: bool, envelope: dict[str, Any] | None = None
+    ) -> None:
         status = response.status_code
         body = response.text[:2000]
-        message = f"{where}: HTTP {status}"
+        local_message = None
+        if envelope and envelope.get("message"):
+            try:
+                local_message = envelope_message(envelope, response.json())
+            except (ValueError, RecursionError):  # an error page that is not JSON: no message
+                local_message = None
+        message = f"{where}: HTTP {status}{_shown(local_message)}"
         unknown = write and status != 429  # a 429 was refused before processing; a 5xx may have applied
         for rule in self.error_rules:
-            if _matches(rule, status, body):
-                action = rule["action"]
-                if action == "retry":
-                    raise BusyAnswer(
-                        message, retry_after_seconds(response.headers.get("Retry-After")), outcome_unknown=unknown
-                    )
-                if action == "record":
-                    raise RecordError(message)
-                raise FatalError(message)
+            if _matches(rule, status, body, local_message):
+                self._act(rule["action"], message, response, outcome_unknown=unknown)
         if status == 429 or status >= 500:
             raise BusyAnswer(
                 message,
@@ -243,9 +325,14 @@ class HttpClient:
 
 def json_body(response: requests.Response, write: bool = False) -> Any:
     """The response's JSON; a truncated or malformed body is retriable (it is usually a transient fault)."""
+    cached = getattr(response, "_mpphub_body", _UNSET)
+    if cached is not _UNSET:
+        return cached  # parsed once already, to read the answer's envelope
     where = f"{response.request.method} {str(response.url).split('?', 1)[0]}"
     try:
-        return response.json()
+        body = response.json()
+        response._mpphub_body = body  # type: ignore[attr-defined]  # parsed once, read again by the caller
+        return body
     except ValueError:
         raise LostReply(f"{where}: the body is not valid JSON", write) from None
     except RecursionError:

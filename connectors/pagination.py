@@ -25,6 +25,35 @@ def _records(body: Any, records_path: str | None) -> list[dict[str, Any]]:
     return [r for r in found if isinstance(r, dict)]
 
 
+def _count(value: Any) -> int | None:
+    """A total read from a body as a whole number (PHP systems often send "12"); None when it is not one."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if value >= 0 else None
+    if isinstance(value, float) and value.is_integer() and value >= 0:
+        return int(value)
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
+def _total_says_done(pagination: dict[str, Any], body: Any, pages_read: int, records_read: int) -> bool | None:
+    """Whether the body's totals (``total_pages_path``, ``total_count_path``) say the last page has been
+    read; None when the package declares no total or the body holds none readable (the short-page rule
+    decides then)."""
+    verdicts = []
+    if pagination.get("total_pages_path"):
+        total_pages = _count(search(pagination["total_pages_path"], body))
+        if total_pages is not None:
+            verdicts.append(pages_read >= total_pages)
+    if pagination.get("total_count_path"):
+        total_count = _count(search(pagination["total_count_path"], body))
+        if total_count is not None:
+            verdicts.append(records_read >= total_count)
+    return any(verdicts) if verdicts else None
+
+
 def pages(
     fetch: Fetch, path: str, params: dict[str, Any], pagination: dict[str, Any], records_path: str | None, base_url: str
 ) -> Iterator[list[dict[str, Any]]]:
@@ -38,11 +67,17 @@ def pages(
         yield _records(json_body(fetch(path, base)), records_path)
         return
     if style == "page_number":
+        # the body's total, when declared and readable, says which page is the last (a system that caps
+        # its page size below page_size must not be cut short); else the first short or empty page is
         page = int(pagination.get("first_page", 1))
-        for _ in range(MAX_PAGES):
-            records = _records(json_body(fetch(path, {**base, pagination["page_param"]: page})), records_path)
+        records_read = 0
+        for pages_read in range(1, MAX_PAGES + 1):
+            body = json_body(fetch(path, {**base, pagination["page_param"]: page}))
+            records = _records(body, records_path)
             yield records
-            if not records or (size and len(records) < size):
+            records_read += len(records)
+            done = _total_says_done(pagination, body, pages_read, records_read)
+            if not records or done or (done is None and size and len(records) < size):
                 return
             page += 1
         return

@@ -70,7 +70,15 @@ class RestConnector:
             json=json,
             headers={**op.get("headers", {}), **(headers or {})},
             write=write,
+            envelope=self.answer_envelope(op),
         )
+
+    def answer_envelope(self, op: dict[str, Any]) -> dict[str, Any] | None:
+        """How an operation's 2xx answers say success or failure (the package's ``envelope``: not the
+        national application envelope): its own, else the local system's; None when neither declares one
+        (every 2xx answer succeeded)."""
+        declared: dict[str, Any] | None = op.get("envelope", self.local.get("envelope"))
+        return declared
 
     def fetch_files(
         self, envelope: dict[str, Any], fetcher: HttpClient | None = None
@@ -162,7 +170,9 @@ class RestConnector:
             )
 
     def lookup(self, envelope: dict[str, Any]) -> str | None:
-        """The local reference of an application, found by its national id; None if the local system has none."""
+        """The local reference of an application, found by its national id; None if the local system has none.
+        An answer that does not say success (by the package's answer envelope) raises, classified: it
+        never reads as "none"."""
         op = self.operations.get("lookup")
         if op is None:
             raise FatalError("the package declares lookup_by_reference but no lookup operation")
@@ -178,8 +188,12 @@ class RestConnector:
         if since is not None:
             params[op["cursor"]["param"]] = since
 
+        shape = self.answer_envelope(op)
+
         def fetch(target: str, query: dict[str, Any]) -> requests.Response:
-            return self.client.request(op["method"], target, params=query or None, headers=op.get("headers"))
+            return self.client.request(
+                op["method"], target, params=query or None, headers=op.get("headers"), envelope=shape
+            )
 
         yield from pages(fetch, op["path"], params, op["pagination"], op.get("records_path"), self.client.base_url)
 
