@@ -537,6 +537,7 @@ def measure(
         national,
         connector_factory(settings, StaticSecrets(cred.secret_values(docs)), national),
     )
+    ctx.concurrency, ctx.per_host = args.concurrency, args.per_host
     engine = SyncEngine(ctx, "national-bench")
     try:
         # 1. warm-up: catalogue, first reads, connectors and packages loaded
@@ -667,6 +668,7 @@ def measure(
         "active_services": len(active),
         "active_misjudged_idle": misjudged,
         "services_with_errors": errors,
+        "concurrency": args.concurrency,
         "latency_ms": args.latency_ms,
         "national_latency_ms": args.national_latency_ms,
         "warmup_cycle_seconds": round(warm_seconds, 2),
@@ -807,6 +809,10 @@ def main(argv: list[str] | None = None) -> int:
         default=1.0,
         help="services with new applications, and as many with status changes (default 1)",
     )
+    parser.add_argument(
+        "--concurrency", type=int, default=1, help="services side by side in the engine (default 1: sequential)"
+    )
+    parser.add_argument("--per-host", type=int, default=2, help="at most this many on one local host (default 2)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--profile", default=None, help="write cProfile statistics of the measured cycle here")
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")

@@ -57,6 +57,8 @@ def build_context(
     allowed_hosts: str = "",
     lease_seconds: float = 120.0,
     run_seconds: float = 300.0,
+    concurrency: int = 1,
+    per_host: int = 2,
 ) -> SyncContext:
     """A ready SyncContext (the ledger is opened and migrated); the caller closes ``ctx.ledger``."""
     ledger = Ledger.open(ledger_url)
@@ -69,4 +71,6 @@ def build_context(
         hash_key=hash_key.encode(),
         lease_seconds=lease_seconds,
         run_seconds=run_seconds,
+        concurrency=concurrency,
+        per_host=per_host,
     )

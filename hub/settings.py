@@ -34,6 +34,10 @@ class Settings(BaseModel):
     lease_seconds: float = Field(default=120.0, ge=5.0, le=3600.0)
     # a flow run stops taking new work after this long and gives its stream back (the rest: next run)
     run_seconds: float = Field(default=300.0, gt=0.0, le=86400.0)
+    # services of one `mpphub sync` cycle side by side (threads: connectors/sync/concurrency.py), and at
+    # most this many on one local host at once
+    sync_concurrency: int = Field(default=1, ge=1, le=64)
+    sync_per_host: int = Field(default=2, ge=1, le=16)
 
     @field_validator("base_url_overrides", mode="before")
     @classmethod

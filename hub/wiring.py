@@ -33,4 +33,6 @@ def build_context(settings: Settings, secrets: SecretResolver | None = None) -> 
         allowed_hosts=settings.allowed_hosts,
         lease_seconds=settings.lease_seconds,
         run_seconds=settings.run_seconds,
+        concurrency=settings.sync_concurrency,
+        per_host=settings.sync_per_host,
     )

@@ -33,6 +33,10 @@ class SyncContext:
     lease_seconds: float = 120.0
     # a flow run stops taking new work after this long (MPPHUB_RUN_SECONDS); the rest waits for the next run
     run_seconds: float = 300.0
+    # services of one cycle side by side (MPPHUB_SYNC_CONCURRENCY), at most per_host on one local host
+    # (MPPHUB_SYNC_PER_HOST): connectors/sync/concurrency.py
+    concurrency: int = 1
+    per_host: int = 2
     _connectors: dict[tuple[str, str], LocalConnector] = field(default_factory=dict)
 
     def connector(self, package: dict[str, Any]) -> LocalConnector:

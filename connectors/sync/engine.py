@@ -93,6 +93,9 @@ class SyncEngine:
         region = self.ctx.packages.index["packages"][service_id]["region"]
         result = ServiceResult(service_id, region)
         for flow in flows:
+            steps = self._steps(flow, service_id, region)
+            if not steps:
+                continue  # e.g. walk-ins of a package that declares none: no lease, no health row, nothing to run
             stream = f"{flow}:{service_id}"
             lease = self.ctx.ledger.acquire_stream(stream, self.worker, self.ctx.lease_seconds, self.ctx.run_seconds)
             if lease is None:
@@ -106,7 +109,7 @@ class SyncEngine:
             outcome, error = "ok", None
             try:
                 with self.ctx.ledger.fenced(lease):
-                    for step, call in self._steps(flow, service_id, region):
+                    for step, call in steps:
                         step_counts = call()
                         counts.update({f"{step}.{k}": v for k, v in step_counts.items()})
             except CursorMoved:
@@ -154,8 +157,13 @@ class SyncEngine:
         flows: Sequence[str] = FLOWS,
         progress: Callable[[int, int, ServiceResult], None] | None = None,
     ) -> list[ServiceResult]:
-        """One cycle over the selected services."""
+        """One cycle over the selected services: one after another, or ``ctx.concurrency`` side by side
+        (``connectors/sync/concurrency.py``); results in service order either way."""
         services = self.ctx.packages.service_ids(region, service)
+        if self.ctx.concurrency > 1 and len(services) > 1:
+            from connectors.sync.concurrency import run_side_by_side
+
+            return run_side_by_side(self, services, flows, progress)
         results = []
         for index, service_id in enumerate(services, start=1):
             outcome = self.run_service(service_id, flows)

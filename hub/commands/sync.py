@@ -29,6 +29,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     mode.add_argument("--watch", action="store_true", help="repeat until Ctrl-C")
     parser.add_argument("--interval", type=float, default=30.0, help="seconds between --watch cycles (default 30)")
     parser.add_argument("--format", choices=["text", "json"], default="text", help="summary format")
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        metavar="N",
+        help="services side by side in this worker (default: MPPHUB_SYNC_CONCURRENCY, else 1); at most "
+        "MPPHUB_SYNC_PER_HOST (default 2) on one local host",
+    )
 
 
 def summarise(results: list[Any]) -> dict[str, dict[str, int]]:
@@ -79,6 +86,11 @@ def run(args: argparse.Namespace) -> int:
     if not known:
         print("mpphub sync: no published service matches --region/--service", file=sys.stderr)
         return 2
+    if args.concurrency is not None:
+        if not 1 <= args.concurrency <= 64:
+            print("mpphub sync: --concurrency must be from 1 to 64", file=sys.stderr)
+            return 2
+        ctx.concurrency = args.concurrency
     engine = SyncEngine(ctx, settings.worker)
     flows = args.flow or list(FLOWS)
     progress = ProgressLine("syncing", min_total=1)
