@@ -62,6 +62,8 @@ def deliver(ctx: SyncContext, service_id: str) -> Counter[str]:
     them (``_Beside``): the files of the next applications are fetched ahead, and acknowledgements are
     sent after the delivery is recorded and settled before the next page is read."""
     counts: Counter[str] = Counter()
+    if not ctx.ledger.due_deliveries(service_id, 1):
+        return counts  # nothing due (most services, most cycles): no threads, no extra HTTP session
     beside = _Beside(ctx)
     try:
         while True:
