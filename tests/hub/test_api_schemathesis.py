@@ -8,6 +8,7 @@ answer conforms (documented status, content type, headers and body schema).
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -32,9 +33,12 @@ from tests.hub.conftest import REGION, copy_registry
 
 def _published_openapi() -> dict[str, Any]:
     """The document the API publishes (it does not depend on the data)."""
-    ledger = Ledger.open("sqlite://")
-    document: dict[str, Any] = create_app(ledger, Path("registry"), dashboard=None).openapi()
-    ledger.close()
+    # a file, not "sqlite://": an in-memory database has one connection per thread (SingletonThreadPool),
+    # and the app's background health refresh opening one while close() disposes them raced at collection
+    with tempfile.TemporaryDirectory(prefix="mpphub-openapi-") as folder:
+        ledger = Ledger.open(f"sqlite:///{folder}/ledger.db")
+        document: dict[str, Any] = create_app(ledger, Path("registry"), dashboard=None).openapi()
+        ledger.close()
     return document
 
 
