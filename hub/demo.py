@@ -29,9 +29,10 @@ from connectors.sync.packages import PackageSource
 from hub.settings import Settings
 from hub.wiring import connector_factory
 from sandbox import credentials as cred
+from sandbox.local.catalogue import regional_systems
 from sandbox.local.sql_tables import SqlLocalSystem
 from sandbox.national.citizens import CitizenSimulator
-from sandbox.serve import serve_in_process, serve_in_thread
+from sandbox.serve import serve_in_process, serve_in_thread, serve_many_in_process
 
 ADMIN_URLS = {
     "postgresql": os.environ.get(
@@ -69,8 +70,9 @@ def run_demo(
     citizens: int = 60,
     cycles: int = 5,
     dashboard: DashboardOptions | None = None,
-) -> dict[str, Any]:
-    """Run the whole demo; returns the summary (also printed through ``say``).
+) -> Summary:
+    """Run the whole demo; returns the summary (also printed through ``say``; per service in
+    ``summary.services``).
 
     With ``dashboard``, keep serving the API and the dashboard over the demo's ledger after the summary
     (until Ctrl-C or ``dashboard.stop``), printing its URL with a fresh coordinator token.
@@ -83,15 +85,21 @@ def run_demo(
             "sandbox.national.app:create_app", {"db_path": f"{tmp}/national.db", "token": cred.NATIONAL_TOKEN}
         )
         stack.callback(national.stop)
-        local = {
-            "indonesian": serve_in_process("sandbox.local.rest_indonesian:create_app", {"token": cred.LOCAL_TOKEN}),
-            "cursor": serve_in_process(
-                "sandbox.local.rest_cursor:create_app",
-                {"username": cred.LOCAL_USERNAME, "password": cred.LOCAL_PASSWORD, "api_key": cred.LOCAL_API_KEY},
-            ),
-        }
-        for server in local.values():
+        # the shared systems serve the hand-written packages (load_packages' default); each region adopting
+        # a template gets its own system per style, serving its composed packages (one SIPENA per region)
+        regional = regional_systems([d for d in docs if "extends" in d])
+        started = serve_many_in_process(
+            [(cred.FACTORIES[style], cred.factory_kwargs(style)) for style in ("indonesian", "cursor")]
+            + [
+                (cred.FACTORIES[style], {**cred.factory_kwargs(style), "packages": group})
+                for (_, style), group in regional.items()
+            ]
+        )
+        for server in started:
             stack.callback(server.stop)
+        local = {"indonesian": started[0], "cursor": started[1]}
+        regional_servers = dict(zip(regional, started[2:], strict=True))
+        local_urls = [s.url for s in started]
         secrets = cred.secret_values(docs)
         sql_systems: list[SqlLocalSystem] = []
         services = [d["id"] for d in docs if d["local_system"]["kind"] == "rest"]
@@ -111,7 +119,9 @@ def run_demo(
                 services += [d["id"] for d in mine]
                 secrets.update({d["local_system"]["connection_ref"]: url for d in mine})
         overrides = {
-            d["local_system"]["base_url"]: local[cred.rest_style(d)].url
+            d["local_system"]["base_url"]: (
+                regional_servers[(d["region"], cred.rest_style(d))] if "extends" in d else local[cred.rest_style(d)]
+            ).url
             for d in docs
             if d["local_system"]["kind"] == "rest"
         }
@@ -129,16 +139,18 @@ def run_demo(
             engine.run_service(service_id, ["catalogue"])
         say(f"{citizens} citizens apply; officers work; {cycles} sync cycles ...")
         simulator = CitizenSimulator.to_url(national.url, registry_dir=registry, seed=7, services=services)
-        simulator.submit(citizens)
+        # every service once first (the adopting regions' too) when there are citizens enough, then at random
+        first = simulator.submit_each() if citizens >= len(simulator.packages) else []
+        simulator.submit(citizens - len(first))
         for cycle in range(cycles):
             for service_id in services:
                 engine.run_service(service_id, ["outbound", "walk_in", "inbound"])
             if cycle < cycles - 1:
-                _officers_work([s.url for s in local.values()], sql_systems, walk_ins=cycle == 0)
-        summary = _summary(national.url, [s.url for s in local.values()], sql_systems, ledger, set(services))
+                _officers_work(local_urls, sql_systems, walk_ins=cycle == 0)
+        summary = _summary(national.url, local_urls, sql_systems, ledger, set(services))
         _print(summary, say)
         if dashboard is not None:
-            world = _World(registry, ledger, engine, services, simulator, [s.url for s in local.values()], sql_systems)
+            world = _World(registry, ledger, engine, services, simulator, local_urls, sql_systems)
             serve_dashboard(world, dashboard, say)
     return summary
 
@@ -223,27 +235,38 @@ def serve_dashboard(world: _World, options: DashboardOptions, say: Say) -> None:
         server.stop()
 
 
+class Summary(dict[str, dict[str, int]]):
+    """The demo's summary: region -> counts (what is printed), and ``services``: the same truth per
+    service id, with ``misrouted`` (online applications created in another package's local system)."""
+
+    services: dict[str, dict[str, int]]
+
+
 def _summary(
     national_url: str, local_urls: list[str], sql_systems: list[SqlLocalSystem], ledger: Ledger, services: set[str]
-) -> dict[str, Any]:
+) -> Summary:
     truth = requests.get(f"{national_url}/_sandbox/truth", timeout=30).json()
     created: Counter[str] = Counter()
     local_status: dict[str, str] = {}
+    created_in: dict[str, set[str]] = defaultdict(set)  # national id -> the packages it was created under
     for url in local_urls:
         local = requests.get(f"{url}/_sandbox/truth", timeout=30).json()
         created.update(local["submissions"]["created_per_national_id"])
         local_status.update({a["national_id"]: a["national_status"] for a in local["applications"] if a["national_id"]})
+        for a in local["applications"]:
+            if a["national_id"]:
+                created_in[a["national_id"]].add(a["package_id"])
     for system in sql_systems:
         for report in system.truth().values():
             created.update(report["created_per_national_id"])
             for change in report["status_changes"]:
                 if change["national_id"]:
                     local_status[change["national_id"]] = change["national_status"]
-    regions: dict[str, Counter[str]] = defaultdict(Counter)
+    rows: dict[str, Counter[str]] = defaultdict(Counter)  # per service id
     for app in truth["applications"]:
         if app["service_id"] not in services:
             continue
-        row = regions[app["region"]]
+        row = rows[app["service_id"]]
         if app["origin"] == "walk_in":
             row["walk_ins_registered"] += 1
             continue
@@ -251,15 +274,23 @@ def _summary(
         row["delivered"] += 1 if app["acknowledgement"] else 0
         row["lost"] += 0 if created[app["id"]] else 1
         row["duplicated"] += max(created[app["id"]] - 1, 0)
+        row["misrouted"] += 1 if created_in[app["id"]] - {app["service_id"]} else 0
         row["status_behind"] += 1 if app["id"] in local_status and app["status"] != local_status[app["id"]] else 0
-    region_of = {a["id"]: a["region"] for a in truth["applications"]}
+    service_of = {a["id"]: a["service_id"] for a in truth["applications"]}
     for event in truth["events"]:
-        if event["application_id"] in region_of:
-            regions[region_of[event["application_id"]]]["events_pushed"] += 1
-            regions[region_of[event["application_id"]]]["events_duplicated"] += event["received_count"] - 1
+        if event["application_id"] in service_of:
+            rows[service_of[event["application_id"]]]["events_pushed"] += 1
+            rows[service_of[event["application_id"]]]["events_duplicated"] += event["received_count"] - 1
+    region_of = {a["service_id"]: a["region"] for a in truth["applications"]}
     for letter in ledger.dead_letters():
-        regions[letter["region"]]["dead_letters"] += 1
-    return {region: dict(counts) for region, counts in sorted(regions.items())}
+        rows[letter["service_id"]]["dead_letters"] += 1
+        region_of.setdefault(letter["service_id"], letter["region"])
+    regions: dict[str, Counter[str]] = defaultdict(Counter)
+    for service_id, counts in rows.items():
+        regions[region_of[service_id]].update(counts)
+    summary = Summary({region: dict(counts) for region, counts in sorted(regions.items())})
+    summary.services = {service_id: dict(counts) for service_id, counts in sorted(rows.items())}
+    return summary
 
 
 def _print(summary: dict[str, Any], say: Say) -> None:

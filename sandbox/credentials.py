@@ -17,6 +17,17 @@ def rest_style(package: dict[str, Any]) -> str:
     return "indonesian" if package["local_system"]["idempotency"]["strategy"] == "key_header" else "cursor"
 
 
+# the simulated REST systems' app factories and credentials, by style
+FACTORIES = {"indonesian": "sandbox.local.rest_indonesian:create_app", "cursor": "sandbox.local.rest_cursor:create_app"}
+
+
+def factory_kwargs(style: str) -> dict[str, Any]:
+    """The sandbox credentials a simulated REST system of ``style`` is created with."""
+    if style == "indonesian":
+        return {"token": LOCAL_TOKEN}
+    return {"username": LOCAL_USERNAME, "password": LOCAL_PASSWORD, "api_key": LOCAL_API_KEY}
+
+
 def secret_values(packages: list[dict[str, Any]]) -> dict[str, str]:
     """Every REST package's secret references -> the sandbox credential of that auth kind."""
     values: dict[str, str] = {}

@@ -87,15 +87,37 @@ def serve_in_process(
     factory_path: str, kwargs: dict[str, Any] | None = None, port: int = 0, startup_timeout: float = 30.0
 ) -> RunningServer:
     """Serve the app built by ``module:factory(**kwargs)`` from a child process (spawned, not forked)."""
-    ctx = multiprocessing.get_context("spawn")
-    parent_conn, child_conn = ctx.Pipe(duplex=False)
-    process = ctx.Process(target=_child, args=(factory_path, kwargs or {}, port, child_conn), daemon=True)
-    process.start()
-    if not parent_conn.poll(startup_timeout):
-        process.kill()
-        raise RuntimeError(f"the sandbox server {factory_path} did not start within {startup_timeout:.0f} s")
-    bound = int(parent_conn.recv())
+    return serve_many_in_process([(factory_path, kwargs or {})], [port], startup_timeout)[0]
 
+
+def serve_many_in_process(
+    apps: list[tuple[str, dict[str, Any]]], ports: list[int] | None = None, startup_timeout: float = 30.0
+) -> list[RunningServer]:
+    """Serve each ``(module:factory, kwargs)`` from its own child process, all started at once (so that
+    ten simulated systems cost about one start-up, not ten); in the order given. Port 0 (the default):
+    any free one. When one does not start, every one is stopped and RuntimeError raised."""
+    ctx = multiprocessing.get_context("spawn")
+    ports = ports or [0] * len(apps)
+    children = []
+    for (factory_path, kwargs), port in zip(apps, ports, strict=True):
+        parent_conn, child_conn = ctx.Pipe(duplex=False)
+        process = ctx.Process(target=_child, args=(factory_path, kwargs, port, child_conn), daemon=True)
+        process.start()
+        children.append((factory_path, process, parent_conn))
+    deadline = time.monotonic() + startup_timeout
+    servers: list[RunningServer] = []
+    for factory_path, process, parent_conn in children:
+        if not parent_conn.poll(max(0.0, deadline - time.monotonic())):
+            for _, other, _ in children:
+                other.kill()
+                other.join()
+            raise RuntimeError(f"the sandbox server {factory_path} did not start within {startup_timeout:.0f} s")
+        bound = int(parent_conn.recv())
+        servers.append(RunningServer(url=f"http://{LOOPBACK}:{bound}", port=bound, _stop=_stopper(process)))
+    return servers
+
+
+def _stopper(process: Any) -> Callable[[], None]:
     def stop() -> None:
         process.terminate()  # uvicorn shuts down gracefully on SIGTERM
         process.join(timeout=10)
@@ -103,4 +125,4 @@ def serve_in_process(
             process.kill()
             process.join()
 
-    return RunningServer(url=f"http://{LOOPBACK}:{bound}", port=bound, _stop=stop)
+    return stop

@@ -51,22 +51,27 @@ def test_sandbox_up_then_sync_then_ctrl_c(tmp_path: Path) -> None:
         output = "".join(lines)
         assert "serving; Ctrl-C stops" in output, output
         assert "SQL (postgresql" in output and "SQL (mariadb" in output  # all four systems serve
+        assert re.search(r"REST 35\.01 +http://127\.0\.0\.1:\d+ +indonesian style, 35\.01's own system", output)
         national = re.search(r"national layer\s+(\S+)", output)
         assert national is not None
         token = "sandbox-national-token"  # noqa: S105 - the sandbox loopback token
         # citizens apply nationally
         from sandbox.national.citizens import CitizenSimulator
 
+        adopted = "35.01/izin-penelitian"  # adopts nasional/izin-penelitian with SIPENA: its region's own system
         CitizenSimulator.to_url(
-            national.group(1), seed=2, services=["35.76/akta-kelahiran"], registry_dir=REPO / "registry"
-        ).submit(4)
+            national.group(1), seed=2, services=["35.76/akta-kelahiran", adopted], registry_dir=REPO / "registry"
+        ).submit_each()
+        CitizenSimulator.to_url(
+            national.group(1), seed=3, services=["35.76/akta-kelahiran"], registry_dir=REPO / "registry"
+        ).submit(3)
         command = next(line for line in lines if line.strip().endswith("mpphub sync --once"))
         env = dict(os.environ, MPPHUB_LEDGER_URL=f"sqlite:///{tmp_path / 'ledger.db'}", MPPHUB_NATIONAL_TOKEN=token)
         for word in shlex.split(command)[:-3]:
             key, _, value = word.partition("=")
             env[key] = value
         service = "35.76/akta-kelahiran"
-        for target in (service, "35.76/surat-keterangan-tidak-mampu"):  # a REST and a SQL package
+        for target in (adopted, service, "35.76/surat-keterangan-tidak-mampu"):  # adopted REST, REST and SQL
             synced = subprocess.run(
                 [*MPPHUB, "sync", "--once", "--format", "json", "--service", target],
                 cwd=REPO,
@@ -81,6 +86,8 @@ def test_sandbox_up_then_sync_then_ctrl_c(tmp_path: Path) -> None:
         truth = requests.get(f"{national.group(1)}/_sandbox/truth", timeout=10).json()
         mine = [a for a in truth["applications"] if a["service_id"] == service]
         assert len(mine) == 4 and all(a["acknowledgement"] for a in mine)
+        theirs = [a for a in truth["applications"] if a["service_id"] == adopted]
+        assert len(theirs) == 1 and theirs[0]["acknowledgement"]
     finally:
         up.send_signal(signal.SIGINT)
         try:

@@ -49,17 +49,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Start, print, serve until Ctrl-C, stop cleanly."""
     from sandbox.credentials import (
+        FACTORIES,
         LOCAL_API_KEY,
         LOCAL_PASSWORD,
         LOCAL_TOKEN,
         LOCAL_USERNAME,
         NATIONAL_TOKEN,
+        factory_kwargs,
         rest_style,
         secret_values,
     )
     from sandbox.faults import FaultConfig
-    from sandbox.local.catalogue import load_packages
-    from sandbox.serve import RunningServer, serve_in_process
+    from sandbox.local.catalogue import adopted_packages, load_packages, regional_systems
+    from sandbox.serve import RunningServer, serve_in_process, serve_many_in_process
 
     try:
         faults = json.loads(args.faults)
@@ -71,7 +73,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"mpphub sandbox: {args.registry}/index.json not found (see --registry)", file=sys.stderr)
         return 2
     args.state.mkdir(parents=True, exist_ok=True)
+    # the shared REST systems serve the hand-written packages; each region adopting a template runs its own
+    # system per style (on any free port), serving its composed published packages: regions adopting one
+    # template share its service codes (every SIPENA is jenis_layanan SKP), so they cannot share a system
     packages = load_packages(args.registry / "packages")
+    adopted = adopted_packages(args.registry)
+    regional = regional_systems(adopted)
     common = {"seed": args.seed, "fault_config": faults, "officer_interval_s": args.officer_interval}
     servers: dict[str, RunningServer] = {}
     try:
@@ -93,6 +100,14 @@ def run(args: argparse.Namespace) -> int:
             {"username": LOCAL_USERNAME, "password": LOCAL_PASSWORD, "api_key": LOCAL_API_KEY, **common},
             port=args.cursor_port,
         )
+        started = serve_many_in_process(
+            [
+                (FACTORIES[style], {**factory_kwargs(style), **common, "packages": group})
+                for (_, style), group in regional.items()
+            ]
+        )
+        for (region, style), server in zip(regional, started, strict=True):
+            servers[f"{region} {style}"] = server
     except RuntimeError as exc:
         for server in servers.values():
             server.stop()
@@ -107,7 +122,7 @@ def run(args: argparse.Namespace) -> int:
         for dialect in ("postgresql", "mariadb"):
             mine = [
                 p
-                for p in packages
+                for p in [*packages, *adopted]
                 if p["local_system"]["kind"] == "sql"
                 and p["local_system"]["dialect"] in (dialect, "mysql" if dialect == "mariadb" else "-")
             ]
@@ -122,11 +137,17 @@ def run(args: argparse.Namespace) -> int:
                 print(f"SQL ({dialect:<10})  {url.split('@')[-1]}   {len(mine)} packages' tables (dropped at Ctrl-C)")
     rest = [p for p in packages if p["local_system"]["kind"] == "rest"]
     overrides = {p["local_system"]["base_url"]: servers[rest_style(p)].url for p in rest}
+    for (region, style), group in regional.items():
+        overrides.update({p["local_system"]["base_url"]: servers[f"{region} {style}"].url for p in group})
+        rest += group
     print(f"national layer     {servers['national'].url}   bearer {NATIONAL_TOKEN}")
     print(f"REST (Indonesian)  {servers['indonesian'].url}   bearer {LOCAL_TOKEN}")
     print(
         f"REST (cursor/Link) {servers['cursor'].url}   basic {LOCAL_USERNAME}:{LOCAL_PASSWORD}, X-API-Key {LOCAL_API_KEY}"
     )
+    for (region, style), group in regional.items():
+        ids = ", ".join(p["id"].split("/", 1)[1] for p in group)
+        print(f"REST {region:<13} {servers[f'{region} {style}'].url}   {style} style, {region}'s own system: {ids}")
     print(
         "truth: GET <url>/_sandbox/truth   faults: PUT <url>/_sandbox/faults   officers: POST <url>/_sandbox/officers/step"
     )

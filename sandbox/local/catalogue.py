@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from registry.index import load_index
+from sandbox.credentials import rest_style
 from sandbox.local.families import Family
 from sandbox.local.mapping import form_field, literal
 from sandbox.local.officers import StatusLadder
@@ -17,11 +19,46 @@ _ENVELOPE_ALWAYS = ("application.id", "application.submitted_at", "application.c
 
 
 def load_packages(root: Path = SAMPLE_PACKAGES) -> list[dict[str, Any]]:
-    """Every package document under ``root`` (the sample registry by default), sorted by id."""
+    """Every hand-written package document under ``root`` (the sample registry by default), sorted by id:
+    the default packages of the shared simulated systems.
+
+    An overlay (a document with ``extends``, docs/templates.md) is not a whole package and is skipped: its
+    composed form is read from the published registry (``adopted_packages``), and each adopting region
+    runs its own simulated system (``regional_systems``), because the regions adopting one template share
+    its service codes (every SIPENA says ``jenis_layanan`` SKP) and a simulated system keys services by code.
+    """
     if not root.is_dir():
         return []
     documents = [json.loads(path.read_text(encoding="utf-8")) for path in sorted(root.rglob("*.json"))]
-    return sorted((d for d in documents if isinstance(d, dict) and "local_system" in d), key=lambda d: str(d["id"]))
+    return sorted(
+        (d for d in documents if isinstance(d, dict) and "local_system" in d and "extends" not in d),
+        key=lambda d: str(d["id"]),
+    )
+
+
+def adopted_packages(registry: Path = SAMPLE_PACKAGES.parent) -> list[dict[str, Any]]:
+    """The latest published (composed) version of every package that extends a template, sorted by id."""
+    if not (registry / "index.json").is_file():
+        return []
+    documents = []
+    for _, entry in sorted(load_index(registry)["packages"].items()):
+        info = entry["versions"][entry["latest"]]
+        document = json.loads((registry / info["path"]).read_text(encoding="utf-8"))
+        if isinstance(document, dict) and "extends" in document:
+            documents.append(document)
+    return documents
+
+
+def regional_systems(packages: list[dict[str, Any]]) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    """The REST ``packages`` (adopted ones, composed) by (region, style): one simulated system each, as each
+    region runs its own local application at its own base URL. Serve each group with
+    ``rest_indonesian.create_app(packages=...)`` / ``rest_cursor.create_app(packages=...)`` and point the
+    group's base URLs at it."""
+    systems: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for package in packages:
+        if package["local_system"]["kind"] == "rest":
+            systems.setdefault((str(package["region"]), rest_style(package)), []).append(package)
+    return dict(sorted(systems.items()))
 
 
 @dataclass(frozen=True)

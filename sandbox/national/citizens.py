@@ -222,10 +222,17 @@ class CitizenSimulator:
 
     def submit(self, n: int) -> list[Submission]:
         """Generate ``n`` applications and send each to the sink at once."""
+        return self._send(self.generate(n))
+
+    def submit_each(self) -> list[Submission]:
+        """One application for every service, in id order (so that a run covers them all)."""
+        return self._send([self.application_for(p) for p in self.packages])
+
+    def _send(self, submissions: list[Submission]) -> list[Submission]:
         if self.sink is None:
             raise ValueError("this simulator has no sink: use to_url / to_store, or generate()")
         out = []
-        for submission in self.generate(n):
+        for submission in submissions:
             self.sink.send(submission)
             self.submitted += 1
             out.append(submission)

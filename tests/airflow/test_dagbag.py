@@ -13,14 +13,14 @@ import pytest
 
 from tests.airflow.conftest import DAGS, REPO
 
-EXPECTED = {
-    "mpphub_catalogue",
-    "mpphub_reconcile",
-    "mpphub_sync_35",
-    "mpphub_sync_35_16",
-    "mpphub_sync_35_76",
-    "mpphub_sync_35_78",
-}
+# one sync DAG per region with packages: the hand-written ones' and the regions adopting templates'
+REGIONS = sorted(
+    {
+        e["region"]
+        for e in json.loads((REPO / "registry" / "index.json").read_text(encoding="utf-8"))["packages"].values()
+    }
+)
+EXPECTED = {"mpphub_catalogue", "mpphub_reconcile"} | {"mpphub_sync_" + r.replace(".", "_") for r in REGIONS}
 
 
 def dagbag() -> Any:
@@ -33,12 +33,13 @@ def test_the_folder_imports_cleanly_with_the_expected_dags() -> None:
     bag = dagbag()
     assert bag.import_errors == {}
     assert set(bag.dag_ids) == EXPECTED
+    assert {"35", "35.16", "35.76", "35.78", "35.01", "35.79"} <= set(REGIONS)
 
 
 def test_each_region_task_is_mapped_over_its_services_in_the_region_pool() -> None:
     index = json.loads((REPO / "registry" / "index.json").read_text(encoding="utf-8"))
     bag = dagbag()
-    for region in ("35", "35.16", "35.76", "35.78"):
+    for region in REGIONS:
         dag = bag.dags["mpphub_sync_" + region.replace(".", "_")]
         (task,) = dag.tasks
         assert task.task_id == "sync"
@@ -53,7 +54,7 @@ def test_each_region_task_is_mapped_over_its_services_in_the_region_pool() -> No
     (publish,) = bag.dags["mpphub_catalogue"].tasks
     assert sorted(publish.expand_input.value["ids"]) == sorted(index["packages"])
     (reconcile,) = bag.dags["mpphub_reconcile"].tasks
-    assert reconcile.expand_input.value["ids"] == ["35", "35.16", "35.76", "35.78"]
+    assert reconcile.expand_input.value["ids"] == REGIONS
 
 
 def test_a_task_run_parses_only_its_own_dag(monkeypatch: pytest.MonkeyPatch) -> None:

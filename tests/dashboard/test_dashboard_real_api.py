@@ -26,6 +26,7 @@ from hub.wiring import connector_factory
 from sandbox.serve import serve_in_thread
 from tests.conftest import REPO
 from tests.dashboard.conftest import assert_no_pii
+from tests.drills.world import rest_styles
 
 REGISTRY = REPO / "registry"
 STALLED = "35.78"  # Kota Surabaya: its sync "stopped" two hours ago
@@ -109,8 +110,9 @@ def hub(
 
     packages = PackageSource(REGISTRY)
     servers = {"key_header": local_rest_indonesian, "lookup_by_reference": local_rest_cursor}
-    rest = {s: packages.latest(s)["local_system"] for s in packages.service_ids()}
-    rest = {s: local for s, local in rest.items() if local["kind"] == "rest"}
+    # the hand-written REST packages: the two shared servers serve those only (an adopting region needs its
+    # own simulated system, as the demo gives it: tests/drills/world.py rest_styles)
+    rest = {s: packages.latest(s)["local_system"] for s in rest_styles(packages)}
     overrides = {local["base_url"]: servers[local["idempotency"]["strategy"]].url for local in rest.values()}
     settings = Settings(ledger_url=f"sqlite:///{tmp_path / 'ledger.db'}", base_url_overrides=overrides)
     national = NationalClient(national_server.url, national_server.token)

@@ -47,7 +47,7 @@ def main() -> None:
 
     def summary_and_evidence(
         national_url: str, local_urls: list[str], sql_systems: list[Any], ledger: Any, services: set[str]
-    ) -> dict[str, Any]:
+    ) -> demo.Summary:
         # every sandbox credential but the user name ("sandbox" is also an ordinary word of the output)
         secret_names = ("NATIONAL_TOKEN", "LOCAL_TOKEN", "LOCAL_PASSWORD", "LOCAL_API_KEY")
         known = Known(secrets={getattr(credentials, name) for name in secret_names})

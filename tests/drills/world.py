@@ -34,11 +34,18 @@ REGISTRY = REPO / "registry"
 
 
 def rest_styles(packages: PackageSource) -> dict[str, str]:
-    """service id -> 'a' (honours Idempotency-Key) or 'b' (lookup by reference), for REST packages."""
+    """service id -> 'a' (honours Idempotency-Key) or 'b' (lookup by reference), for the hand-written REST
+    packages.
+
+    Packages that adopt a template are left out of the drills' worlds: the regions adopting one template
+    share its service codes (every SIPENA is ``jenis_layanan`` SKP), so each needs its own simulated system,
+    and the two shared servers here serve the hand-written packages only. The demo gives every adopting
+    region its own system and checks their exactly-once truth (tests/test_demo.py)."""
     styles = {}
     for service_id in packages.service_ids():
-        local = packages.latest(service_id)["local_system"]
-        if local["kind"] == "rest":
+        document = packages.latest(service_id)
+        local = document["local_system"]
+        if local["kind"] == "rest" and "extends" not in document:
             styles[service_id] = "a" if local["idempotency"]["strategy"] == "key_header" else "b"
     return styles
 

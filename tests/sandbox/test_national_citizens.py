@@ -96,6 +96,18 @@ def test_form_data_is_valid_for_every_published_package(package_id: str) -> None
             assert f.filename.rsplit(".", 1)[1] in req["formats"] and len(f.content) <= req["max_size_kb"] * 1024
 
 
+def test_adopted_services_are_read_composed() -> None:
+    """A region adopting a template publishes the composed package: the simulator reads that, not the
+    overlay (which has no form), and fills in NIKs of the adopting region."""
+    adopted = [p for p in published_packages(REGISTRY) if "extends" in p]
+    assert len({p["region"] for p in adopted}) >= 10
+    for package in adopted:
+        assert package["form"]["properties"] and package["service"]["requirements"], package["id"]
+    simulator = CitizenSimulator(seed=3, services=[p["id"] for p in adopted], today=TODAY)
+    submissions = [simulator.application_for(p) for p in simulator.packages]
+    assert {s.service_id for s in submissions} == {p["id"] for p in adopted}
+
+
 def test_women_and_men_are_both_generated() -> None:
     simulator = CitizenSimulator(seed=1, services=["35.76/kartu-pencari-kerja"], today=TODAY)
     sexes = {(s.form["jenis_kelamin"], parse_nik(s.form["nik"]).female) for s in simulator.generate(40)}
