@@ -39,7 +39,16 @@ def make_engine(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5, hide_parameters=HIDE_PARAMETERS)
+    # connect_timeout: a ledger host that drops packets (a wrong address, a firewall) fails in seconds with
+    # one clear line, instead of hanging for the kernel's TCP timeout
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=5,
+        max_overflow=5,
+        hide_parameters=HIDE_PARAMETERS,
+        connect_args={"connect_timeout": 10} if url.startswith("postgresql") else {},
+    )
 
 
 def upgrade(engine: Engine) -> None:
