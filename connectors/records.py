@@ -5,14 +5,15 @@ from __future__ import annotations
 import math
 import numbers
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone, tzinfo
 from decimal import Decimal
 from typing import Any
 
 from connectors.mapping import search
 from connectors.masking import scrub_text
 
-# Naive local timestamps are read as WIB (UTC+7), the zone of most regional systems.
+# Naive local timestamps are read in the package's zone (registry/time_zones.py); WIB (UTC+7) where no
+# package says (a cursor compared on its own, a value without a package).
 LOCAL_DEFAULT_TZ = timezone(timedelta(hours=7))
 
 
@@ -47,15 +48,16 @@ class BadRecord:
     cursor: Any
 
 
-def parse_time(value: Any) -> datetime:
-    """A local timestamp (ISO text or a datetime) as an aware datetime; ValueError if unreadable."""
+def parse_time(value: Any, zone: tzinfo = LOCAL_DEFAULT_TZ) -> datetime:
+    """A local timestamp (ISO text or a datetime) as an aware datetime, read in ``zone`` when it carries no
+    offset (the package's zone: ``registry.time_zones.package_zone``); ValueError if unreadable."""
     if isinstance(value, datetime):
         parsed = value
     elif isinstance(value, bool):
         raise ValueError("a timestamp cannot be true or false")
     elif isinstance(value, (int, float)):
         try:  # a hostile 1e300, -1e20 or NaN is an unreadable record, never an OverflowError that stops the sync
-            parsed = datetime.fromtimestamp(float(value), tz=LOCAL_DEFAULT_TZ)
+            parsed = datetime.fromtimestamp(float(value), tz=zone)
         except (OverflowError, OSError, ValueError) as exc:
             raise ValueError(f"timestamp {type(value).__name__} out of range") from exc
     else:
@@ -63,7 +65,7 @@ def parse_time(value: Any) -> datetime:
         if len(text) > 64:
             raise ValueError("timestamp text longer than 64 characters")
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=LOCAL_DEFAULT_TZ)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=zone)
 
 
 def cursor_with_lookback(cursor: Any, seconds: int) -> Any:
@@ -132,7 +134,7 @@ def _optional(value: Any) -> str | None:
 
 
 def normalise_change(
-    raw: dict[str, Any], fields: dict[str, str], cursor: Any, by_name: bool = False
+    raw: dict[str, Any], fields: dict[str, str], cursor: Any, by_name: bool = False, zone: tzinfo = LOCAL_DEFAULT_TZ
 ) -> ChangeRecord | BadRecord:
     """Read one local status-change record with the package's field declaration: JMESPath expressions
     (rest) or column names (sql, ``by_name``). An unreadable record becomes a BadRecord, not an error."""
@@ -146,7 +148,7 @@ def normalise_change(
         return ChangeRecord(
             reference=required_text(get("reference")),
             status=required_text(get("status")),
-            changed_at=parse_time(get("changed_at")),
+            changed_at=parse_time(get("changed_at"), zone),
             event_id=_optional(get("event_id")),
             national_id=_optional(get("national_id")),
             note=_optional(get("note")),

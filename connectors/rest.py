@@ -16,6 +16,7 @@ from connectors.mapping import build_object, fill, search
 from connectors.pagination import pages
 from connectors.records import BadRecord, ChangeRecord, WalkInRecord, normalise_change, required_text
 from connectors.secrets import SecretResolver, for_package
+from registry.time_zones import package_zone
 
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 
@@ -36,6 +37,7 @@ class RestConnector:
         self.package = package
         self.local = package["local_system"]
         self.operations = self.local["operations"]
+        self.zone = package_zone(package)  # local times without an offset: the declared or the region's zone
         timeout = float(self.local.get("timeout_seconds", 30))
         self.client = HttpClient(
             base_url or self.local["base_url"],
@@ -202,7 +204,7 @@ class RestConnector:
         op = self.operations["status_changes"]
         fields, cursor_field = op["fields"], op["cursor"]["field"]
         for raw_page in self._pages("status_changes", since):
-            yield [normalise_change(raw, fields, search(cursor_field, raw)) for raw in raw_page]
+            yield [normalise_change(raw, fields, search(cursor_field, raw), zone=self.zone) for raw in raw_page]
 
     def walk_ins(self, since: Any) -> Iterator[list[WalkInRecord]]:
         """Pages of counter (walk-in) applications since a cursor value, with their national form."""

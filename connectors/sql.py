@@ -21,7 +21,6 @@ from sqlalchemy.sql.expression import ColumnClause
 from connectors.errors import FatalError, RecordError, RetriableError
 from connectors.mapping import build_object
 from connectors.records import (
-    LOCAL_DEFAULT_TZ,
     BadRecord,
     ChangeRecord,
     WalkInRecord,
@@ -32,6 +31,7 @@ from connectors.records import (
 from connectors.secrets import SecretResolver, for_package
 from connectors.sql_guard import check_database_url
 from connectors.url_policy import HostPolicy
+from registry.time_zones import package_zone
 
 PAGE_SIZE = 500
 _ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
@@ -62,6 +62,7 @@ class SqlConnector:
         self.package = package
         self.local = package["local_system"]
         self.tables = self.local["tables"]
+        self.zone = package_zone(package)  # naive DATETIME values: the declared or the region's zone
         url = database_url or for_package(secrets, package).get(self.local["connection_ref"])
         # the host policy of HTTP endpoints, and never the hub's own ledger: checked before any dial
         check_database_url(url, url_policy, ledger_url)
@@ -115,13 +116,14 @@ class SqlConnector:
             raise self._classify(exc, write=True) from None
 
     def _column_value(self, value: Any) -> Any:
-        """Objects become JSON text; ISO timestamps become datetimes (naive WIB for MySQL/MariaDB DATETIME)."""
+        """Objects become JSON text; ISO timestamps become datetimes (naive, in the package's zone, for
+        MySQL/MariaDB DATETIME)."""
         if isinstance(value, (dict, list)):
             return json.dumps(value, ensure_ascii=False)
         if isinstance(value, str) and _ISO_TIME.match(value):
-            moment = parse_time(value)
+            moment = parse_time(value, self.zone)
             if self.local["dialect"] in ("mysql", "mariadb"):
-                return moment.astimezone(LOCAL_DEFAULT_TZ).replace(tzinfo=None)
+                return moment.astimezone(self.zone).replace(tzinfo=None)
             return moment
         return value
 
@@ -164,7 +166,10 @@ class SqlConnector:
         """Pages of status-change rows after a cursor value (rows are read in cursor order)."""
         spec = self.tables["status_changes"]
         for rows in self._rows(spec, since):
-            yield [normalise_change(row, spec["columns"], row.get(spec["cursor_column"]), by_name=True) for row in rows]
+            yield [
+                normalise_change(row, spec["columns"], row.get(spec["cursor_column"]), by_name=True, zone=self.zone)
+                for row in rows
+            ]
 
     def walk_ins(self, since: Any) -> Iterator[list[WalkInRecord]]:
         """Pages of counter applications after a cursor value."""
