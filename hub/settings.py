@@ -38,6 +38,8 @@ class Settings(BaseModel):
     # most this many on one local host at once
     sync_concurrency: int = Field(default=1, ge=1, le=64)
     sync_per_host: int = Field(default=2, ge=1, le=16)
+    # a region is `failing` (status, alerts, API, dashboard) when at least this share of its services fail
+    failing_share: float = Field(default=0.05, gt=0.0, le=1.0)
 
     @field_validator("base_url_overrides", mode="before")
     @classmethod

@@ -21,7 +21,7 @@ from hub.api.errors import ERRORS, install_error_handlers
 from hub.api.metrics import CONTENT_TYPE, render
 from hub.api.security_headers import SecurityHeaders
 from hub.api.state import HubState
-from hub.health.report import DEFAULT_STALL_MINUTES
+from hub.health.report import DEFAULT_FAILING_SHARE, DEFAULT_STALL_MINUTES
 
 DASHBOARD = Path(__file__).resolve().parent.parent / "dashboard" / "static"
 API_VERSION = "1"
@@ -33,6 +33,7 @@ def create_app(
     stall_minutes: float = DEFAULT_STALL_MINUTES,
     cache_seconds: float = 10.0,
     dashboard: Path | None = DASHBOARD,
+    failing_share: float = DEFAULT_FAILING_SHARE,
 ) -> FastAPI:
     """The API over an open ledger and a registry folder."""
     app = FastAPI(
@@ -44,7 +45,9 @@ def create_app(
         redoc_url=None,
         openapi_url="/openapi.json",
     )
-    app.state.hub = HubState(ledger, registry, stall_minutes=stall_minutes, cache_seconds=cache_seconds)
+    app.state.hub = HubState(
+        ledger, registry, stall_minutes=stall_minutes, cache_seconds=cache_seconds, failing_share=failing_share
+    )
     install_error_handlers(app)
     app.add_middleware(SecurityHeaders)
     app.include_router(routes_health.router)

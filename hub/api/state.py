@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 from connectors.ledger.store import Ledger
 from connectors.ledger.types import utcnow
 from hub.health.queries import read_engine
-from hub.health.report import DEFAULT_STALL_MINUTES, HealthReport, build_report, series
+from hub.health.report import DEFAULT_FAILING_SHARE, DEFAULT_STALL_MINUTES, HealthReport, build_report, series
 from registry.index import load_index
 
 log = logging.getLogger("mpphub.api")
@@ -30,6 +30,7 @@ class HubState:
     registry: Path
     stall_minutes: float = DEFAULT_STALL_MINUTES
     cache_seconds: float = 10.0
+    failing_share: float = DEFAULT_FAILING_SHARE
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _index: dict[str, Any] | None = field(default=None, repr=False)
     _index_stamp: tuple[int, int] | None = field(default=None, repr=False)
@@ -86,11 +87,13 @@ class HubState:
     def scoped_report(self, region: str | None = None, service_id: str | None = None) -> HealthReport:
         """A fresh report of one region or one service (drill-down pages): its queries read only that
         region's or service's rows, so it is cheap and never stale."""
-        return build_report(self.reader, self.index(), utcnow(), self.stall_minutes, region, service_id)
+        return build_report(
+            self.reader, self.index(), utcnow(), self.stall_minutes, region, service_id, self.failing_share
+        )
 
     def _recompute(self) -> HealthReport:
         started = time.monotonic()
-        report = build_report(self.reader, self.index(), utcnow(), self.stall_minutes)
+        report = build_report(self.reader, self.index(), utcnow(), self.stall_minutes, failing_share=self.failing_share)
         self._cost = time.monotonic() - started
         self._report = (started, report)
         return report

@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"mpphub serve: {problem}", file=sys.stderr)
         return 2
     ledger = open_ledger(settings)
-    app = create_app(ledger, settings.registry, stall_minutes=args.stall_minutes)
+    app = create_app(ledger, settings.registry, stall_minutes=args.stall_minutes, failing_share=settings.failing_share)
     family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     try:

@@ -7,8 +7,11 @@ States (a service's, then its region's):
 - ``stalled``: no successful run within the threshold (default 15 minutes) although it has run before;
 - ``live``: a successful run within the threshold.
 
-A region is onboarding while all its services are; otherwise failing if any service fails, stalled if
-any stalls, else live. Each row carries a ``reason``: one sentence a coordinator can act on.
+A region is onboarding while all its services are; otherwise failing when at least ``failing_share``
+(``MPPHUB_FAILING_SHARE``, default 5%) of its services fail — one failing service among a small region's
+few still makes it failing, one among an MPP's 180 does not, so a national error rate of 1% does not paint
+every region red — else stalled if any stalls, else live. A region below the threshold names its failing
+services in its reason all the same. Each row carries a ``reason``: one sentence a coordinator can act on.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from registry.regions import region_table
 
 STATES = ("live", "onboarding", "failing", "stalled")
 DEFAULT_STALL_MINUTES = 15.0
+DEFAULT_FAILING_SHARE = 0.05
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -148,8 +152,10 @@ def service_row(
     }
 
 
-def region_row(code: str, services: Iterable[dict[str, Any]]) -> dict[str, Any]:
-    """One region's health row, rolled up from its services."""
+def region_row(
+    code: str, services: Iterable[dict[str, Any]], failing_share: float = DEFAULT_FAILING_SHARE
+) -> dict[str, Any]:
+    """One region's health row, rolled up from its services (failing from ``failing_share`` of them)."""
     region = region_table().get(code)
     province = region_table().get(region.province_code) if region else None
     rows = list(services)
@@ -158,7 +164,7 @@ def region_row(code: str, services: Iterable[dict[str, Any]]) -> dict[str, Any]:
     stalled = [row for row in rows if row["state"] == "stalled"]
     if states <= {"onboarding"}:
         state, reason = "onboarding", f"{len(rows)} service(s) published; none synced yet"
-    elif failing:
+    elif failing and len(failing) >= failing_share * len(rows):
         worst = max(failing, key=lambda r: r["_error_at"])
         state, reason = (
             "failing",
@@ -171,6 +177,13 @@ def region_row(code: str, services: Iterable[dict[str, Any]]) -> dict[str, Any]:
         )
     else:
         state, reason = "live", "every synced service ran successfully within the threshold"
+    if failing and state != "failing":
+        worst = max(failing, key=lambda r: r["_error_at"])
+        below = (
+            f"{len(failing)} of {len(rows)} service(s) failing, below the {failing_share:.0%} that marks the"
+            f" region failing; latest: {worst['service_id']}: {worst['reason']}"
+        )
+        reason = below if state == "live" else f"{reason}; {below}"
     successes = [row["_last_success"] for row in rows if row["_last_success"] is not None]
     errors = sorted((r for r in rows if r["last_error"]), key=lambda r: r["_error_at"], reverse=True)
     return {
@@ -205,6 +218,7 @@ def build_report(
     stall_minutes: float = DEFAULT_STALL_MINUTES,
     region: str | None = None,
     service_id: str | None = None,
+    failing_share: float = DEFAULT_FAILING_SHARE,
 ) -> HealthReport:
     """Health of every published service (or one region's, or one service) and of their regions."""
     stall = timedelta(minutes=stall_minutes)
@@ -221,7 +235,7 @@ def build_report(
         report.services[package_id] = row
         by_region.setdefault(row["region"], []).append(row)
     for code in sorted(by_region):
-        report.regions[code] = region_row(code, by_region[code])
+        report.regions[code] = region_row(code, by_region[code], failing_share)
     return report
 
 

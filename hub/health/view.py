@@ -17,7 +17,9 @@ def current_report(ledger: Ledger, settings: Settings, stall_minutes: float = DE
     """The health report of every published service now."""
     reader = read_engine(ledger.engine)
     try:
-        return build_report(reader, load_index(settings.registry), utcnow(), stall_minutes)
+        return build_report(
+            reader, load_index(settings.registry), utcnow(), stall_minutes, failing_share=settings.failing_share
+        )
     finally:
         if reader is not ledger.engine:
             reader.dispose()
