@@ -33,6 +33,30 @@ class LedgerBase:
             )
             return value
 
+    def published_version(self, service_id: str) -> tuple[str | None, datetime | None]:
+        """What the catalogue flow last put in the national catalogue for a service (``version@sha256``)
+        and when, or (None, None)."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(SyncCursor.value, SyncCursor.updated_at).where(
+                    SyncCursor.service_id == service_id, SyncCursor.flow == "catalogue"
+                )
+            ).first()
+        return (row.value, row.updated_at) if row is not None else (None, None)
+
+    def note_published(self, region: str, service_id: str, value: str) -> None:
+        """Record that ``value`` (``version@sha256``) is in the national catalogue now (fenced, like every
+        write of a flow)."""
+        now = utcnow()
+        with self._write() as conn:
+            where = (SyncCursor.service_id == service_id, SyncCursor.flow == "catalogue")
+            if not conn.execute(update(SyncCursor).where(*where).values(value=value, updated_at=now)).rowcount:
+                conn.execute(
+                    insert(SyncCursor).values(
+                        service_id=service_id, flow="catalogue", region=region, value=value, updated_at=now
+                    )
+                )
+
     def _advance(
         self, conn: Connection, region: str, service_id: str, flow: str, old: str | None, new: str | None
     ) -> None:

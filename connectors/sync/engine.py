@@ -71,6 +71,8 @@ class SyncEngine:
         package = self.ctx.packages.latest(service_id)
         ctx = self.ctx
         if flow == "catalogue":
+            if catalogue.current(ctx, service_id):
+                return []  # the national catalogue has this version: nothing to send this cycle
             return [("catalogue", lambda: catalogue.publish(ctx, service_id))]
         if flow == "outbound":
             return [
