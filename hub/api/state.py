@@ -22,6 +22,10 @@ from registry.index import load_index
 log = logging.getLogger("mpphub.api")
 
 
+# A cached report older than this (and than three refresh intervals) is not served: it is recomputed first.
+STALE_AFTER_SECONDS = 30.0
+
+
 @dataclass
 class HubState:
     """Shared by every request of one API process."""
@@ -69,7 +73,9 @@ class HubState:
     def report(self) -> HealthReport:
         """The national health report. The first call computes it; afterwards an answer older than
         ``cache_seconds`` is served once more while a background thread recomputes it, so that no
-        request waits for the aggregates of 100,000 services (``cache_seconds=0``: always fresh)."""
+        request waits for the aggregates of 100,000 services — unless it is stale (older than
+        ``STALE_AFTER_SECONDS`` and three intervals, after a quiet spell): then the request waits for a fresh
+        one (``cache_seconds=0``: always fresh)."""
         self.index()  # a changed registry drops the cached report
         cached = self._report
         if self.cache_seconds <= 0:
@@ -80,7 +86,16 @@ class HubState:
         # refresh no more often than every cache_seconds, nor than five times the last computation took:
         # at national scale a report costs seconds, and polling must not keep a core busy
         interval = max(self.cache_seconds, 5 * self._cost)
-        if time.monotonic() - cached[0] >= interval and self._refresh.acquire(blocking=False):
+        age = time.monotonic() - cached[0]
+        if age >= max(STALE_AFTER_SECONDS, 3 * interval):
+            # the first request after a quiet spell (a dashboard opened in the morning): wait for a fresh
+            # report rather than show one minutes old; one computation at most, shared by whoever waits
+            with self._refresh:
+                cached = self._report
+                if cached is None or time.monotonic() - cached[0] >= interval:
+                    return self._recompute()
+                return cached[1]
+        if age >= interval and self._refresh.acquire(blocking=False):
             threading.Thread(target=self._refresh_in_background, name="health-refresh", daemon=True).start()
         return cached[1]
 
