@@ -98,7 +98,7 @@ def publish(
             return PublishResult("unchanged", package_id, version, [], digest)
         relative = published_path(package_id, version)
         write_atomically(registry / relative, raw)
-        stamp = (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        stamp = _stamp(now)
         entry = entry or {"versions": {}}
         entry["versions"][version] = {"sha256": digest, "path": relative, "published_at": stamp, **lineage}
         latest = max(entry["versions"], key=Version.parse)
@@ -108,6 +108,11 @@ def publish(
         index["packages"][package_id] = entry
         save_index(registry, index)
     return PublishResult("published", package_id, version, [], digest)
+
+
+def _stamp(now: datetime | None) -> str:
+    """When a version was published, as the index records it."""
+    return (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def canonical_bytes(doc: dict[str, Any]) -> bytes:
@@ -146,7 +151,7 @@ def _publish_template(
         owner, _, slug = template_id.partition("/")
         relative = f"published/templates/{owner}/{slug}/{version}.json"
         write_atomically(registry / relative, raw)
-        stamp = (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        stamp = _stamp(now)
         entry["versions"][version] = {"sha256": digest, "path": relative, "published_at": stamp}
         entry.update(latest=max(entry["versions"], key=Version.parse), kind=meta["kind"], title=meta["title"])
         templates[template_id] = entry
