@@ -9,12 +9,15 @@ its text (DESIGN.md "Architecture")::
     │   │   ├── LostReply           the request went out but no whole answer came back (read timeout,
     │   │   │                       connection dropped, a truncated or unreadable body): a write's
     │   │   │                       outcome is unknown
+    │   │   │   └── UnusableAnswer  a whole, readable answer the package cannot use (a 2xx without the
+    │   │   │                       reference it declares): unknown outcome, and it will come again
     │   │   └── BusyAnswer          the system answered "not now" (429, 5xx, an ``errors`` rule "retry")
     │   ├── FatalError              stop this package and say why (credentials, the package, the endpoint)
     │   │   └── ResponseTooLarge    (connectors/http.py) an answer over the size limit, refused
     │   └── RecordError             this one record was refused: dead-letter it, go on
     └── LedgerConflict              another worker got there first; nothing is lost
         ├── CursorMoved             it advanced the cursor first: this read is discarded
+        ├── StreamHeld              it holds the stream this flow found work on: the work waits for it
         └── LeaseLost               it took this stream over: this flow stops, its writes are refused
 
 ``outcome_unknown`` on a ``RetriableError`` says a *write* may have been applied: the next attempt reuses
@@ -60,6 +63,13 @@ class LostReply(RetriableError):
         super().__init__(message, outcome_unknown=write)
 
 
+class UnusableAnswer(LostReply):
+    """The system answered in full and readably, but not as the package says it would (a write's 2xx without a
+    reference at ``reference_path``): the outcome is unknown (so: a lost reply), yet the system is up and the
+    same request is likely to get the same answer. The retry budget treats it as an answer
+    (``connectors/sync/backoff.py``): after ``max_attempts`` of the same one it is a dead letter."""
+
+
 class BusyAnswer(RetriableError):
     """The system answered that it cannot do this now (HTTP 429, a 5xx, or an ``errors`` rule "retry")."""
 
@@ -78,6 +88,11 @@ class LedgerConflict(HubError):
 
 class CursorMoved(LedgerConflict):
     """Another worker advanced the cursor first: this read is discarded (its items are stored by the winner)."""
+
+
+class StreamHeld(LedgerConflict):
+    """Another worker holds this stream's lease: this flow found work but may not do it now (what it read is
+    discarded; the holder does that work, or this worker does at its next cycle)."""
 
 
 class LeaseLost(LedgerConflict):

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import Engine, Table, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.engine import Connection
 
 from connectors.ledger.base import LedgerBase
@@ -15,9 +18,28 @@ from connectors.ledger.types import (
     utcnow,
 )
 
+# idle runs noted before they are written (bounded memory; a cycle writes them in this many at most)
+IDLE_RUNS_PER_WRITE = 1000
+
+
+@dataclass(frozen=True)
+class _IdleRun:
+    region: str
+    service_id: str
+    flow: str
+    started_at: datetime
+    finished_at: datetime
+
 
 class AdminLedger(LedgerBase):
     """Quarantine, dead letters and replay, sync runs, and the views reconciliation and summaries need."""
+
+    def __init__(self, engine: Engine) -> None:
+        super().__init__(engine)
+        # idle runs of this process's cycles, written together (``flush_idle_runs``); several sync threads
+        # note them at once
+        self._idle_runs: list[_IdleRun] = []
+        self._idle_lock = threading.Lock()
 
     def quarantine(
         self, region: str, service_id: str, flow: str, ref: str, reason: str, record: dict[str, Any] | None
@@ -132,33 +154,113 @@ class AdminLedger(LedgerBase):
         idle: bool | None = None,
     ) -> int | None:
         """Record a finished run in one transaction. An idle run (ok, every count zero: nothing read, sent
-        or changed) writes no ``sync_run`` row, only its stream's ``sync_health`` row, updated in place
-        (its last successful poll): at national scale most flows are idle most cycles, and a run row per
-        flow per cycle would be ~115 million rows a day. ``idle`` is the caller's judgement (it knows which
+        or changed) writes no ``sync_run`` row: it is noted, and ``flush_idle_runs`` updates its stream's
+        ``sync_health`` row in place (its last successful poll) together with the cycle's other idle runs.
+        At national scale most flows are idle most cycles: a run row per flow per cycle would be ~115
+        million rows a day, and a transaction per idle flow most of an idle cycle's cost. ``idle`` is the caller's judgement (it knows which
         counts are re-reads); by default a run is idle when every count is zero. Returns the run's id, or
         None for an idle run."""
         now = utcnow()
         idle = outcome == "ok" and (not any(counts.values()) if idle is None else idle)
+        if idle:
+            self._note_idle(_IdleRun(region, service_id, flow, started_at, now))
+            return None
         with self.engine.begin() as conn:
-            run_id: int | None = None
-            if not idle:
-                run_id = conn.execute(
-                    insert(SyncRun)
-                    .values(
-                        region=region,
-                        service_id=service_id,
-                        flow=flow,
-                        worker=worker,
-                        started_at=started_at,
-                        finished_at=now,
-                        outcome=outcome,
-                        counts=counts,
-                        error=error,
-                    )
-                    .returning(SyncRun.id)
-                ).scalar_one()
+            run_id: int = conn.execute(
+                insert(SyncRun)
+                .values(
+                    region=region,
+                    service_id=service_id,
+                    flow=flow,
+                    worker=worker,
+                    started_at=started_at,
+                    finished_at=now,
+                    outcome=outcome,
+                    counts=counts,
+                    error=error,
+                )
+                .returning(SyncRun.id)
+            ).scalar_one()
             self._record_health(conn, region, service_id, flow, outcome, error, now, run_id)
             return run_id
+
+    def _note_idle(self, run: _IdleRun) -> None:
+        with self._idle_lock:
+            self._idle_runs.append(run)
+            full = len(self._idle_runs) >= IDLE_RUNS_PER_WRITE
+        if full:
+            self.flush_idle_runs()
+
+    def flush_idle_runs(self) -> int:
+        """Write the idle runs noted so far into their streams' ``sync_health`` rows (their last
+        successful poll), all in one transaction; returns how many. The sync engine calls it at the end of
+        every cycle (and every ``IDLE_RUNS_PER_WRITE`` idle runs): one transaction a cycle instead of one
+        per idle flow. A row another run finished after the idle run began is left as that run made it: a
+        failure recorded meanwhile is never hidden by an older "nothing to do"."""
+        with self._idle_lock:
+            runs, self._idle_runs = self._idle_runs, []
+        if not runs:
+            return 0
+        table = cast(Table, SyncHealth.__table__)
+        rows = [
+            {"b_service": r.service_id, "b_flow": r.flow, "b_started": r.started_at, "b_finished": r.finished_at}
+            for r in runs
+        ]
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(table)
+                .where(
+                    table.c.service_id == bindparam("b_service"),
+                    table.c.flow == bindparam("b_flow"),
+                    table.c.last_finished_at < bindparam("b_started"),
+                )
+                .values(
+                    runs=table.c.runs + 1,
+                    last_outcome="ok",
+                    last_error=None,
+                    last_finished_at=bindparam("b_finished"),
+                    last_success_at=bindparam("b_finished"),
+                ),
+                rows,
+            )
+            # a stream's very first run (every run so far idle) has no row yet: insert those that are missing
+            keys = {(r.service_id, r.flow) for r in runs}
+            services = sorted({service for service, _ in keys})
+            present: set[tuple[str, str]] = set()
+            for start in range(0, len(services), 500):
+                present.update(
+                    (str(row.service_id), str(row.flow))
+                    for row in conn.execute(
+                        select(SyncHealth.service_id, SyncHealth.flow).where(
+                            SyncHealth.service_id.in_(services[start : start + 500])
+                        )
+                    )
+                )
+            missing: dict[tuple[str, str], _IdleRun] = {}
+            times: Counter[tuple[str, str]] = Counter()
+            for r in runs:
+                if (r.service_id, r.flow) not in present:
+                    missing[(r.service_id, r.flow)] = r  # the latest noted run of the stream
+                    times[(r.service_id, r.flow)] += 1
+            if missing:
+                conn.execute(
+                    insert(SyncHealth),
+                    [
+                        {
+                            "service_id": r.service_id,
+                            "flow": r.flow,
+                            "region": r.region,
+                            "runs": times[(r.service_id, r.flow)],
+                            "last_run_id": 0,  # 0: no run row yet (every run so far was idle)
+                            "last_outcome": "ok",
+                            "last_error": None,
+                            "last_finished_at": r.finished_at,
+                            "last_success_at": r.finished_at,
+                        }
+                        for r in missing.values()
+                    ],
+                )
+        return len(runs)
 
     @staticmethod
     def _record_health(

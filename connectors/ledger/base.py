@@ -12,7 +12,7 @@ from sqlalchemy import Engine, func, insert, or_, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from connectors.ledger.leases import Lease, current_lease, fence, holding
+from connectors.ledger.leases import Lease, PendingLease, current_lease, fence, hold, holding, pending_lease
 from connectors.ledger.models import DeadLetter, StreamLease, SyncCursor
 from connectors.ledger.types import CursorMoved, as_utc, utcnow
 
@@ -155,6 +155,17 @@ class LedgerBase:
         until = as_utc(row.until)
         return (str(row.owner), until) if until is not None and until >= utcnow() else None
 
+    def streams_held_by_others(self, owner: str, ending: str = "") -> dict[str, tuple[str, datetime]]:
+        """Streams (those ending with ``ending``, e.g. ``":35.76/akta-kelahiran"``) whose unexpired lease
+        another owner holds: stream -> (owner, until). One read for a whole cycle."""
+        query = select(StreamLease.stream, StreamLease.owner, StreamLease.until).where(
+            StreamLease.held.is_(True), StreamLease.until >= utcnow(), StreamLease.owner != owner
+        )
+        if ending:
+            query = query.where(StreamLease.stream.endswith(ending, autoescape=True))
+        with self.engine.connect() as conn:
+            return {row.stream: (str(row.owner), as_utc(row.until) or utcnow()) for row in conn.execute(query)}
+
     def stale_leases(self) -> list[dict[str, Any]]:
         """Leases still marked held whose time ran out: their worker stopped heartbeating (crashed or hung);
         any worker takes the stream over at its next cycle."""
@@ -179,11 +190,30 @@ class LedgerBase:
         """Within the block, this thread's flow writes are fenced by ``lease`` (and renew it)."""
         return holding(lease)
 
+    def pending(self, stream: str, owner: str, seconds: float, run_seconds: float | None = None) -> PendingLease:
+        """A flow's lease on ``stream``, to be taken at its first write (``hold_stream``, ``_write``)."""
+        deadline = float("inf") if run_seconds is None else time.monotonic() + run_seconds
+        return PendingLease(stream, lambda: self.acquire_stream(stream, owner, seconds, run_seconds), deadline)
+
+    @staticmethod
+    def lazily_fenced(pending: PendingLease) -> AbstractContextManager[PendingLease]:
+        """Within the block, this thread's flow takes ``pending`` at its first write; every write is
+        fenced by it from then on."""
+        return pending_lease(pending)
+
+    @staticmethod
+    def hold_stream() -> Lease | None:
+        """Take the current flow's lease now, if it is still pending: before a flow's first call that
+        changes another system, and before it reads the work it will do under the lease (StreamHeld
+        when another worker holds it)."""
+        return hold()
+
     @contextmanager
     def _write(self) -> Iterator[Connection]:
-        """A write transaction of a flow: fenced by the current lease, if a flow holds one (see leases.py)."""
+        """A write transaction of a flow: fenced by the current lease, which a pending one is taken as
+        first (see leases.py); unfenced outside a flow."""
+        lease = hold()
         with self.engine.begin() as conn:
-            lease = current_lease.get()
             if lease is not None:
                 fence(conn, lease)
             yield conn

@@ -27,6 +27,17 @@ _APPLICATION_TABLE = cast(Table, Application.__table__)
 _STATUS_EVENT_TABLE = cast(Table, StatusEvent.__table__)
 
 
+@dataclass
+class _Decision:
+    """What storing one read of a feed does (``InboundLedger._decide``)."""
+
+    new_events: list[dict[str, Any]]
+    changed_rows: list[dict[str, Any]]
+    held: list[Quarantined]
+    duplicates: int
+    unchanged: int
+
+
 class InboundLedger(LedgerBase):
     """Local status changes on their way to the national layer, sequenced per application."""
 
@@ -53,84 +64,104 @@ class InboundLedger(LedgerBase):
         applications, their latest event times) and written with one multi-row insert and one
         multi-row update, all after the cursor's compare-and-set in the same transaction: the same
         decisions as statement-per-change, at a fraction of the cost."""
-        now = utcnow()
-        stored = duplicates = unchanged = 0
-        held = list(quarantined)
         ordered = sorted(changes, key=lambda c: c.changed_at)  # stable: ties keep the caller's order
+        bad = list(quarantined)
+        if not bad and str(old_cursor) == str(new_cursor):
+            # nothing past the cursor (only the look-back's re-reads, or nothing): decide on a read first and
+            # write — take the lease — only when something is to be stored (an idle poll writes nothing)
+            with self.engine.connect() as conn:
+                dry = self._decide(conn, region, service_id, ordered, transitions, map_status, [])
+            if not dry.new_events and not dry.held:
+                return InboundCounts(0, dry.duplicates, dry.unchanged, 0)
         with self._write() as conn:
             self._advance(conn, region, service_id, "inbound", old_cursor, new_cursor)
-            known = self._known_event_ids(conn, [c.event_id for c in ordered])
-            apps = _Applications.load(conn, service_id, ordered)
-            new_events: list[dict[str, Any]] = []
-            for change in ordered:
-                if change.event_id in known:
-                    duplicates += 1
-                    continue
-                app = apps.find(change)
-                if app is None:
-                    held.append(
-                        Quarantined(
-                            change.event_id,
-                            "status change for an application the hub does not know",
-                            change_record(change),
-                        )
-                    )
-                    continue
-                # the status map of the version the application was submitted under (version safety)
-                national_status = map_status(app.package_version, change.local_status)
-                if national_status is None:
-                    reason = f"local status {change.local_status!r} is not in the status_map of {service_id} {app.package_version}"
-                    held.append(Quarantined(change.event_id, reason, change_record(change, app.national_id)))
-                    continue
-                if national_status == app.national_status:
-                    unchanged += 1
-                    continue
-                legal = national_status in transitions.get(app.national_status, [])
-                if not legal and app.latest is not None and change.changed_at <= app.latest:
-                    # a look-back re-read of a change already overtaken (e.g. a same-status step such as
-                    # PROSES -> TTE, absorbed then): not an illegal move, just old news
-                    unchanged += 1
-                    continue
-                if not legal:
-                    reason = (
-                        f"illegal transition {app.national_status} -> {national_status} (local {change.local_status})"
-                    )
-                    held.append(Quarantined(change.event_id, reason, change_record(change, app.national_id)))
-                    continue
-                app.advance(national_status, change.changed_at)
-                known.add(change.event_id)
-                new_events.append(
-                    {
-                        "event_id": change.event_id,
-                        "national_id": app.national_id,
-                        "service_id": service_id,
-                        "region": region,
-                        "sequence": app.last_sequence,
-                        "local_status": change.local_status,
-                        "national_status": national_status,
-                        "changed_at": change.changed_at,
-                        "note": (change.note or None) and change.note[:500],
-                        "state": "pending",
-                        "attempts": 0,
-                        "next_attempt_at": now,
-                        "created_at": now,
-                        "reason": None,
-                        "pushed_at": None,
-                    }
-                )
-                stored += 1
-            if new_events:
-                conn.execute(insert(StatusEvent), new_events)
+            decided = self._decide(conn, region, service_id, ordered, transitions, map_status, bad)
+            if decided.new_events:
+                conn.execute(insert(StatusEvent), decided.new_events)
                 table = _APPLICATION_TABLE
                 conn.execute(
                     update(table)
                     .where(table.c.national_id == bindparam("b_national_id"))
                     .values(last_sequence=bindparam("b_sequence"), national_status=bindparam("b_status")),
-                    apps.changed_rows(),
+                    decided.changed_rows,
                 )
-            for item in held:
+            for item in decided.held:
                 self._dead_letter(conn, "record", item.ref, service_id, region, "inbound", item.reason, item.record)
-        return InboundCounts(stored, duplicates, unchanged, len(held))
+        return InboundCounts(len(decided.new_events), decided.duplicates, decided.unchanged, len(decided.held))
+
+    def _decide(
+        self,
+        conn: Connection,
+        region: str,
+        service_id: str,
+        ordered: list[StatusChange],
+        transitions: dict[str, list[str]],
+        map_status: StatusMapper,
+        held: list[Quarantined],
+    ) -> _Decision:
+        """What storing ``ordered`` (in time order) would do, against the ledger as ``conn`` sees it:
+        the events to insert, the application rows to update, what to quarantine (after ``held``)."""
+        now = utcnow()
+        duplicates = unchanged = 0
+        held = list(held)
+        known = self._known_event_ids(conn, [c.event_id for c in ordered])
+        apps = _Applications.load(conn, service_id, ordered)
+        new_events: list[dict[str, Any]] = []
+        for change in ordered:
+            if change.event_id in known:
+                duplicates += 1
+                continue
+            app = apps.find(change)
+            if app is None:
+                held.append(
+                    Quarantined(
+                        change.event_id,
+                        "status change for an application the hub does not know",
+                        change_record(change),
+                    )
+                )
+                continue
+            # the status map of the version the application was submitted under (version safety)
+            national_status = map_status(app.package_version, change.local_status)
+            if national_status is None:
+                reason = f"local status {change.local_status!r} is not in the status_map of {service_id} {app.package_version}"
+                held.append(Quarantined(change.event_id, reason, change_record(change, app.national_id)))
+                continue
+            if national_status == app.national_status:
+                unchanged += 1
+                continue
+            legal = national_status in transitions.get(app.national_status, [])
+            if not legal and app.latest is not None and change.changed_at <= app.latest:
+                # a look-back re-read of a change already overtaken (e.g. a same-status step such as
+                # PROSES -> TTE, absorbed then): not an illegal move, just old news
+                unchanged += 1
+                continue
+            if not legal:
+                reason = f"illegal transition {app.national_status} -> {national_status} (local {change.local_status})"
+                held.append(Quarantined(change.event_id, reason, change_record(change, app.national_id)))
+                continue
+            app.advance(national_status, change.changed_at)
+            known.add(change.event_id)
+            new_events.append(
+                {
+                    "event_id": change.event_id,
+                    "national_id": app.national_id,
+                    "service_id": service_id,
+                    "region": region,
+                    "sequence": app.last_sequence,
+                    "local_status": change.local_status,
+                    "national_status": national_status,
+                    "changed_at": change.changed_at,
+                    "note": (change.note or None) and change.note[:500],
+                    "state": "pending",
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                    "created_at": now,
+                    "reason": None,
+                    "pushed_at": None,
+                }
+            )
+        return _Decision(new_events, apps.changed_rows(), held, duplicates, unchanged)
 
     @staticmethod
     def _known_event_ids(conn: Connection, event_ids: list[str]) -> set[str]:

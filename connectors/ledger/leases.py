@@ -11,12 +11,21 @@ and raises ``LeaseLost`` with nothing written.
 
 Long reads write nothing for a while, so flows also call ``heartbeat`` between pages and items; a heartbeat
 renews only when a third of the lease has passed (a write per item would cost more than it buys).
+
+A flow's lease is taken when the flow first has something to do, not before it looks (``PendingLease``):
+most flows of a national cycle are idle — they read a feed or a queue and find nothing — and taking and
+giving back a lease for each of them was most of an idle cycle's ledger writes (issue 12). Looking needs no
+lease: every read a flow acts on is either repeated under the lease (a queue's due items, claimed by
+compare-and-set) or stored by compare-and-set (a feed's cursor), so what another worker did meanwhile is
+never overwritten. The first fenced write takes the lease (``hold``), and a flow takes it explicitly
+(``LedgerBase.hold_stream``) before its first call that changes another system (a delivery, a push).
+When another worker holds the stream, ``hold`` raises ``StreamHeld``: the flow stops, its reads discarded.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -26,6 +35,7 @@ from sqlalchemy import update
 from sqlalchemy.engine import Connection
 
 from connectors.errors import LeaseLost as LeaseLost  # with the other errors; re-exported for the ledger
+from connectors.errors import StreamHeld as StreamHeld  # re-exported with the lease machinery
 from connectors.ledger.models import StreamLease
 from connectors.ledger.types import utcnow
 
@@ -54,6 +64,48 @@ class Lease:
 current_lease: ContextVar[Lease | None] = ContextVar("mpphub_current_lease", default=None)
 
 
+@dataclass
+class PendingLease:
+    """A flow's lease before it is taken: what to take (``take`` returns the lease, or None while another
+    worker holds the stream) and the run's time budget, which runs from the flow's start either way."""
+
+    stream: str
+    take: Callable[[], Lease | None]
+    run_deadline: float = float("inf")
+    taken: Lease | None = None
+
+    def budget_spent(self) -> bool:
+        """Whether the run has used its time budget (``MPPHUB_RUN_SECONDS``)."""
+        return time.monotonic() >= self.run_deadline
+
+
+current_pending: ContextVar[PendingLease | None] = ContextVar("mpphub_pending_lease", default=None)
+
+
+def hold() -> Lease | None:
+    """The current flow's lease, taken now if it was pending (StreamHeld when another worker holds the
+    stream); None outside a flow (a command, a test writing directly)."""
+    lease = current_lease.get()
+    if lease is not None:
+        return lease
+    pending = current_pending.get()
+    if pending is None:
+        return None
+    lease = pending.take()
+    if lease is None:
+        raise StreamHeld(f"{pending.stream}: another worker holds this stream")
+    lease.run_deadline = pending.run_deadline
+    pending.taken = lease
+    current_lease.set(lease)  # for the rest of the flow (``pending_lease`` resets it when the flow ends)
+    return lease
+
+
+def budget_spent() -> bool:
+    """Whether the current flow has used its time budget (False outside a flow)."""
+    lease: Lease | PendingLease | None = current_lease.get() or current_pending.get()
+    return lease is not None and lease.budget_spent()
+
+
 def fence(conn: Connection, lease: Lease) -> None:
     """Inside the caller's transaction: check that ``lease`` still holds and extend it; raise LeaseLost
     otherwise (the caller's transaction then rolls back, so nothing of the write lands)."""
@@ -69,6 +121,18 @@ def fence(conn: Connection, lease: Lease) -> None:
     if renewed.rowcount != 1:
         raise LeaseLost(f"{lease.stream}: another worker took this stream over (lease generation {lease.generation})")
     lease.renewed_at = time.monotonic()
+
+
+@contextmanager
+def pending_lease(pending: PendingLease) -> Iterator[PendingLease]:
+    """Run a flow under ``pending``: its first fenced write (or ``hold``) takes the lease."""
+    pending_token = current_pending.set(pending)
+    lease_token = current_lease.set(None)
+    try:
+        yield pending
+    finally:
+        current_lease.reset(lease_token)
+        current_pending.reset(pending_token)
 
 
 @contextmanager

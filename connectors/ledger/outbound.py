@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 
 from connectors.ledger.base import LedgerBase
-from connectors.ledger.leases import LeaseLost, current_lease
+from connectors.ledger.leases import LeaseLost, hold
 from connectors.ledger.models import Application
 from connectors.ledger.types import (
     NewApplication,
@@ -43,7 +43,10 @@ class OutboundLedger(LedgerBase):
     ) -> int:
         """Store applications read from the national feed and advance its cursor, atomically.
 
-        Returns how many were new (the rest were already known: re-reads are harmless)."""
+        Returns how many were new (the rest were already known: re-reads are harmless). Nothing read and
+        the cursor where it was: nothing is written (an idle poll takes no lease)."""
+        if not items and _same_cursor(old_cursor, new_cursor):
+            return 0
         now = utcnow()
         with self._write() as conn:
             self._advance(conn, region, service_id, "outbound", old_cursor, new_cursor)
@@ -112,7 +115,7 @@ class OutboundLedger(LedgerBase):
         application up. A compare-and-set on the row as it is now (not on an earlier read): returns the
         claim with the state found, or None when the application is no longer to deliver (another worker
         delivered it meanwhile). Under a flow's lease the claim records owner and generation."""
-        lease = current_lease.get()
+        lease = hold()  # taken now if the flow's lease is still pending
         with self._write() as conn:
             row = conn.execute(
                 select(Application.delivery, Application.attempts).where(Application.national_id == national_id)
@@ -141,7 +144,7 @@ class OutboundLedger(LedgerBase):
         """The local system has it, under ``local_reference``: forget the payload (data minimisation).
         Under a flow's lease only the claim's holder may record it (LeaseLost otherwise): a worker that lost
         its lease while writing never records, nor acknowledges, its own copy."""
-        lease = current_lease.get()
+        lease = hold()  # taken now if the flow's lease is still pending
         conditions = [Application.national_id == national_id, Application.delivery.in_(("pending", "sending"))]
         if lease is not None:
             conditions += [Application.claim_owner == lease.owner, Application.claim_generation == lease.generation]
@@ -215,7 +218,10 @@ class OutboundLedger(LedgerBase):
         old_cursor: Any,
         new_cursor: Any,
     ) -> int:
-        """Record walk-ins the national layer registered (envelope, local reference) and advance the cursor."""
+        """Record walk-ins the national layer registered (envelope, local reference) and advance the cursor
+        (nothing registered and the cursor where it was: nothing is written)."""
+        if not registered and _same_cursor(old_cursor, new_cursor):
+            return 0
         now = utcnow()
         stored = 0
         with self._write() as conn:
@@ -257,3 +263,8 @@ class OutboundLedger(LedgerBase):
                 )
             )
             return {str(ref) for ref in found}
+
+
+def _same_cursor(old: Any, new: Any) -> bool:
+    """Whether a read left a feed's cursor where it was (cursors are stored as text)."""
+    return (None if old is None else str(old)) == (None if new is None else str(new))

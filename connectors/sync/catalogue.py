@@ -3,7 +3,7 @@
 Once the national layer has a version (recorded as ``version@sha256`` in the ledger), the flow does not
 send it again every cycle — an idle service's one PUT in three requests — but only when the registry has
 a newer version or a day has passed (``RECHECK``: the national catalogue is re-asserted, in case it lost
-an entry). ``current`` is what the engine asks before it takes the flow's lease at all.
+an entry). ``current`` is what the engine asks before it runs the flow at all.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ def current(ctx: SyncContext, service_id: str) -> bool:
 def publish(ctx: SyncContext, service_id: str) -> Counter[str]:
     """Publish one service's latest version (idempotent) and record that it is there."""
     package = ctx.packages.latest(service_id)
+    ctx.ledger.hold_stream()  # the PUT changes the national catalogue: only under the flow's lease
     outcome = ctx.national.publish(package)
     ctx.ledger.note_published(str(package["region"]), service_id, published_value(ctx, service_id))
     return Counter({outcome: 1})

@@ -10,7 +10,7 @@ one package cache. Processes scale CPU too; that is Airflow's part (several Cele
 nation by region, each running this).
 
 What stays as it was: a service's flows run one after another in its one thread, under their stream
-leases, so per-service order and every delivery guarantee are those of the sequential engine. Each
+leases (each taken at the flow's first write), so per-service order and every delivery guarantee are those of the sequential engine. Each
 thread has its own national client (``requests.Session`` is not meant to be shared between threads); the
 connectors are per package, so a service's connector is only ever used by that service's thread.
 """
@@ -21,6 +21,7 @@ import dataclasses
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import datetime
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -54,7 +55,11 @@ def interleaved_by_host(services: Sequence[str], hosts: dict[str, str]) -> list[
 
 
 def run_side_by_side(
-    engine: SyncEngine, services: Sequence[str], flows: Sequence[str], progress: Progress | None = None
+    engine: SyncEngine,
+    services: Sequence[str],
+    flows: Sequence[str],
+    progress: Progress | None = None,
+    held: dict[str, tuple[str, datetime]] | None = None,
 ) -> list[ServiceResult]:
     """``engine.run_service`` for every service, several at once; results in the order of ``services``."""
     from connectors.sync.engine import SyncEngine
@@ -71,7 +76,7 @@ def run_side_by_side(
         if twin is None:  # one engine per thread, over the shared ledger, packages and connectors
             twin = local.engine = SyncEngine(dataclasses.replace(ctx, national=ctx.national.clone()), engine.worker)
         with per_host[hosts[service_id]]:
-            result = twin.run_service(service_id, flows)
+            result = twin.run_service(service_id, flows, held)
         if progress is not None:
             with done_lock:
                 done[0] += 1

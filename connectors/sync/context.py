@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from connectors.kinds import LocalConnector
-from connectors.ledger.leases import current_lease
+from connectors.ledger.leases import budget_spent
 from connectors.ledger.store import Ledger
 from connectors.national import NationalClient
 from connectors.sync.backoff import RetryPolicy
@@ -51,5 +51,4 @@ def keep_going(ctx: SyncContext) -> bool:
     """Between a flow's steps: renew the lease when due (LeaseLost if another worker took the stream over)
     and say whether this run may take more work (False once its time budget is spent)."""
     ctx.ledger.heartbeat()
-    lease = current_lease.get()
-    return lease is None or not lease.budget_spent()
+    return not budget_spent()

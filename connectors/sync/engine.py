@@ -18,7 +18,7 @@ from datetime import datetime
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from connectors.errors import ConnectorError, FatalError, RetriableError
+from connectors.errors import ConnectorError, FatalError, RetriableError, StreamHeld
 from connectors.ledger.leases import LeaseLost
 from connectors.ledger.store import CursorMoved
 from connectors.ledger.types import utcnow
@@ -90,30 +90,52 @@ class SyncEngine:
             ]
         raise ValueError(f"unknown flow {flow!r}")
 
-    def run_service(self, service_id: str, flows: Sequence[str] = FLOWS) -> ServiceResult:
-        """Run the flows of one service once."""
+    def run_service(
+        self, service_id: str, flows: Sequence[str] = FLOWS, held: dict[str, tuple[str, datetime]] | None = None
+    ) -> ServiceResult:
+        """Run the flows of one service once. ``held``: the streams other workers held when the cycle began
+        (``Ledger.streams_held_by_others``; read here when not given) — those flows are skipped at once."""
         region = self.ctx.packages.index["packages"][service_id]["region"]
         result = ServiceResult(service_id, region)
+        if held is None:  # a call of its own, not part of a cycle: its idle runs are written at its end
+            try:
+                return self._run_service(service_id, region, result, flows, self._held_now(service_id))
+            finally:
+                self.ctx.ledger.flush_idle_runs()
+        return self._run_service(service_id, region, result, flows, held)
+
+    def _held_now(self, service_id: str) -> dict[str, tuple[str, datetime]]:
+        return self.ctx.ledger.streams_held_by_others(self.worker, f":{service_id}")
+
+    def _run_service(
+        self,
+        service_id: str,
+        region: str,
+        result: ServiceResult,
+        flows: Sequence[str],
+        held: dict[str, tuple[str, datetime]],
+    ) -> ServiceResult:
         for flow in flows:
+            stream = f"{flow}:{service_id}"
+            if stream in held:
+                result.skipped.append(flow)  # another worker has it: per-service order is kept
+                result.held_by[flow] = held[stream]
+                continue
             steps = self._steps(flow, service_id, region)
             if not steps:
                 continue  # e.g. walk-ins of a package that declares none: no lease, no health row, nothing to run
-            stream = f"{flow}:{service_id}"
-            lease = self.ctx.ledger.acquire_stream(stream, self.worker, self.ctx.lease_seconds, self.ctx.run_seconds)
-            if lease is None:
-                result.skipped.append(flow)  # another worker has it: per-service order is kept
-                holder = self.ctx.ledger.lease_holder(stream)
-                if holder is not None:
-                    result.held_by[flow] = holder
-                continue
+            # taken at the flow's first write, not before it looks: an idle flow takes no lease (leases.py)
+            pending = self.ctx.ledger.pending(stream, self.worker, self.ctx.lease_seconds, self.ctx.run_seconds)
             started_at = utcnow()
             counts: Counter[str] = Counter()
             outcome, error = "ok", None
             try:
-                with self.ctx.ledger.fenced(lease):
+                with self.ctx.ledger.lazily_fenced(pending):
                     for step, call in steps:
                         step_counts = call()
                         counts.update({f"{step}.{k}": v for k, v in step_counts.items()})
+            except StreamHeld:
+                outcome = "held"  # another worker has it: per-service order is kept, it does the work
             except CursorMoved:
                 outcome = "ok"  # another worker stored the same read: nothing lost
             except LeaseLost as exc:
@@ -139,11 +161,22 @@ class SyncEngine:
                 log.debug("traceback of the unexpected error", exc_info=True)  # masked by the log filter
                 outcome, error = "retry", f"unexpected error handling this service's data: {type(exc).__name__}"
             finally:
-                # one transaction; an idle run only touches its stream's health row (issue 12)
-                self.ctx.ledger.record_run(
-                    region, service_id, flow, self.worker, started_at, outcome, dict(counts), error, _idle(counts)
-                )
-                self.ctx.ledger.release_stream(stream, self.worker, lease.generation)
+                lease = pending.taken
+                if outcome == "held":
+                    result.skipped.append(flow)
+                    holder = self.ctx.ledger.lease_holder(stream)
+                    if holder is not None:
+                        result.held_by[flow] = holder
+                else:
+                    # one transaction; an idle run is only noted for its stream's health row, written with
+                    # the other idle runs of the cycle in one go (issue 12)
+                    self.ctx.ledger.record_run(
+                        region, service_id, flow, self.worker, started_at, outcome, dict(counts), error, _idle(counts)
+                    )
+                if lease is not None:
+                    self.ctx.ledger.release_stream(stream, self.worker, lease.generation)
+            if outcome == "held":
+                continue
             result.counts.update(counts)
             if error:
                 result.errors.append(f"{flow}: {error}")
@@ -162,14 +195,19 @@ class SyncEngine:
         """One cycle over the selected services: one after another, or ``ctx.concurrency`` side by side
         (``connectors/sync/concurrency.py``); results in service order either way."""
         services = self.ctx.packages.service_ids(region, service)
-        if self.ctx.concurrency > 1 and len(services) > 1:
-            from connectors.sync.concurrency import run_side_by_side
+        # one read for the cycle instead of one per flow; a stream taken after it is found at its first write
+        held = self.ctx.ledger.streams_held_by_others(self.worker)
+        try:
+            if self.ctx.concurrency > 1 and len(services) > 1:
+                from connectors.sync.concurrency import run_side_by_side
 
-            return run_side_by_side(self, services, flows, progress)
-        results = []
-        for index, service_id in enumerate(services, start=1):
-            outcome = self.run_service(service_id, flows)
-            results.append(outcome)
-            if progress:
-                progress(index, len(services), outcome)
-        return results
+                return run_side_by_side(self, services, flows, progress, held)
+            results = []
+            for index, service_id in enumerate(services, start=1):
+                outcome = self.run_service(service_id, flows, held)
+                results.append(outcome)
+                if progress:
+                    progress(index, len(services), outcome)
+            return results
+        finally:
+            self.ctx.ledger.flush_idle_runs()  # the cycle's idle runs, in one transaction

@@ -112,6 +112,9 @@ def pull(ctx: SyncContext, service_id: str, region: str) -> Counter[str]:
 def push(ctx: SyncContext, service_id: str) -> Counter[str]:
     """Push pending events; per application, stop at the first event that did not go through."""
     counts: Counter[str] = Counter()
+    if not ctx.ledger.due_events(service_id, 1):
+        return counts  # nothing to push (most services, most cycles): no lease
+    ctx.ledger.hold_stream()  # before the events are read for pushing: the lease decides who pushes
     # before every batch: the lease is renewed (a push never starts on a lease about to run out, so
     # another worker cannot push the same events meanwhile) and the run's time budget is checked
     while keep_going(ctx):

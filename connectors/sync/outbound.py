@@ -63,7 +63,8 @@ def deliver(ctx: SyncContext, service_id: str) -> Counter[str]:
     sent after the delivery is recorded and settled before the next page is read."""
     counts: Counter[str] = Counter()
     if not ctx.ledger.due_deliveries(service_id, 1):
-        return counts  # nothing due (most services, most cycles): no threads, no extra HTTP session
+        return counts  # nothing due (most services, most cycles): no lease, no threads, no extra HTTP session
+    ctx.ledger.hold_stream()  # before the queue is read for work: the lease decides who delivers
     beside = _Beside(ctx)
     try:
         while True:

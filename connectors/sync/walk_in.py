@@ -38,6 +38,7 @@ def register(ctx: SyncContext, service_id: str, region: str) -> Counter[str]:
                 )
                 counts["quarantined"] += 1
                 continue
+            ctx.ledger.hold_stream()  # a registration changes the national layer: only under the lease
             ctx.ledger.heartbeat()  # registrations are stored at the end: keep the lease meanwhile
             registration = {
                 "service_id": service_id,

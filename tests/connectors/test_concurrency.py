@@ -36,10 +36,24 @@ class _National:
         return _National()
 
 
+class _Ledger:
+    """What a cycle asks the ledger before and after its services: nothing held, idle runs written."""
+
+    flushes = 0
+
+    def streams_held_by_others(self, owner: str, ending: str = "") -> dict[str, Any]:
+        return {}
+
+    def flush_idle_runs(self) -> int:
+        _Ledger.flushes += 1
+        return 0
+
+
 class _Ctx:
     """The parts of a SyncContext the side-by-side runner reads."""
 
     def __init__(self, hosts: dict[str, str], concurrency: int, per_host: int) -> None:
+        self.ledger = _Ledger()
         self.packages = _Packages(hosts)
         self.national = _National()
         self.concurrency = concurrency
@@ -54,7 +68,7 @@ def test_bounds_per_worker_and_per_host(monkeypatch: pytest.MonkeyPatch) -> None
     lock = threading.Lock()
     finished_at: dict[str, float] = {}
 
-    def run_service(self: SyncEngine, service_id: str, flows: Any) -> ServiceResult:
+    def run_service(self: SyncEngine, service_id: str, flows: Any, held: Any = None) -> ServiceResult:
         host = hosts[service_id]
         with lock:
             running[host] += 1
@@ -91,7 +105,7 @@ def test_one_service_runs_as_before(monkeypatch: pytest.MonkeyPatch) -> None:
     """concurrency 1 is the sequential engine, exactly."""
     calls: list[str] = []
 
-    def run_service(self: SyncEngine, service_id: str, flows: Any) -> ServiceResult:
+    def run_service(self: SyncEngine, service_id: str, flows: Any, held: Any = None) -> ServiceResult:
         calls.append(service_id)
         return ServiceResult(service_id, "35.76")
 
@@ -103,5 +117,7 @@ def test_one_service_runs_as_before(monkeypatch: pytest.MonkeyPatch) -> None:
 
     ctx = _Ctx({}, concurrency=1, per_host=2)
     ctx.packages = Packages()  # type: ignore[assignment]
+    flushes = _Ledger.flushes
     SyncEngine(ctx, "w").run_once()  # type: ignore[arg-type]
     assert calls == ["x/1", "x/2"]
+    assert _Ledger.flushes == flushes + 1, "the cycle's idle runs are written once, at its end"

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from connectors.errors import StreamHeld
 from connectors.ledger.leases import LeaseLost
 from connectors.ledger.models import Application
 from connectors.ledger.store import Ledger, NewApplication
@@ -128,3 +129,41 @@ def test_release_gives_back_only_the_holders_own_generation(ledger: Ledger) -> N
     assert renewed is not None
     ledger.release_stream(STREAM, "w1", old.generation)  # a stale release of the earlier run
     assert ledger.acquire_stream(STREAM, "w2", 30) is None, "the later run still holds the stream"
+
+
+def test_a_pending_lease_is_taken_at_the_first_write_only(ledger: Ledger) -> None:
+    _store(ledger)
+    pending = ledger.pending(STREAM, "w1", 30, run_seconds=60)
+    with ledger.lazily_fenced(pending):
+        assert ledger.due_deliveries(SERVICE, 1), "reads need no lease"
+        assert ledger.lease_holder(STREAM) is None and pending.taken is None, "looking took nothing"
+        claim = ledger.mark_sending("NAT-0")  # the first write takes the lease, then is fenced by it
+        assert claim is not None and pending.taken is not None
+        holder = ledger.lease_holder(STREAM)
+        assert holder is not None and holder[0] == "w1"
+    with ledger.engine.connect() as conn:
+        row = conn.execute(
+            select(Application.claim_owner, Application.claim_generation).where(Application.national_id == "NAT-0")
+        ).one()
+    assert (row.claim_owner, row.claim_generation) == ("w1", pending.taken.generation), "the claim is the lease's"
+
+
+def test_a_pending_lease_another_worker_holds_stops_the_flow_with_nothing_written(ledger: Ledger) -> None:
+    _store(ledger)
+    pending = ledger.pending(STREAM, "w1", 30)
+    with ledger.lazily_fenced(pending):
+        assert ledger.due_deliveries(SERVICE, 1)  # w1 finds work...
+        assert ledger.acquire_stream(STREAM, "w2", 30) is not None  # ...while w2 takes the stream
+        with pytest.raises(StreamHeld, match="another worker holds this stream"):
+            ledger.mark_sending("NAT-0")
+        with pytest.raises(StreamHeld):
+            ledger.hold_stream()
+    assert pending.taken is None
+    assert ledger.delivery_state("NAT-0") == ("pending", 0), "w1 wrote nothing"
+    assert ledger.lease_holder(STREAM) is not None and ledger.lease_holder(STREAM)[0] == "w2"  # type: ignore[index]
+
+
+def test_outside_a_flow_writes_take_no_lease(ledger: Ledger) -> None:
+    _store(ledger)
+    assert ledger.mark_sending("NAT-0") is not None
+    assert ledger.lease_holder(STREAM) is None

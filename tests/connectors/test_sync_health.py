@@ -60,6 +60,10 @@ def test_an_idle_run_writes_only_its_health_row(ledger: Ledger) -> None:
     assert ledger.record_run("35.76", "35.76/x", "inbound", "w1", utcnow(), "ok", {"read": 0}) is None
     assert ledger.record_run("35.76", "35.76/x", "inbound", "w1", utcnow(), "ok", {}) is None
     with ledger.engine.connect() as conn:
+        assert conn.execute(select(SyncHealth)).all() == [], "idle runs are noted, written with the cycle's others"
+    assert ledger.flush_idle_runs() == 2
+    assert ledger.flush_idle_runs() == 0, "written once"
+    with ledger.engine.connect() as conn:
         assert conn.execute(select(SyncRun)).all() == []
         (health,) = conn.execute(select(SyncHealth)).all()
     assert (health.runs, health.last_outcome, health.last_run_id) == (2, "ok", 0)
@@ -75,3 +79,20 @@ def test_an_idle_run_writes_only_its_health_row(ledger: Ledger) -> None:
         failed,
         "local system down",
     )
+
+
+def test_an_idle_run_never_hides_a_failure_recorded_after_it_began(ledger: Ledger) -> None:
+    began = utcnow()
+    ledger.record_run("35.76", "35.76/x", "inbound", "w1", began, "ok", {})  # noted, not written yet
+    # meanwhile another worker's run of the same stream fails and is recorded
+    failed = ledger.record_run("35.76", "35.76/x", "inbound", "w2", utcnow(), "retry", {}, "local system down")
+    ledger.flush_idle_runs()
+    with ledger.engine.connect() as conn:
+        (health,) = conn.execute(select(SyncHealth)).all()
+    assert (health.last_outcome, health.last_run_id, health.runs) == ("retry", failed, 1)
+    # an idle run that began after the failure clears it: the stream works again
+    ledger.record_run("35.76", "35.76/x", "inbound", "w1", utcnow(), "ok", {})
+    ledger.flush_idle_runs()
+    with ledger.engine.connect() as conn:
+        (health,) = conn.execute(select(SyncHealth)).all()
+    assert (health.last_outcome, health.last_error, health.runs) == ("ok", None, 2)

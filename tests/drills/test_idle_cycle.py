@@ -1,6 +1,6 @@
 """An idle cycle is nearly free (issue 12, item 1): when nothing is new on either side, a cycle writes no run
-row; the ledger is unchanged except each stream's bounded health row (its last successful poll, updated in
-place) and its lease row."""
+row and takes no lease; the ledger is unchanged except each stream's bounded health row (its last successful
+poll, updated in place, all of them in one transaction at the cycle's end)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,27 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import Engine, event
 
 from tests.drills.world import build_world, ledger_snapshot, ledger_url
 
-BOUNDED = {"sync_health", "stream_lease"}  # one row per stream each, updated in place
+
+class _Commits:
+    count = 0
+
+
+def _count_commits(engine: Engine) -> _Commits:
+    """Counts the transactions that commit on ``engine`` from now on (reads roll back or only close)."""
+    counter = _Commits()
+
+    def on_commit(_conn: object) -> None:
+        counter.count += 1
+
+    event.listen(engine, "commit", on_commit)
+    return counter
+
+
+BOUNDED = {"sync_health"}  # one row per stream, updated in place
 
 
 @pytest.mark.parametrize("ledger_kind", ["sqlite", "postgresql"])
@@ -34,8 +51,12 @@ def test_an_idle_cycle_leaves_the_ledger_unchanged_but_its_health_rows(
         health_before = {row[:2]: row for row in before["sync_health"]}
         assert before["sync_run"], "working cycles record their runs"
 
+        commits = _count_commits(world.ledger.engine)
         results = world.cycle()
         assert all(not r.errors and not r.fatal for r in results)
+        # world.cycle runs each service on its own (run_service), so each writes its idle runs at its end:
+        # one transaction per service, nothing else (no lease taken, given back or renewed)
+        assert commits.count == len(world.services), f"{commits.count} transactions for {len(world.services)} services"
         after = ledger_snapshot(world.ledger)
         changed = sorted(name for name in before if before[name] != after[name])
         assert set(changed) <= BOUNDED, f"an idle cycle changed {changed}"
