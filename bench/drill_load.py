@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import sys
 import tempfile
@@ -37,6 +38,9 @@ import requests
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+# the benchmark's sandbox systems live on loopback, which the hub refuses by default
+# (connectors/url_policy.py): opt in explicitly, for this process and the ones it starts
+os.environ["MPPHUB_ALLOW_LOOPBACK"] = "1"
 
 from connectors.ledger.store import Ledger  # noqa: E402
 from connectors.national import NationalClient  # noqa: E402

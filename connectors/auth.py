@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import requests
@@ -40,9 +41,19 @@ class QueryKeyAuth(AuthBase):
 class ClientCredentialsAuth(AuthBase):
     """OAuth2 client credentials: a token from ``token_url``, cached until shortly before it expires."""
 
-    def __init__(self, token_url: str, client_id: str, client_secret: str, scopes: list[str], timeout: float) -> None:
+    def __init__(
+        self,
+        token_url: str,
+        client_id: str,
+        client_secret: str,
+        scopes: list[str],
+        timeout: float,
+        url_policy: Callable[[str], None] | None = None,
+    ) -> None:
         self.token_url, self.client_id, self.client_secret = token_url, client_id, client_secret
         self.scopes, self.timeout = scopes, timeout
+        # the token endpoint is a package's URL too: the host policy judges it before it is dialled
+        self.url_policy = url_policy
         self._token: str | None = None
         self._expires = 0.0
         self._lock = threading.Lock()
@@ -55,12 +66,16 @@ class ClientCredentialsAuth(AuthBase):
             data = {"grant_type": "client_credentials"}
             if self.scopes:
                 data["scope"] = " ".join(self.scopes)
+            if self.url_policy is not None:
+                self.url_policy(self.token_url)  # FatalError: refused before any byte is sent
             try:
                 response = requests.post(
                     self.token_url,
                     data=data,
                     auth=HTTPBasicAuth(self.client_id, self.client_secret),
                     timeout=self.timeout,
+                    # under a policy a redirect is not followed: it could bounce to an internal host
+                    allow_redirects=self.url_policy is None,
                 )
             except requests.RequestException as exc:
                 raise RetriableError(f"token endpoint unreachable: {type(exc).__name__}") from None
@@ -79,8 +94,11 @@ class ClientCredentialsAuth(AuthBase):
         return request
 
 
-def build_auth(spec: dict[str, Any], secrets: SecretResolver, timeout: float) -> AuthBase | None:
-    """The requests auth object for an ``auth`` block (None for ``none``)."""
+def build_auth(
+    spec: dict[str, Any], secrets: SecretResolver, timeout: float, url_policy: Callable[[str], None] | None = None
+) -> AuthBase | None:
+    """The requests auth object for an ``auth`` block (None for ``none``); ``url_policy`` judges an OAuth
+    token endpoint before each token request."""
     kind = spec["type"]
     if kind == "none":
         return None
@@ -98,5 +116,6 @@ def build_auth(spec: dict[str, Any], secrets: SecretResolver, timeout: float) ->
             secrets.get(spec["client_secret_ref"]),
             spec.get("scopes", []),
             timeout,
+            url_policy,
         )
     raise FatalError(f"unknown auth type {kind!r}")

@@ -15,7 +15,7 @@ from connectors.national import NationalClient
 from connectors.secrets import SecretResolver
 from connectors.sync.context import ConnectorFactory, SyncContext
 from connectors.sync.packages import PackageSource
-from connectors.url_policy import HostPolicy
+from connectors.url_policy import host_policy
 
 
 def connector_factory(
@@ -27,7 +27,8 @@ def connector_factory(
 ) -> ConnectorFactory:
     """A function package -> local connector, honouring base-URL overrides and the host policy (HTTP
     endpoints and SQL hosts alike); a ``sql`` package may never reach ``ledger_url``'s database."""
-    policy = HostPolicy.from_setting(allowed_hosts) if allowed_hosts else None
+    # never None: without a configured list, the secure default (public hosts; MPPHUB_ALLOW_LOOPBACK)
+    policy = host_policy(allowed_hosts)
     overrides = dict(base_url_overrides or {})
 
     def build(package: dict[str, Any]) -> LocalConnector:

@@ -24,7 +24,7 @@ from connectors.errors import ConnectorError, FatalError, RecordError, Retriable
 from connectors.kinds import CONNECTOR_KINDS
 from connectors.records import BadRecord, ChangeRecord
 from connectors.secrets import SecretResolver, for_package
-from connectors.url_policy import HostPolicy
+from connectors.url_policy import HostPolicy, host_policy
 from registry.document import DocumentError, load_document
 from registry.secret_scope import secret_namespace
 from registry.validate import check_composition, check_document, compose_package
@@ -173,19 +173,22 @@ class PackageCheck:
             outcome, detail = FAILED, f"{_kind(exc)}: {exc}"
         report.add(name, outcome, detail)
 
+    def _policy(self) -> HostPolicy:
+        """The hub's policy: MPPHUB_ALLOWED_HOSTS when set, else the secure default (MPPHUB_ALLOW_LOOPBACK
+        for a local system on this machine): a dry run reaches only what a sync would."""
+        return host_policy(self.allowed_hosts)
+
     def _host_allowed(self, report: CheckReport) -> bool:
-        if not self.allowed_hosts:
-            report.add("host policy", SKIPPED, "MPPHUB_ALLOWED_HOSTS is not set (production sets it)")
-            return True
         target = self.local_url
         if not target.startswith(("http://", "https://")):  # a database URL: check its host
             target = f"https://{urlsplit(target).hostname or ''}"
         try:
-            HostPolicy.from_setting(self.allowed_hosts)(target)
+            self._policy()(target)
         except FatalError as exc:
             report.add("host policy", FAILED, str(exc))
             return False
-        report.add("host policy", OK, "the local system's address is allowed")
+        where = "MPPHUB_ALLOWED_HOSTS" if self.allowed_hosts.strip() else "the default policy"
+        report.add("host policy", OK, f"the local system's address is allowed ({where})")
         return True
 
     def _credentials(self, report: CheckReport, doc: dict[str, Any]) -> bool:
@@ -214,7 +217,7 @@ class PackageCheck:
     def _connector(self, doc: dict[str, Any]) -> Any:
         kind = doc["local_system"]["kind"]
         cls = CONNECTOR_KINDS[kind]
-        policy = HostPolicy.from_setting(self.allowed_hosts) if self.allowed_hosts else None
+        policy = self._policy()
         if kind == "rest":
             return cls(doc, self.secrets, base_url=self.local_url, url_policy=policy)
         return cls(doc, self.secrets, database_url=self.local_url, url_policy=policy)

@@ -26,6 +26,7 @@ from connectors.secrets import StaticSecrets
 from connectors.sync.context import SyncContext
 from connectors.sync.engine import SyncEngine
 from connectors.sync.packages import PackageSource
+from connectors.url_policy import ALLOW_LOOPBACK_SETTING
 from hub.settings import Settings
 from hub.wiring import connector_factory
 from sandbox import credentials as cred
@@ -64,6 +65,22 @@ def scratch_database(dialect: str, say: Say) -> Iterator[str | None]:
         admin.dispose()
 
 
+@contextmanager
+def loopback_opt_in() -> Iterator[None]:
+    """Allow loopback endpoints (``MPPHUB_ALLOW_LOOPBACK=1``) while the demo runs: its national layer,
+    local systems and scratch databases all live on loopback, which the hub refuses by default
+    (``connectors.url_policy``). The previous value comes back afterwards."""
+    previous = os.environ.get(ALLOW_LOOPBACK_SETTING)
+    os.environ[ALLOW_LOOPBACK_SETTING] = "1"
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(ALLOW_LOOPBACK_SETTING, None)
+        else:
+            os.environ[ALLOW_LOOPBACK_SETTING] = previous
+
+
 def run_demo(
     registry: Path,
     say: Say = print,
@@ -80,6 +97,7 @@ def run_demo(
     packages = PackageSource(registry)
     docs = [packages.latest(s) for s in packages.service_ids()]
     with ExitStack() as stack, tempfile.TemporaryDirectory(prefix="mpphub-demo-") as tmp:
+        stack.enter_context(loopback_opt_in())
         say("starting the sandbox ...")
         national = serve_in_process(
             "sandbox.national.app:create_app", {"db_path": f"{tmp}/national.db", "token": cred.NATIONAL_TOKEN}

@@ -1,7 +1,9 @@
 """One host policy on every path: ``mpphub validate``, ``mpphub publish`` and the API's publish refuse a
-package whose endpoints this hub would refuse to call (``MPPHUB_ALLOWED_HOSTS``), so a package aimed at
-an internal address never reaches the registry. ``registry/`` stays pure (no network code): the check is
-handed to ``registry.publish.publish`` as a callable."""
+package whose endpoints this hub would refuse to call, so a package aimed at an internal address never
+reaches the registry. The policy is ``MPPHUB_ALLOWED_HOSTS`` when configured, else the secure default
+(public hosts only; loopback with ``MPPHUB_ALLOW_LOOPBACK=1``): ``connectors.url_policy.host_policy``.
+``registry/`` stays pure (no network code): the check is handed to ``registry.publish.publish`` as a
+callable."""
 
 from __future__ import annotations
 
@@ -19,16 +21,15 @@ def allowed_hosts_setting() -> str:
     return os.environ.get("MPPHUB_ALLOWED_HOSTS", "")
 
 
-def endpoint_problems(file: str, doc: Any, allowed: str) -> list[Problem]:
-    """Problems for each HTTP endpoint of ``doc`` (base URL, OAuth token URL) that the host policy
-    ``allowed`` refuses. Without DNS: names are checked again by their addresses when called. SQL
+def endpoint_problems(file: str, doc: Any, allowed: str, allow_loopback: bool | None = None) -> list[Problem]:
+    """Problems for each HTTP endpoint of ``doc`` (base URL, OAuth token URL) that the host policy refuses:
+    ``allowed`` (``MPPHUB_ALLOWED_HOSTS``) when set, else the secure default (``allow_loopback`` None: read
+    ``MPPHUB_ALLOW_LOOPBACK``). Without DNS: names are checked again by their addresses when called. SQL
     connection URLs are secrets, resolved only at run time, and are not checked here."""
-    if not allowed:
-        return []
     from connectors.errors import FatalError
-    from connectors.url_policy import HostPolicy
+    from connectors.url_policy import host_policy
 
-    policy = HostPolicy.from_setting(allowed)
+    policy = host_policy(allowed, allow_loopback)
     local = doc.get("local_system") if isinstance(doc, dict) else None
     auth = local.get("auth") if isinstance(local, dict) else None
     problems = []

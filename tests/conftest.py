@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +15,12 @@ import pytest
 from hub.cli import main
 
 pytest_plugins = ["tests.sandbox.fixtures_national", "tests.sandbox.fixtures_local"]
+
+# The hub refuses loopback endpoints unless told otherwise (connectors/url_policy.py); the suite's local
+# systems, traps and databases all live on loopback, so it opts in explicitly. Set in the process
+# environment (not a fixture) so that every `mpphub` subprocess a test starts inherits it; tests of the
+# secure default clear it with monkeypatch (tests/connectors/test_secure_default.py).
+os.environ["MPPHUB_ALLOW_LOOPBACK"] = "1"
 
 REPO = Path(__file__).resolve().parent.parent
 GOOD_PACKAGE = REPO / "registry" / "packages" / "35.76" / "akta-kelahiran.json"

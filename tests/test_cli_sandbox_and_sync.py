@@ -67,6 +67,9 @@ def test_sandbox_up_then_sync_then_ctrl_c(tmp_path: Path) -> None:
         ).submit(3)
         command = next(line for line in lines if line.strip().endswith("mpphub sync --once"))
         env = dict(os.environ, MPPHUB_LEDGER_URL=f"sqlite:///{tmp_path / 'ledger.db'}", MPPHUB_NATIONAL_TOKEN=token)
+        # the suite's loopback opt-in is removed: the printed environment must carry it (secure default)
+        env.pop("MPPHUB_ALLOW_LOOPBACK", None)
+        assert "MPPHUB_ALLOW_LOOPBACK=1" in command
         for word in shlex.split(command)[:-3]:
             key, _, value = word.partition("=")
             env[key] = value

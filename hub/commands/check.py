@@ -1,8 +1,8 @@
 """Dry-run a package against a region's local system before publishing it, step by step.
 
-Read-only by default: validates the package, checks the host policy (MPPHUB_ALLOWED_HOSTS) and the
-credentials (environment variables named by the package's secret references), reads the first page of
-the status feed (and of the walk-in feed), and looks up an application that cannot exist. --write also
+Read-only by default: validates the package, checks the host policy (MPPHUB_ALLOWED_HOSTS, else the
+secure default: a local system on this machine needs MPPHUB_ALLOW_LOOPBACK=1) and the credentials
+(environment variables named by the package's secret references), reads the first page of the status feed (and of the walk-in feed), and looks up an application that cannot exist. --write also
 submits ONE test application with made-up data (national id CHECK-...) and looks it up again.
 For a rest package, --local-url is the base URL of the local API (instead of the package's base_url);
 for a sql package, it is the database URL. Exit 0 when no step failed, 1 when one did, 2 on a usage error.

@@ -1,7 +1,8 @@
 """Run the sandbox: the reference national layer and the simulated REST local systems on loopback.
 
 `mpphub sandbox up` starts each server in its own process, prints their URLs and credentials and the
-MPPHUB_* environment with which `mpphub sync` talks to them, then keeps serving (with simulated citizens
+MPPHUB_* environment with which `mpphub sync` talks to them (MPPHUB_ALLOW_LOOPBACK=1 among it: the hub
+refuses loopback endpoints unless told so), then keeps serving (with simulated citizens
 and officers when asked) until Ctrl-C. The sql packages' tables are created in throw-away databases on this machine's PostgreSQL and MariaDB
 (admin URLs: MPPHUB_DEMO_POSTGRES_ADMIN_URL, MPPHUB_DEMO_MARIADB_ADMIN_URL) and dropped at Ctrl-C.
 """
@@ -153,6 +154,8 @@ def run(args: argparse.Namespace) -> int:
     )
     print("\nto sync against it, run in another terminal:")
     env = {
+        # the sandbox's systems live on loopback, which the hub refuses unless told so (connectors/url_policy.py)
+        "MPPHUB_ALLOW_LOOPBACK": "1",
         "MPPHUB_NATIONAL_URL": servers["national"].url,
         "MPPHUB_NATIONAL_TOKEN": NATIONAL_TOKEN,
         "MPPHUB_BASE_URL_OVERRIDES": json.dumps(overrides),

@@ -2,7 +2,8 @@
 
 Every problem of every file is printed as `file::$.json.path: message`, then a summary line.
 Folders are searched for *.json packages (index.json and published/ copies are skipped).
-With MPPHUB_ALLOWED_HOSTS set (production), endpoints are also checked against the allowed hosts.
+Endpoints are also checked against the host policy: the allowed hosts (MPPHUB_ALLOWED_HOSTS) when set,
+else the secure default (public hosts only; loopback with MPPHUB_ALLOW_LOOPBACK=1).
 Exit 0 when all files are valid, 1 when any problem was found, 2 on a usage error.
 """
 
@@ -55,9 +56,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"mpphub validate: --against-previous needs {previous}/index.json (see --registry)", file=sys.stderr)
         return 2
     report = validate_files(files, jobs=args.jobs, progress=ProgressLine("validating"), registry=previous)
-    allowed = os.environ.get("MPPHUB_ALLOWED_HOSTS", "")
-    if allowed:
-        _check_allowed_hosts(report, allowed)
+    _check_allowed_hosts(report, os.environ.get("MPPHUB_ALLOWED_HOSTS", ""))
     problems = report.problems
     print_problems(problems, args.format)
     if args.format == "text":
@@ -69,8 +68,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _check_allowed_hosts(report: Report, allowed: str) -> None:
-    """Under production settings (MPPHUB_ALLOWED_HOSTS), refuse endpoints this hub would refuse to call,
-    now rather than at the first sync (the same check publish applies: ``hub.host_checks``)."""
+    """Refuse endpoints this hub would refuse to call (MPPHUB_ALLOWED_HOSTS, or without it the secure
+    default), now rather than at the first sync (the same check publish applies: ``hub.host_checks``)."""
     import json
     from pathlib import Path
 

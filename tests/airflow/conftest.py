@@ -26,6 +26,9 @@ AIRFLOW_ENV = {
     "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{AIRFLOW_HOME / 'airflow.db'}",
     "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
     "MPPHUB_DAG_CACHE_DIR": str(AIRFLOW_HOME / "plan-cache"),
+    # the DAGs' tasks sync the loopback sandbox: opt in explicitly (tests/conftest.py sets it for the
+    # suite too; repeated here because Airflow components get this environment)
+    "MPPHUB_ALLOW_LOOPBACK": "1",
 }
 os.environ.update(AIRFLOW_ENV)
 if str(DAGS) not in sys.path:
