@@ -207,6 +207,7 @@ class HttpClient:
         *,
         params: dict[str, Any] | None = None,
         json: Any = None,
+        data: bytes | None = None,
         headers: dict[str, str] | None = None,
         write: bool = False,
         files: Any = None,
@@ -216,7 +217,8 @@ class HttpClient:
         """Send one request; return the response if it succeeded, else raise a classified ConnectorError.
         The body is read at once, up to ``max_bytes`` (default ``max_response_bytes``). ``envelope``: how
         a 2xx answer's body says success or failure (the package's ``envelope``); without it every 2xx
-        answer succeeded."""
+        answer succeeded. The request body is ``json`` (encoded by requests), ``data`` (bytes already
+        encoded, with their Content-Type in ``headers``: connectors/encodings.py) or ``files``."""
         url = url_or_path if "://" in url_or_path else self.url(url_or_path)
         if self.url_policy is not None:
             self.url_policy(url)
@@ -228,6 +230,7 @@ class HttpClient:
                 url,
                 params=params,
                 json=json,
+                data=data,
                 headers=headers,
                 files=files,
                 timeout=self.timeout,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from decimal import Decimal
@@ -48,9 +49,12 @@ class BadRecord:
     cursor: Any
 
 
-def parse_time(value: Any, zone: tzinfo = LOCAL_DEFAULT_TZ) -> datetime:
-    """A local timestamp (ISO text or a datetime) as an aware datetime, read in ``zone`` when it carries no
-    offset (the package's zone: ``registry.time_zones.package_zone``); ValueError if unreadable."""
+def parse_time(value: Any, zone: tzinfo = LOCAL_DEFAULT_TZ, date_format: str | None = None) -> datetime:
+    """A local timestamp (ISO text, text in the package's ``date_format``, or a datetime) as an aware
+    datetime, read in ``zone`` when it carries no offset (the package's zone:
+    ``registry.time_zones.package_zone``); ValueError if unreadable. With a ``date_format``, text must
+    match it: the package declared how the system writes times, and a value that does not fit is a
+    mistake to show, not to guess at."""
     if isinstance(value, datetime):
         parsed = value
     elif isinstance(value, bool):
@@ -64,8 +68,52 @@ def parse_time(value: Any, zone: tzinfo = LOCAL_DEFAULT_TZ) -> datetime:
         text = str(value).strip()
         if len(text) > 64:
             raise ValueError("timestamp text longer than 64 characters")
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        # with a declared format, %z (when it has one) keeps the offset it reads, as ISO text does
+        parsed = _strptime(text, date_format) if date_format else datetime.fromisoformat(text.replace("Z", "+00:00"))
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=zone)
+
+
+def _strptime(text: str, date_format: str) -> datetime:
+    """``datetime.strptime``, with a format strptime cannot compile (the validator refuses it; a package
+    that skipped it) as a ValueError like any unreadable value, never an error that stops the sync."""
+    try:
+        return datetime.strptime(text, date_format)
+    except re.error as exc:
+        raise ValueError(f"date_format cannot be used: {exc}") from None
+
+
+def canonical_cursor(value: Any, date_format: str | None, zone: tzinfo = LOCAL_DEFAULT_TZ) -> Any:
+    """A record's cursor value as the ledger keeps it: a time in the local ``date_format`` becomes ISO 8601
+    with its offset (``02-12-2026 14:05:09`` in WITA -> ``2026-12-02T14:05:09+08:00``), so the engine
+    compares cursors as times, not as text (which puts 02-12-2026 before 03-11-2026). Anything else (no
+    format declared, numbers and ids, text that is not a time in the format) is returned as it is."""
+    if not date_format or not isinstance(value, str) or value.strip().isdigit():
+        return value
+    try:
+        return parse_time(value, zone, date_format).isoformat()
+    except (ValueError, OverflowError):
+        return value
+
+
+def local_cursor(value: Any, date_format: str | None, zone: tzinfo = LOCAL_DEFAULT_TZ) -> Any:
+    """A stored cursor as the local system expects it back (its ``since`` parameter): an ISO 8601 time is
+    written in the local ``date_format``, in the package's zone. Numbers and ids, a cursor already in the
+    local format (stored before the package declared its format) and anything unreadable go as they are."""
+    if not date_format or not isinstance(value, (str, datetime)) or str(value).strip().isdigit():
+        return value
+    if isinstance(value, datetime):
+        moment = value if value.tzinfo else value.replace(tzinfo=zone)
+    else:
+        try:
+            _strptime(value.strip(), date_format)
+            return value  # already local: an ISO reading could swap day and month (02-12 is not 12-02)
+        except ValueError:
+            pass
+        try:
+            moment = parse_time(value, zone)
+        except (ValueError, OverflowError):
+            return value
+    return moment.astimezone(zone).strftime(date_format)
 
 
 def cursor_with_lookback(cursor: Any, seconds: int) -> Any:
@@ -93,10 +141,22 @@ def later_cursor(a: Any, b: Any) -> Any:
         return a if float(a) >= float(b) else b
     except (TypeError, ValueError):
         pass
+    time_a, time_b = _as_time(a), _as_time(b)
+    if time_a is not None and time_b is not None:
+        return a if time_a >= time_b else b
+    if time_a is not None or time_b is not None:
+        # a time against text that is none (a cursor stored in a local format before the package declared
+        # it, or a hostile value): the time wins, so the ledger moves to a cursor it can compare from now on
+        return a if time_a is not None else b
+    return a if str(a) >= str(b) else b
+
+
+def _as_time(value: Any) -> datetime | None:
+    """A cursor value as a time, or None when it is not one (ISO 8601 text or a datetime)."""
     try:
-        return a if parse_time(a) >= parse_time(b) else b
-    except ValueError:
-        return a if str(a) >= str(b) else b
+        return parse_time(value)
+    except (ValueError, OverflowError, TypeError):
+        return None
 
 
 def _cursor_like(value: Any) -> bool:
@@ -116,10 +176,12 @@ def is_later(value: Any, than: Any) -> bool:
         return float(value) > float(than)
     except (TypeError, ValueError):
         pass
-    try:
-        return parse_time(value) > parse_time(than)
-    except ValueError:
-        return str(value) > str(than)
+    time_value, time_than = _as_time(value), _as_time(than)
+    if time_value is not None and time_than is not None:
+        return time_value > time_than
+    if time_value is not None or time_than is not None:
+        return time_value is not None  # as in later_cursor: a time is after text that is none
+    return str(value) > str(than)
 
 
 def required_text(value: Any) -> str:
@@ -134,10 +196,16 @@ def _optional(value: Any) -> str | None:
 
 
 def normalise_change(
-    raw: dict[str, Any], fields: dict[str, str], cursor: Any, by_name: bool = False, zone: tzinfo = LOCAL_DEFAULT_TZ
+    raw: dict[str, Any],
+    fields: dict[str, str],
+    cursor: Any,
+    by_name: bool = False,
+    zone: tzinfo = LOCAL_DEFAULT_TZ,
+    date_format: str | None = None,
 ) -> ChangeRecord | BadRecord:
     """Read one local status-change record with the package's field declaration: JMESPath expressions
-    (rest) or column names (sql, ``by_name``). An unreadable record becomes a BadRecord, not an error."""
+    (rest) or column names (sql, ``by_name``); ``changed_at`` in the package's ``date_format`` (ISO 8601
+    when None) and zone. An unreadable record becomes a BadRecord, not an error."""
 
     def get(name: str) -> Any:
         if name not in fields:
@@ -148,7 +216,7 @@ def normalise_change(
         return ChangeRecord(
             reference=required_text(get("reference")),
             status=required_text(get("status")),
-            changed_at=parse_time(get("changed_at"), zone),
+            changed_at=parse_time(get("changed_at"), zone, date_format),
             event_id=_optional(get("event_id")),
             national_id=_optional(get("national_id")),
             note=_optional(get("note")),

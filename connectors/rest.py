@@ -10,11 +10,20 @@ from typing import Any
 import requests
 
 from connectors.auth import build_auth
-from connectors.errors import ConnectorError, FatalError, LostReply, RecordError, RetriableError
+from connectors.encodings import EncodedBody, FilePart, encode_body, file_field, request_headers
+from connectors.errors import ConnectorError, FatalError, RecordError, RetriableError, UnusableAnswer
 from connectors.http import HttpClient, ResponseTooLarge, UrlPolicy, json_body
 from connectors.mapping import build_object, fill, search
 from connectors.pagination import pages
-from connectors.records import BadRecord, ChangeRecord, WalkInRecord, normalise_change, required_text
+from connectors.records import (
+    BadRecord,
+    ChangeRecord,
+    WalkInRecord,
+    canonical_cursor,
+    local_cursor,
+    normalise_change,
+    required_text,
+)
 from connectors.secrets import SecretResolver, for_package
 from registry.time_zones import package_zone
 
@@ -38,10 +47,11 @@ class RestConnector:
         self.local = package["local_system"]
         self.operations = self.local["operations"]
         self.zone = package_zone(package)  # local times without an offset: the declared or the region's zone
+        self.date_format: str | None = self.local.get("date_format")  # None: ISO 8601
         timeout = float(self.local.get("timeout_seconds", 30))
         self.client = HttpClient(
             base_url or self.local["base_url"],
-            auth=build_auth(self.local["auth"], for_package(secrets, package), timeout),
+            auth=build_auth(self.local["auth"], for_package(secrets, package), timeout, url_policy),
             timeout=timeout,
             rate_limit_per_second=self.local.get("rate_limit_per_second"),
             error_rules=self.local.get("errors", []),
@@ -60,17 +70,23 @@ class RestConnector:
         op: dict[str, Any],
         data: dict[str, Any],
         *,
-        json: Any = None,
+        body: EncodedBody | None = None,
         write: bool = False,
         headers: dict[str, str] | None = None,
     ) -> requests.Response:
+        """One call of an operation: path and query filled from ``data``; ``body`` as encoded by
+        ``encode_body``, its Content-Type replacing any fixed one that contradicts it. Auth, the idempotency
+        header (in ``headers``), rate limit, URL policy, size limit and envelope are the same for every
+        encoding: they are the client's and the caller's, not the body's."""
         params = {k: fill(v, data, url_encode=False) for k, v in op.get("query", {}).items()}
+        fixed = request_headers(op, body) if body is not None else dict(op.get("headers", {}))
         return self.client.request(
             op["method"],
             fill(op["path"], data),
             params=params or None,
-            json=json,
-            headers={**op.get("headers", {}), **(headers or {})},
+            json=body.json if body is not None else None,
+            data=body.data if body is not None else None,
+            headers={**fixed, **(headers or {})},
             write=write,
             envelope=self.answer_envelope(op),
         )
@@ -101,11 +117,17 @@ class RestConnector:
         ``files``: what ``fetch_files`` returned for it, if fetched ahead (else they are fetched here)."""
         op = self.operations["submit"]
         data = {"application": envelope, "form": form}
+        encoding = op.get("body_encoding", "json")
         try:
-            body = build_object(op["body"], data)
+            # in a form body a bracket target is already the field name the local system reads
+            body = build_object(op["body"], data, verbatim_brackets=encoding != "json")
         except ValueError as exc:
             raise FatalError(f"submit body mapping: {exc}") from None
         attachments = op.get("attachments")
+        parts: list[FilePart] = []
+        if attachments and attachments["mode"] == "form_files" and encoding != "multipart":
+            # the validator refuses it (rule request-encoding); never drop the files silently
+            raise FatalError(f"attachments.mode form_files needs body_encoding multipart, not {encoding!r}")
         if attachments and envelope.get("attachments"):
             files = self.fetch_files(envelope) if files is None else files
             if attachments["mode"] == "inline_base64":
@@ -118,13 +140,23 @@ class RestConnector:
                     }
                     for meta, content in files
                 ]
+            elif attachments["mode"] == "form_files":
+                parts = [
+                    (
+                        file_field(attachments.get("field"), meta["requirement_id"], i),
+                        meta["filename"],
+                        content,
+                        meta["media_type"],
+                    )
+                    for i, (meta, content) in enumerate(files)
+                ]
         headers = {}
         if self.honours_idempotency_keys:
             headers[self.idempotency.get("header", "Idempotency-Key")] = str(envelope["id"])
-        response = self._call(op, data, json=body, write=True, headers=headers)
+        response = self._call(op, data, body=encode_body(op, body, parts), write=True, headers=headers)
         reference = search(op["reference_path"], json_body(response, write=True))
         if reference in (None, ""):
-            raise LostReply(
+            raise UnusableAnswer(  # a whole answer, just not the one declared: it counts towards the budget
                 f"submit answered {response.status_code} without a reference at {op['reference_path']}", write=True
             )
         if attachments and attachments["mode"] == "multipart" and envelope.get("attachments"):
@@ -161,6 +193,10 @@ class RestConnector:
     def _upload(
         self, spec: dict[str, Any], data: dict[str, Any], reference: str, files: list[tuple[dict[str, Any], bytes]]
     ) -> None:
+        """One multipart POST per file after the application exists (``attachments.mode: multipart``). Its
+        answers are read by the submit operation's answer envelope: a 200 saying the upload failed is a
+        failure, never a delivered file."""
+        shape = self.answer_envelope(self.operations["submit"])
         for meta, content in files:
             op = {"method": "POST", "path": spec["path"]}
             scoped = {**data, "application": {**data["application"], "local_reference": reference}}
@@ -169,6 +205,7 @@ class RestConnector:
                 fill(op["path"], scoped),
                 files={"file": (meta["filename"], content, meta["media_type"])},
                 write=True,
+                envelope=shape,
             )
 
     def lookup(self, envelope: dict[str, Any]) -> str | None:
@@ -188,7 +225,8 @@ class RestConnector:
         op = self.operations[operation]
         params = dict(op.get("query", {}))
         if since is not None:
-            params[op["cursor"]["param"]] = since
+            # the ledger keeps time cursors in ISO 8601: the local system gets them back in its own format
+            params[op["cursor"]["param"]] = local_cursor(since, self.date_format, self.zone)
 
         shape = self.answer_envelope(op)
 
@@ -204,7 +242,16 @@ class RestConnector:
         op = self.operations["status_changes"]
         fields, cursor_field = op["fields"], op["cursor"]["field"]
         for raw_page in self._pages("status_changes", since):
-            yield [normalise_change(raw, fields, search(cursor_field, raw), zone=self.zone) for raw in raw_page]
+            yield [
+                normalise_change(
+                    raw,
+                    fields,
+                    canonical_cursor(search(cursor_field, raw), self.date_format, self.zone),
+                    zone=self.zone,
+                    date_format=self.date_format,
+                )
+                for raw in raw_page
+            ]
 
     def walk_ins(self, since: Any) -> Iterator[list[WalkInRecord]]:
         """Pages of counter (walk-in) applications since a cursor value, with their national form."""
@@ -216,7 +263,7 @@ class RestConnector:
                 WalkInRecord(
                     reference=required_text(search(op["fields"]["reference"], raw)),
                     form=build_object(op["form"], raw),
-                    cursor=search(op["cursor"]["field"], raw),
+                    cursor=canonical_cursor(search(op["cursor"]["field"], raw), self.date_format, self.zone),
                 )
                 for raw in raw_page
             ]

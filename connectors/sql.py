@@ -13,10 +13,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Engine, column, create_engine, insert, literal_column, select, table
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy import Engine, column, create_engine, insert, inspect, literal_column, select, table
+from sqlalchemy.exc import DBAPIError, IntegrityError, NoSuchTableError, OperationalError, SQLAlchemyError
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.expression import ColumnClause
+from sqlalchemy.types import String
 
 from connectors.errors import FatalError, RecordError, RetriableError
 from connectors.mapping import build_object
@@ -24,6 +25,8 @@ from connectors.records import (
     BadRecord,
     ChangeRecord,
     WalkInRecord,
+    canonical_cursor,
+    local_cursor,
     normalise_change,
     parse_time,
     required_text,
@@ -31,6 +34,7 @@ from connectors.records import (
 from connectors.secrets import SecretResolver, for_package
 from connectors.sql_guard import check_database_url
 from connectors.url_policy import HostPolicy
+from registry.date_formats import sorts_as_text
 from registry.time_zones import package_zone
 
 PAGE_SIZE = 500
@@ -63,6 +67,8 @@ class SqlConnector:
         self.local = package["local_system"]
         self.tables = self.local["tables"]
         self.zone = package_zone(package)  # naive DATETIME values: the declared or the region's zone
+        self.date_format: str | None = self.local.get("date_format")  # times kept as text; None: ISO 8601
+        self._text_cursor: dict[str, bool] = {}  # table -> whether its cursor column holds text
         url = database_url or for_package(secrets, package).get(self.local["connection_ref"])
         # the host policy of HTTP endpoints, and never the hub's own ledger: checked before any dial
         check_database_url(url, url_policy, ledger_url)
@@ -145,7 +151,7 @@ class SqlConnector:
 
     def _rows(self, spec: dict[str, Any], since: Any) -> Iterator[list[dict[str, Any]]]:
         cursor_column: ColumnClause[Any] = column(spec["cursor_column"])
-        last = _typed_cursor(since)
+        last = self._local_since(spec, since)
         while True:
             query: Select[Any] = (
                 select(literal_column("*")).select_from(table(spec["table"])).order_by(cursor_column).limit(PAGE_SIZE)
@@ -162,12 +168,47 @@ class SqlConnector:
                 return
             last = rows[-1][spec["cursor_column"]]
 
+    def _local_since(self, spec: dict[str, Any], since: Any) -> Any:
+        """The stored cursor as the cursor column compares: a time or a number for typed columns; for a
+        text column under a declared ``date_format``, the stored ISO time written in that format."""
+        if not self.date_format or not self._cursor_is_text(spec):
+            return _typed_cursor(since)
+        if not sorts_as_text(self.date_format):
+            # the database orders text as text: WHERE/ORDER BY on 02-12-2026 vs 03-11-2026 would skip rows
+            raise FatalError(
+                f"cursor_column {spec['cursor_column']} of {spec['table']} holds text in date_format "
+                f"{self.date_format!r}, which the database sorts as text, not as time: use a DATETIME or "
+                "numeric cursor column, or a year-first format such as %Y-%m-%d %H:%M:%S"
+            )
+        return local_cursor(since, self.date_format, self.zone)
+
+    def _cursor_is_text(self, spec: dict[str, Any]) -> bool:
+        """Whether a table's cursor column is a text type (read from the database once per table)."""
+        name = spec["table"]
+        if name not in self._text_cursor:
+            try:
+                found = [c for c in inspect(self.engine).get_columns(name) if c["name"] == spec["cursor_column"]]
+            except NoSuchTableError:
+                return False  # the read itself fails on it, as fatal as without a date format
+            except SQLAlchemyError as exc:
+                raise self._classify(exc, write=False) from None
+            # a column the table lacks: the read itself reports it (a wrong package is fatal there)
+            self._text_cursor[name] = bool(found) and isinstance(found[0]["type"], String)
+        return self._text_cursor[name]
+
     def status_changes(self, since: Any) -> Iterator[list[ChangeRecord | BadRecord]]:
         """Pages of status-change rows after a cursor value (rows are read in cursor order)."""
         spec = self.tables["status_changes"]
         for rows in self._rows(spec, since):
             yield [
-                normalise_change(row, spec["columns"], row.get(spec["cursor_column"]), by_name=True, zone=self.zone)
+                normalise_change(
+                    row,
+                    spec["columns"],
+                    canonical_cursor(row.get(spec["cursor_column"]), self.date_format, self.zone),
+                    by_name=True,
+                    zone=self.zone,
+                    date_format=self.date_format,
+                )
                 for row in rows
             ]
 
@@ -181,7 +222,7 @@ class SqlConnector:
                 WalkInRecord(
                     reference=required_text(row.get(spec["reference_column"])),
                     form=build_object(spec["form"], {k: _jsonable(v) for k, v in row.items()}),
-                    cursor=row.get(spec["cursor_column"]),
+                    cursor=canonical_cursor(row.get(spec["cursor_column"]), self.date_format, self.zone),
                 )
                 for row in rows
             ]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from registry.rules.context import Finding, PackageContext
+from registry.rules.date_formats import check_date_format
 from registry.rules.display_text import check_display_text
 from registry.rules.endpoints import check_endpoints
 from registry.rules.envelopes import check_envelopes
@@ -19,6 +20,7 @@ from registry.rules.form_refs import check_form_references
 from registry.rules.mapping_sources import check_mapping_sources
 from registry.rules.personal_data import check_personal_data
 from registry.rules.region import check_region
+from registry.rules.request_encodings import check_request_encodings
 from registry.rules.requirements import check_requirement_ids
 from registry.rules.secret_scope import check_secret_namespace
 from registry.rules.secrets import check_no_literal_secrets
@@ -39,6 +41,8 @@ PACKAGE_RULES: dict[str, Rule] = {
     "form-pattern": check_form_patterns,
     "display-text": check_display_text,
     "envelope": check_envelopes,
+    "request-encoding": check_request_encodings,
+    "date-format": check_date_format,
 }
 
 __all__ = ["PACKAGE_RULES", "Finding", "PackageContext", "Rule"]
