@@ -1,8 +1,24 @@
 """When to try again: exponential backoff with full jitter, capped, honouring Retry-After; and when to
-give up. An item becomes a dead letter only after BOTH ``max_attempts`` attempts AND
-``give_up_after_seconds`` since the hub took it in: a local system down for a long weekend must not turn
-every application of its queue into a dead letter one after the other (the head of each queue is
-retried at most every ``cap_seconds``; the items behind it wait their turn, in order)."""
+give up.
+
+The retry budget depends on whether the local system *answered*:
+
+- **No usable contact** (``NotSent``: refused, unreachable, connect timeout; ``LostReply``: no whole answer;
+  ``BusyAnswer``: 429, 5xx, an ``errors`` rule "retry"; any other ``RetriableError``, e.g. a local database
+  that is unavailable): an item becomes a dead letter only after BOTH ``max_attempts`` attempts AND
+  ``give_up_after_seconds`` since the hub took it in. A local system down for a long weekend must not turn
+  every application of its queue into a dead letter one after the other (the head of each queue is
+  retried at most every ``cap_seconds``; the items behind it wait their turn, in order).
+- **The same unusable answer** (``UnusableAnswer``: the system answered in full, readably, but not as the
+  package declares — a 2xx without the reference) on this attempt and the one before: dead after
+  ``max_attempts`` alone. The system is up and says the same thing every time; waiting 7 days would only
+  hold every application behind it for a week (issue 18: 5 of 58 delivered). As a dead letter it is
+  visible with its reason and ``mpphub replay`` sends it again after the package is fixed.
+
+A refusal the system states (4xx, an answer envelope that says "failed", an ``errors`` rule "record") is a
+``RecordError`` and never enters this budget: it is a dead letter at once, with the system's reason.
+While a queue's head retries, ``mpphub status`` shows the service as *stuck* after 3 attempts
+(``hub/health/stuck.py``), whichever budget applies."""
 
 from __future__ import annotations
 
@@ -10,6 +26,7 @@ import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from connectors.errors import RetriableError, UnusableAnswer
 from connectors.ledger.store import utcnow
 
 
@@ -27,11 +44,12 @@ class RetryPolicy:
         """Items taken in before this moment may be given up (when they also used their attempts)."""
         return utcnow() - timedelta(seconds=self.give_up_after_seconds)
 
-    def exhausted(self, attempts: int, taken_in_at: datetime | None) -> bool:
-        """True when an item has used its attempts and its time: it becomes a dead letter."""
+    def exhausted(self, attempts: int, taken_in_at: datetime | None, answered: bool = False) -> bool:
+        """True when an item has used its attempts and its time — or only its attempts when the system
+        ``answered`` (the same unusable answer again, see ``answered_again``): it becomes a dead letter."""
         if attempts < self.max_attempts:
             return False
-        if taken_in_at is None:
+        if answered or taken_in_at is None:
             return True
         if taken_in_at.tzinfo is None:  # SQLite gives naive UTC back
             taken_in_at = taken_in_at.replace(tzinfo=UTC)
@@ -46,3 +64,10 @@ class RetryPolicy:
     def next_attempt(self, attempt: int, retry_after: float | None = None) -> datetime:
         """The moment of the next attempt."""
         return utcnow() + timedelta(seconds=self.delay(attempt, retry_after))
+
+
+def answered_again(exc: RetriableError, previous_error: object) -> bool:
+    """True when this failure is an answer the system gave in full (``UnusableAnswer``) and the previous
+    attempt ended with the same one (the ledger's ``last_error``, stored cut at 500 characters): then the
+    attempts alone exhaust the budget. A one-off odd answer just after an outage does not."""
+    return isinstance(exc, UnusableAnswer) and isinstance(previous_error, str) and previous_error == str(exc)[:500]

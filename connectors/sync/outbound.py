@@ -19,6 +19,7 @@ from typing import Any, cast
 from connectors.errors import FatalError, LostReply, RecordError, RetriableError
 from connectors.ledger.store import NewApplication
 from connectors.records import parse_time
+from connectors.sync.backoff import answered_again
 from connectors.sync.context import SyncContext, keep_going
 from connectors.sync.packages import masked_identifiers, subject_hash
 
@@ -206,7 +207,9 @@ def _retry_later(ctx: SyncContext, app: dict[str, object], exc: RetriableError, 
         ctx.ledger.schedule_retry(national_id, str(exc), ctx.policy.next_attempt(2, exc.retry_after), False)
         return
     created_at = app.get("created_at")
-    if ctx.policy.exhausted(attempts, created_at if isinstance(created_at, datetime) else None):
+    # the same unusable answer as last time: the system is up and will say it again (backoff.py's budget)
+    answered = answered_again(exc, app.get("last_error"))
+    if ctx.policy.exhausted(attempts, created_at if isinstance(created_at, datetime) else None, answered):
         ctx.ledger.dead_letter_application(national_id, f"gave up after {attempts} attempts: {exc}")
         counts["dead"] += 1
         return

@@ -1,6 +1,6 @@
 """``/metrics``: the health report in the Prometheus text format.
 
-Label sets are bounded: a ``region`` label (at most the 552 Pemda codes) and a ``state`` label (four
+Label sets are bounded: a ``region`` label (at most the 552 Pemda codes) and a ``state`` label (five
 values); never a service, a version or an application, and no personal data.
 """
 

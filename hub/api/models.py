@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-State = Literal["live", "onboarding", "failing", "stalled"]
+State = Literal["live", "onboarding", "failing", "stalled", "stuck"]
 Role = Literal["region", "coordinator", "operator"]
 
 
@@ -33,6 +33,7 @@ class Totals(BaseModel):
     onboarding: int
     failing: int
     stalled: int
+    stuck: int = Field(0, description="a queue held by the same item (hub/health/stuck.py)")
     services: int
     applications: int
     delivered: int
@@ -68,9 +69,22 @@ class ProvinceRow(BaseModel):
     onboarding: int
     failing: int
     stalled: int
+    stuck: int = Field(0, description="a queue held by the same item (hub/health/stuck.py)")
     backlog: int
     dead_letters: int
     sla_breaches: int
+
+
+class StuckQueue(BaseModel):
+    """Why a service is stuck: the item at the head of one of its queues, tried again and again."""
+
+    service_id: str
+    flow: Literal["outbound", "inbound"]
+    item: str = Field(description="the national application id (outbound) or the status event id (inbound)")
+    attempts: int
+    last_error: str | None = Field(description="NIK- and phone-like numbers masked")
+    since: str | None = Field(description="when the hub took the item in")
+    reason: str
 
 
 class HealthFields(BaseModel):
@@ -109,6 +123,7 @@ class ServiceRow(HealthFields):
     category: str | None
     version: str | None
     sla_working_days: int | None
+    stuck: StuckQueue | None = None
 
 
 class RegionPage(BaseModel):
@@ -183,6 +198,7 @@ class ServiceDetail(BaseModel):
     last_error: str | None
     application_count: int
     delivered: int
+    stuck: StuckQueue | None = None
     applications: list[ApplicationRow]
 
 

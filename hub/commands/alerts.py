@@ -1,5 +1,5 @@
-"""Regions that need a coordinator: sync stalled (no successful run for --stall-minutes) or failing (the
-latest run of a flow ended in an error), backlog at or above --backlog, or open dead letters at or above
+"""Regions that need a coordinator: sync stalled (no successful run for --stall-minutes), failing (the
+latest run of a flow ended in an error) or stuck (a queue held by the same item), backlog at or above --backlog, or open dead letters at or above
 --dead-letters. With --webhook, the alerts are POSTed as JSON ({"generated_at", "alerts": [...]}).
 Exit 0: no alert; 1: alerts; 2: the webhook failed, or there is no ledger to check (none was created yet:
 run `mpphub sync` first or set MPPHUB_LEDGER_URL; or its database cannot be reached or read).
@@ -37,6 +37,8 @@ def find_alerts(regions: list[dict[str, Any]], backlog: int, dead_letters: int) 
             reasons.append(f"sync stalled: {region['reason']}")
         elif region["state"] == "failing":
             reasons.append(f"sync failing: {region['reason']}")
+        elif region["state"] == "stuck":  # a queue held by the same item (hub/health/stuck.py)
+            reasons.append(f"sync stuck: {region['reason']}")
         if region["backlog"] >= backlog:
             reasons.append(f"backlog {region['backlog']} >= {backlog}")
         if region["dead_letters"] >= dead_letters:

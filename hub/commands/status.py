@@ -2,7 +2,9 @@
 dead letters, SLA breaches (working days) and the reason — the facts the API and the dashboard show.
 
 States: live (synced within --stall-minutes), onboarding (published, never synced), failing (the latest
-run of a flow ended in an error), stalled (no successful run within --stall-minutes).
+run of a flow ended in an error), stalled (no successful run within --stall-minutes), stuck (a queue held
+by the same item: its head application or status event tried 3 times and not through, even if every run
+ended "ok"; the reason names the item, its attempts and its last error, NIK and phone masked).
 Exit 0: the status was printed; 2: unknown region, or no ledger to report from (none was created yet: run
 `mpphub sync` first or set MPPHUB_LEDGER_URL; or its database cannot be reached or read).
 """
@@ -58,7 +60,10 @@ def run(args: argparse.Namespace) -> int:
                 str(s["failures"]),
                 str(s["dead_letters"]),
                 str(s["sla_breaches"]),
-                s["last_error"] or (s["reason"] if s["state"] != "live" else ""),
+                # a stuck row's reason names the item and its attempts besides the error
+                s["reason"]
+                if s["state"] == "stuck"
+                else s["last_error"] or (s["reason"] if s["state"] != "live" else ""),
             ]
             for s in page["services"]
         ]
@@ -90,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
     t = document["totals"]
     print(
         f"{t['regions']} regions: {t['live']} live, {t['onboarding']} onboarding, {t['failing']} failing, "
-        f"{t['stalled']} stalled; {t['services']} services, {t['applications']} applications, "
+        f"{t['stalled']} stalled, {t['stuck']} stuck; {t['services']} services, {t['applications']} applications, "
         f"{t['backlog']} waiting, {t['dead_letters']} dead letters, {t['sla_breaches']} SLA breaches"
     )
     _print_stale(stale)

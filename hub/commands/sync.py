@@ -2,7 +2,11 @@
 
 --once (default) runs one cycle and prints a per-region summary; --watch repeats every --interval
 seconds until Ctrl-C. Settings come from MPPHUB_* environment variables (see README "Operations").
-Exit 0 when every service synced, 1 when any service stopped with a fatal error, 2 on a usage error.
+Exit 0 when every service synced, 1 when any service stopped with a fatal error (or the ledger failed), 2 on
+a usage error, 3 when no service stopped but some service is stuck — a queue held by the same item after
+3 attempts (hub/health/stuck.py); the summary lists each stuck service with the item and its last error
+(NIK and phone masked). A fatal error outranks a stuck queue: 1 wins. --watch prints the same each cycle
+and runs on until Ctrl-C.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from collections import Counter, defaultdict
 from typing import Any
 
 FLOW_CHOICES = ["catalogue", "outbound", "walk_in", "inbound"]
+EXIT_OK, EXIT_FATAL, EXIT_USAGE, EXIT_STUCK = 0, 1, 2, 3
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -61,12 +66,20 @@ def summarise(results: list[Any]) -> dict[str, dict[str, int]]:
     return {region: dict(counts) for region, counts in sorted(regions.items())}
 
 
+def outcome(results: list[Any], stuck: dict[str, Any]) -> int:
+    """The exit code of a cycle: 1 when a service stopped with a fatal error, else 3 when one is stuck, else 0."""
+    if any(r.fatal for r in results):
+        return EXIT_FATAL
+    return EXIT_STUCK if stuck else EXIT_OK
+
+
 def run(args: argparse.Namespace) -> int:
     """Run one cycle or watch."""
     from sqlalchemy.exc import SQLAlchemyError
 
     from connectors.ledger.errors import describe_ledger_error
     from connectors.sync.engine import FLOWS, SyncEngine
+    from hub.health.stuck import stuck_services
     from hub.output import ProgressLine
     from hub.settings import Settings
     from hub.wiring import build_context
@@ -107,8 +120,11 @@ def run(args: argparse.Namespace) -> int:
                     return 1
                 time.sleep(args.interval)
                 continue
-            exit_code = 1 if any(r.fatal for r in results) else 0
-            _report(results, args.format)
+            # read after the cycle from the ledger, for the services it ran: a delivery that failed again is
+            # rescheduled inside an "ok" run, so only the queue itself shows that nothing moves
+            stuck = stuck_services(ctx.ledger.engine, service_ids=[r.service_id for r in results])
+            exit_code = outcome(results, stuck)
+            _report(results, args.format, stuck)
             if not args.watch:
                 return exit_code
             time.sleep(args.interval)
@@ -116,33 +132,39 @@ def run(args: argparse.Namespace) -> int:
         ctx.ledger.close()
 
 
-def _report(results: list[Any], fmt: str) -> None:
+def _report(results: list[Any], fmt: str, stuck: dict[str, Any] | None = None) -> None:
     summary = summarise(results)
     skipped = _skipped(results)
+    stuck = stuck or {}
+    for region, counts in summary.items():
+        counts["stuck"] = sum(1 for s in stuck.values() if s.region == region)
     if fmt == "json":
         print(
             json.dumps(
                 {
                     "regions": summary,
                     "fatal": {r.service_id: r.fatal for r in results if r.fatal},
+                    "stuck": {service: s.as_dict() for service, s in sorted(stuck.items())},
                     "skipped": skipped,
                 },
                 ensure_ascii=False,
             )
         )
         return
-    header = f"{'region':<8}{'services':>9}{'pulled':>8}{'delivered':>10}{'acked':>7}{'walk-ins':>9}{'events':>8}{'pushed':>8}{'quarant.':>9}{'dead':>6}{'fatal':>6}"
+    header = f"{'region':<8}{'services':>9}{'pulled':>8}{'delivered':>10}{'acked':>7}{'walk-ins':>9}{'events':>8}{'pushed':>8}{'quarant.':>9}{'dead':>6}{'fatal':>6}{'stuck':>6}"
     print(header)
     for region, c in summary.items():
         dead = c.get("deliver.dead", 0) + c.get("push.dead", 0) + c.get("push.rejected", 0)
         print(
             f"{region:<8}{c['services']:>9}{c.get('pull.pulled', 0):>8}{c.get('deliver.delivered', 0):>10}"
             f"{c.get('deliver.acknowledged', 0):>7}{c.get('walk_in.registered', 0):>9}{c.get('status_pull.stored', 0):>8}"
-            f"{c.get('push.pushed', 0):>8}{c.get('status_pull.quarantined', 0):>9}{dead:>6}{c['fatal']:>6}"
+            f"{c.get('push.pushed', 0):>8}{c.get('status_pull.quarantined', 0):>9}{dead:>6}{c['fatal']:>6}{c['stuck']:>6}"
         )
     for result in results:
         if result.fatal:
             print(f"  {result.service_id}: stopped: {result.fatal}")
+    for service, entry in sorted(stuck.items()):
+        print(f"  {service}: {entry.reason}")  # masked by Stuck.reason
     for entry in skipped:
         if entry["reason"] == "lease_lost":
             why = "another worker took it over while it ran; this worker stopped it"

@@ -4,13 +4,18 @@ States (a service's, then its region's):
 
 - ``onboarding``: published, never a successful run (and nothing failing yet);
 - ``failing``: the latest run of some flow ended in a retriable or fatal error;
+- ``stuck``: a queue of the service is held by the same item (``hub/health/stuck.py``: the head
+  application or status event tried at least 3 times, not through) — even when every run ended "ok"; a
+  fatal error still ranks first (it stops the package), a stuck queue before a retrying run (it says which
+  item and why);
 - ``stalled``: no successful run within the threshold (default 15 minutes) although it has run before;
 - ``live``: a successful run within the threshold.
 
 A region is onboarding while all its services are; otherwise failing when at least ``failing_share``
 (``MPPHUB_FAILING_SHARE``, default 5%) of its services fail — one failing service among a small region's
 few still makes it failing, one among an MPP's 180 does not, so a national error rate of 1% does not paint
-every region red — else stalled if any stalls, else live. A region below the threshold names its failing
+every region red — else stuck if any service is stuck (citizens' applications wait behind it), else stalled
+if any stalls, else live. A region below the threshold names its failing
 services in its reason all the same. Each row carries a ``reason``: one sentence a coordinator can act on.
 """
 
@@ -25,9 +30,10 @@ from sqlalchemy import Engine
 
 from hub.health.queries import ServiceFacts, gather, hourly_series
 from hub.health.sla import breach_cutoff, wib_date
+from hub.health.stuck import Stuck, stuck_services
 from registry.regions import region_table
 
-STATES = ("live", "onboarding", "failing", "stalled")
+STATES = ("live", "onboarding", "failing", "stalled", "stuck")
 DEFAULT_STALL_MINUTES = 15.0
 DEFAULT_FAILING_SHARE = 0.05
 
@@ -93,8 +99,13 @@ class HealthReport:
         return totals
 
 
-def _service_state(facts: ServiceFacts | None, now: datetime, stall: timedelta) -> tuple[str, str, str | None]:
+def _service_state(
+    facts: ServiceFacts | None, now: datetime, stall: timedelta, stuck: Stuck | None = None
+) -> tuple[str, str, str | None]:
     """(state, reason, last error)."""
+    fatal = [f for f in facts.failing if f[1] == "fatal"] if facts else []
+    if stuck is not None and not fatal:
+        return "stuck", stuck.reason, stuck.last_error
     if facts is None or facts.runs == 0:
         return "onboarding", "published; no sync run yet", None
     if facts.failing:
@@ -123,9 +134,11 @@ def service_row(
     now: datetime,
     stall: timedelta,
     today: date | None = None,
+    stuck: Stuck | None = None,
 ) -> dict[str, Any]:
-    """One service's health row (``today``: the WIB day of ``now``, when the caller has it)."""
-    state, reason, error = _service_state(facts, now, stall)
+    """One service's health row (``today``: the WIB day of ``now``, when the caller has it; ``stuck``: why
+    one of its queues is held, from ``hub/health/stuck.py``)."""
+    state, reason, error = _service_state(facts, now, stall, stuck)
     waiting = [m for m in ((facts.oldest_waiting, facts.oldest_event) if facts else ()) if m is not None]
     names = entry.get("name", {})
     return {
@@ -147,8 +160,11 @@ def service_row(
         "last_error": error,
         "applications": facts.applications if facts else 0,
         "delivered": facts.delivered if facts else 0,
+        "stuck": stuck.as_dict() if stuck is not None else None,
         "_last_success": facts.last_success if facts else None,
-        "_error_at": max((f[3] or now for f in facts.failing), default=None) if facts and facts.failing else None,
+        "_error_at": max((f[3] or now for f in facts.failing), default=None)
+        if facts and facts.failing
+        else (now if stuck is not None else None),  # a stuck queue's error is current: it sorts as of now
     }
 
 
@@ -162,6 +178,7 @@ def region_row(
     states = {row["state"] for row in rows}
     failing = [row for row in rows if row["state"] == "failing"]
     stalled = [row for row in rows if row["state"] == "stalled"]
+    stuck = [row for row in rows if row["state"] == "stuck"]
     if states <= {"onboarding"}:
         state, reason = "onboarding", f"{len(rows)} service(s) published; none synced yet"
     elif failing and len(failing) >= failing_share * len(rows):
@@ -169,6 +186,11 @@ def region_row(
         state, reason = (
             "failing",
             f"{len(failing)} failing service(s); latest: {worst['service_id']}: {worst['reason']}",
+        )
+    elif stuck:
+        state, reason = (
+            "stuck",
+            f"{len(stuck)} stuck service(s); e.g. {stuck[0]['service_id']}: {stuck[0]['reason']}",
         )
     elif stalled:
         state, reason = (
@@ -223,6 +245,7 @@ def build_report(
     """Health of every published service (or one region's, or one service) and of their regions."""
     stall = timedelta(minutes=stall_minutes)
     facts = gather(engine, now, region=region, service_id=service_id)
+    stuck = stuck_services(engine, region=region, service_ids=None if service_id is None else [service_id])
     report = HealthReport(now)
     by_region: dict[str, list[dict[str, Any]]] = {}
     today = wib_date(now)
@@ -231,7 +254,7 @@ def build_report(
             continue
         if region is not None and entry.get("region") != region:
             continue
-        row = service_row(package_id, entry, facts.get(package_id), now, stall, today)
+        row = service_row(package_id, entry, facts.get(package_id), now, stall, today, stuck.get(package_id))
         report.services[package_id] = row
         by_region.setdefault(row["region"], []).append(row)
     for code in sorted(by_region):

@@ -5,7 +5,7 @@
 import { h, replace } from "./dom.js";
 import { t } from "./i18n.js";
 
-const STATES = ["live", "onboarding", "failing", "stalled"];
+const STATES = ["live", "onboarding", "failing", "stalled", "stuck"];
 const remembered = new Map();
 
 const missing = (v) => v === null || v === undefined || v === "";

@@ -8,7 +8,7 @@ import { duration, h, num, redact, replace, stateBadge, when } from "./dom.js";
 import { label, lang, t } from "./i18n.js";
 import { DataTable } from "./table.js";
 
-const STATES = ["live", "onboarding", "failing", "stalled"];
+const STATES = ["live", "onboarding", "failing", "stalled", "stuck"]; // sorted last = shown first
 const enc = encodeURIComponent;
 
 export const regionHref = (code) => `#/region/${enc(code)}`;
@@ -193,7 +193,7 @@ export class ProvincesView {
       columns: [
         { key: "code", label: t("col.code"), header: true },
         { key: "name", label: t("col.name"), render: (r) => link(provinceHref(r.code), r.name, { class: "province-link" }) },
-        ...["regions", "live", "onboarding", "failing", "stalled", "backlog", "dead_letters", "sla_breaches"].map(count),
+        ...["regions", "live", "onboarding", "failing", "stalled", "stuck", "backlog", "dead_letters", "sla_breaches"].map(count),
       ],
     });
     replace(
