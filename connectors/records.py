@@ -29,6 +29,8 @@ class ChangeRecord:
     national_id: str | None
     note: str | None
     cursor: Any  # the value of the package's cursor field in this record
+    # the service the row names, in a region feed (``status_changes.feed.service_code_path``); else None
+    service_code: str | None = None
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import requests
@@ -241,17 +242,22 @@ class RestConnector:
         """Pages of the officers' status changes since a cursor value, normalised by ``fields``."""
         op = self.operations["status_changes"]
         fields, cursor_field = op["fields"], op["cursor"]["field"]
+        code_path = op.get("feed", {}).get("service_code_path")  # a region feed: each row names its service
         for raw_page in self._pages("status_changes", since):
-            yield [
-                normalise_change(
+            page: list[ChangeRecord | BadRecord] = []
+            for raw in raw_page:
+                record = normalise_change(
                     raw,
                     fields,
                     canonical_cursor(search(cursor_field, raw), self.date_format, self.zone),
                     zone=self.zone,
                     date_format=self.date_format,
                 )
-                for raw in raw_page
-            ]
+                if code_path and isinstance(record, ChangeRecord):
+                    code = search(code_path, raw)
+                    record = replace(record, service_code=None if code in (None, "") else str(code)[:64])
+                page.append(record)
+            yield page
 
     def walk_ins(self, since: Any) -> Iterator[list[WalkInRecord]]:
         """Pages of counter (walk-in) applications since a cursor value, with their national form."""

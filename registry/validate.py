@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from registry.document import DocumentError, load_document
 from registry.problems import PathPart, Problem, json_path
+from registry.region_feeds import feed_signature
 from registry.regions import region_table
 from registry.rules import PACKAGE_RULES, PackageContext
 from registry.schema_check import schema_errors
@@ -33,7 +34,7 @@ _CHUNK = 256
 class FileReport:
     """The outcome for one file."""
 
-    __slots__ = ("file", "package_id", "problems", "version")
+    __slots__ = ("feed", "file", "package_id", "problems", "version")
 
     def __init__(
         self,
@@ -46,6 +47,8 @@ class FileReport:
         self.problems: list[Problem] = problems if problems is not None else []
         self.package_id = package_id
         self.version = version
+        # (region, name, service code, digest of the read) when the package reads a region feed
+        self.feed: tuple[str, str, str, str] | None = None
 
     def __repr__(self) -> str:
         return f"FileReport(file={self.file!r}, problems={self.problems!r}, package_id={self.package_id!r})"
@@ -185,8 +188,10 @@ def validate_file(path: Path, registry: Path | None = None) -> FileReport:
     report.package_id = doc.get("id") if isinstance(doc.get("id"), str) else None
     report.version = doc.get("version") if isinstance(doc.get("version"), str) else None
     raw = document.raw
+    composed: Any = doc  # the package as the hub will run it (an adopting package: template + overlay)
     if "extends" in doc and not isinstance(doc.get("template"), dict):
         composition = compose_package(path, doc, report.file)
+        composed = composition.doc
         report.problems.extend(check_composition(composition, path))
         if composition.doc is not None and registry is not None:
             from registry.publish import canonical_bytes
@@ -194,6 +199,8 @@ def validate_file(path: Path, registry: Path | None = None) -> FileReport:
             doc, raw = composition.doc, canonical_bytes(composition.doc)  # what publishing would write
     else:
         report.problems.extend(check_document(path, doc, report.file))
+    if isinstance(composed, dict) and not report.problems:
+        report.feed = feed_signature(composed)
     if registry is not None:
         from registry.versioning import check_against_previous
 
@@ -231,7 +238,51 @@ def validate_files(
                 if progress:
                     progress(len(reports), total)
     _check_unique_ids(reports)
+    _check_region_feeds(reports)
     return Report(files=reports)
+
+
+_FEED_PATH = "$.local_system.operations.status_changes.feed"
+
+
+def _check_region_feeds(reports: list[FileReport]) -> None:
+    """The packages of one region that read the same region feed declare its read alike and each a code
+    of its own (``registry/region_feeds.py``): the hub reads the feed once, the first package's way."""
+    by_feed: dict[tuple[str, str], list[FileReport]] = defaultdict(list)
+    for report in reports:
+        if report.feed is not None:
+            by_feed[report.feed[:2]].append(report)
+    for (_region, name), members in by_feed.items():
+        members.sort(key=lambda r: r.package_id or "")
+        first = members[0]
+        assert first.feed is not None
+        codes: dict[str, FileReport] = {}
+        for report in members:
+            assert report.feed is not None
+            code, digest = report.feed[2], report.feed[3]
+            if digest != first.feed[3]:
+                report.problems.append(
+                    Problem(
+                        report.file,
+                        _FEED_PATH,
+                        f"region feed '{name}' is read the way {first.file} declares it; this package declares "
+                        "its read otherwise (base URL, path, query, pagination, records, fields, cursor, auth, "
+                        "dates or envelope): declare it alike",
+                        "region-feed",
+                    )
+                )
+            elif code in codes:
+                report.problems.append(
+                    Problem(
+                        report.file,
+                        _FEED_PATH + ".service_code",
+                        f"service code '{code}' of region feed '{name}' is also {codes[code].file}'s: "
+                        "each row goes to one package",
+                        "region-feed",
+                    )
+                )
+            else:
+                codes[code] = report
 
 
 def _check_unique_ids(reports: list[FileReport]) -> None:

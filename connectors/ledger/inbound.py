@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
@@ -76,18 +76,65 @@ class InboundLedger(LedgerBase):
         with self._write() as conn:
             self._advance(conn, region, service_id, "inbound", old_cursor, new_cursor)
             decided = self._decide(conn, region, service_id, ordered, transitions, map_status, bad)
-            if decided.new_events:
-                conn.execute(insert(StatusEvent), decided.new_events)
-                table = _APPLICATION_TABLE
-                conn.execute(
-                    update(table)
-                    .where(table.c.national_id == bindparam("b_national_id"))
-                    .values(last_sequence=bindparam("b_sequence"), national_status=bindparam("b_status")),
-                    decided.changed_rows,
-                )
-            for item in decided.held:
-                self._dead_letter(conn, "record", item.ref, service_id, region, "inbound", item.reason, item.record)
+            self._apply(conn, region, service_id, decided)
         return InboundCounts(len(decided.new_events), decided.duplicates, decided.unchanged, len(decided.held))
+
+    def store_feed_changes(
+        self,
+        region: str,
+        feed_key: str,
+        owner: str,
+        routed: dict[str, list[StatusChange]],
+        quarantined: Iterable[Quarantined],
+        old_cursor: Any,
+        new_cursor: Any,
+        transitions: dict[str, list[str]],
+        map_status: Callable[[str, str, str], str | None],
+    ) -> InboundCounts:
+        """One read of a region feed (``status_changes.feed``): each service's changes stored as
+        ``store_status_changes`` stores them — matched only to that service's applications — and the
+        feed's one cursor (kept under ``feed_key``) advanced, all in one transaction. ``quarantined``: rows
+        no service of the feed claims, kept under ``owner`` (the feed's first service).
+        ``map_status(service_id, version, local_status)``."""
+        bad = list(quarantined)
+        ordered = {sid: sorted(changes, key=lambda c: c.changed_at) for sid, changes in sorted(routed.items())}
+
+        def mapper(sid: str) -> StatusMapper:
+            return lambda version, local_status: map_status(sid, version, local_status)
+
+        if not bad and str(old_cursor) == str(new_cursor):
+            with self.engine.connect() as conn:
+                dry = [self._decide(conn, region, sid, ch, transitions, mapper(sid), []) for sid, ch in ordered.items()]
+            if not any(d.new_events or d.held for d in dry):
+                return InboundCounts(0, sum(d.duplicates for d in dry), sum(d.unchanged for d in dry), 0)
+        stored = duplicates = unchanged = held = 0
+        with self._write() as conn:
+            self._advance(conn, region, feed_key, "inbound", old_cursor, new_cursor)
+            for sid, changes in ordered.items():
+                decided = self._decide(conn, region, sid, changes, transitions, mapper(sid), [])
+                self._apply(conn, region, sid, decided)
+                stored += len(decided.new_events)
+                duplicates += decided.duplicates
+                unchanged += decided.unchanged
+                held += len(decided.held)
+            for item in bad:
+                self._dead_letter(conn, "record", item.ref, owner, region, "inbound", item.reason, item.record)
+        return InboundCounts(stored, duplicates, unchanged, held + len(bad))
+
+    def _apply(self, conn: Connection, region: str, service_id: str, decided: _Decision) -> None:
+        """Write what ``_decide`` decided: the new events, their applications' sequence and status, the
+        quarantined changes."""
+        if decided.new_events:
+            conn.execute(insert(StatusEvent), decided.new_events)
+            table = _APPLICATION_TABLE
+            conn.execute(
+                update(table)
+                .where(table.c.national_id == bindparam("b_national_id"))
+                .values(last_sequence=bindparam("b_sequence"), national_status=bindparam("b_status")),
+                decided.changed_rows,
+            )
+        for item in decided.held:
+            self._dead_letter(conn, "record", item.ref, service_id, region, "inbound", item.reason, item.record)
 
     def _decide(
         self,
@@ -113,13 +160,12 @@ class InboundLedger(LedgerBase):
                 continue
             app = apps.find(change)
             if app is None:
-                held.append(
-                    Quarantined(
-                        change.event_id,
-                        "status change for an application the hub does not know",
-                        change_record(change),
-                    )
+                reason = (
+                    f"status change names an application of another service, not {service_id}"
+                    if apps.of_another_service(change)
+                    else "status change for an application the hub does not know"
                 )
+                held.append(Quarantined(change.event_id, reason, change_record(change)))
                 continue
             # the status map of the version the application was submitted under (version safety)
             national_status = map_status(app.package_version, change.local_status)
@@ -272,6 +318,8 @@ class _Applications:
 
     by_national_id: dict[str, _AppState]
     by_reference: dict[str, _AppState]
+    # national ids the changes named that belong to another service's applications
+    foreign: set[str] = field(default_factory=set)
 
     @classmethod
     def load(cls, conn: Connection, service_id: str, changes: Sequence[StatusChange]) -> _Applications:
@@ -293,12 +341,18 @@ class _Applications:
             ).all()
         states: dict[str, _AppState] = {}
         by_reference: dict[str, _AppState] = {}
+        foreign: set[str] = set()
         for row in rows:
+            if row.service_id != service_id:
+                # a change may name a national id of another service (a region's shared feed, a local
+                # system that reuses ids): never match it, whatever the reader routed (issue 18)
+                foreign.add(row.national_id)
+                continue
             state = states.setdefault(
                 row.national_id,
                 _AppState(row.national_id, row.package_version, row.national_status, row.last_sequence, None),
             )
-            if row.service_id == service_id and row.local_reference is not None:
+            if row.local_reference is not None:
                 by_reference[row.local_reference] = state
         for chunk in _chunks(sorted(states)):
             latest = conn.execute(
@@ -308,13 +362,20 @@ class _Applications:
             )
             for national_id, changed_at in latest:
                 states[national_id].latest = as_utc(changed_at)
-        return cls(states, by_reference)
+        return cls(states, by_reference, foreign)
 
     def find(self, change: StatusChange) -> _AppState | None:
-        """The application of a change: by its national id when the hub knows it, else by local reference."""
+        """The application of a change, of this service only: by its national id when the hub knows it,
+        else by local reference; None for a national id of another service's application."""
         if change.national_id and change.national_id in self.by_national_id:
             return self.by_national_id[change.national_id]
+        if change.national_id and change.national_id in self.foreign:
+            return None
         return self.by_reference.get(change.local_reference)
+
+    def of_another_service(self, change: StatusChange) -> bool:
+        """Whether the change names an application that belongs to another service."""
+        return bool(change.national_id) and change.national_id in self.foreign
 
     def changed_rows(self) -> list[dict[str, Any]]:
         """Bind parameters of the multi-row update of the applications that got events."""

@@ -11,6 +11,7 @@ from connectors.ledger.leases import budget_spent
 from connectors.ledger.store import Ledger
 from connectors.national import NationalClient
 from connectors.sync.backoff import RetryPolicy
+from connectors.sync.feeds import FeedDirectory, FeedReads
 from connectors.sync.packages import PackageSource
 
 ConnectorFactory = Callable[[dict[str, Any]], LocalConnector]
@@ -37,6 +38,11 @@ class SyncContext:
     # (MPPHUB_SYNC_PER_HOST): connectors/sync/concurrency.py
     concurrency: int = 1
     per_host: int = 2
+    # who takes the leases (the engine sets it: flows that take a lease of their own, a region feed's)
+    worker: str = ""
+    # the region feeds of the registry, and which of them this cycle has read (connectors/sync/feeds.py)
+    feeds: FeedDirectory = field(default_factory=FeedDirectory)
+    feed_reads: FeedReads = field(default_factory=FeedReads)
     _connectors: dict[tuple[str, str], LocalConnector] = field(default_factory=dict)
 
     def connector(self, package: dict[str, Any]) -> LocalConnector:

@@ -66,6 +66,8 @@ class SyncEngine:
     def __init__(self, ctx: SyncContext, worker: str | None = None) -> None:
         self.ctx = ctx
         self.worker = worker or default_worker_id()
+        if not ctx.worker:
+            ctx.worker = self.worker
 
     def _steps(self, flow: str, service_id: str, region: str) -> list[tuple[str, Callable[[], Counter[str]]]]:
         package = self.ctx.packages.latest(service_id)
@@ -98,6 +100,7 @@ class SyncEngine:
         region = self.ctx.packages.index["packages"][service_id]["region"]
         result = ServiceResult(service_id, region)
         if held is None:  # a call of its own, not part of a cycle: its idle runs are written at its end
+            self.ctx.feed_reads.new_cycle()  # and the region feed it reads is read again
             try:
                 return self._run_service(service_id, region, result, flows, self._held_now(service_id))
             finally:
@@ -197,6 +200,7 @@ class SyncEngine:
         services = self.ctx.packages.service_ids(region, service)
         # one read for the cycle instead of one per flow; a stream taken after it is found at its first write
         held = self.ctx.ledger.streams_held_by_others(self.worker)
+        self.ctx.feed_reads.new_cycle()  # each region feed is read once in this cycle
         try:
             if self.ctx.concurrency > 1 and len(services) > 1:
                 from connectors.sync.concurrency import run_side_by_side

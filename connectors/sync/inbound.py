@@ -2,7 +2,8 @@
 
 1. pull: read the local feed from the stored cursor (minus the package's look-back window), map and
    check every change, then store the sequenced events, the quarantined records and the new cursor in
-   one transaction. The whole read is sorted by time first, so out-of-order pages cannot break the
+   one transaction. A region feed (one feed for several services) is read once per cycle and each row
+   stored under the service it names (``connectors/sync/feeds.py``). The whole read is sorted by time first, so out-of-order pages cannot break the
    per-application order.
 2. push: send pending events in batches, per application in sequence order; the national layer's
    per-event results are recorded (accepted, duplicate, rejected with a reason).
@@ -12,13 +13,16 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from connectors.ahead import read_ahead
 from connectors.errors import RetriableError
-from connectors.ledger.store import Quarantined, StatusChange
-from connectors.records import BadRecord, cursor_with_lookback, is_later, later_cursor
+from connectors.ledger.store import InboundCounts, Quarantined, StatusChange
+from connectors.records import BadRecord, ChangeRecord, cursor_with_lookback, is_later, later_cursor
 from connectors.sync.context import SyncContext, keep_going
+from connectors.sync.feeds import RegionFeed
 from registry.schemas import national_transitions
 
 BATCH = 500
@@ -48,32 +52,50 @@ def _lookback(package: dict[str, Any]) -> int:
     return int(local["tables"]["status_changes"].get("lookback_seconds", 0))
 
 
-def pull(ctx: SyncContext, service_id: str, region: str) -> Counter[str]:
-    """Read, map, check and store the local feed's new status changes."""
-    counts: Counter[str] = Counter()
-    package = ctx.packages.latest(service_id)
+@dataclass
+class _Read:
+    """One read of a local feed, mapped: the changes per service (in the local system's order), what
+    could not be read or routed, the newest cursor value, and the counts."""
+
+    changes: dict[str, list[StatusChange]] = field(default_factory=dict)
+    held: list[Quarantined] = field(default_factory=list)
+    newest: Any = None
+    counts: Counter[str] = field(default_factory=Counter)
+
+
+# Routes one read record to the service it belongs to: (service id, None), or (None, why it is held).
+Route = Callable[[ChangeRecord], tuple[str | None, str | None]]
+
+
+def _read(ctx: SyncContext, package: dict[str, Any], cursor: Any, route: Route, owner: str) -> _Read:
+    """Read a local feed from ``cursor`` (minus the package's look-back window), map every record and route
+    it to its service; a record that cannot be read or routed is held under ``owner``."""
     connector = ctx.connector(package)
-    cursor = ctx.ledger.cursor(service_id, "inbound")
-    newest: Any = cursor
-    changes: list[StatusChange] = []
-    order: list[tuple[float, int]] = []
-    held: list[Quarantined] = []
+    read = _Read(newest=cursor)
+    orders: dict[str, list[tuple[float, int]]] = {}
     fresh = 0  # records after the stored cursor; the look-back's re-reads do not count towards the bound
     # the next page is fetched while this one is mapped (the connector's session is used by that thread only)
     for page in read_ahead(connector.status_changes(cursor_with_lookback(cursor, _lookback(package)))):
         ctx.ledger.heartbeat()  # a long read writes nothing until the end: keep the lease meanwhile
         for record in page:
-            newest = later_cursor(newest, record.cursor)
-            counts["read"] += 1
+            # every record moves the cursor, held ones too: a row the hub cannot use never stalls the read
+            read.newest = later_cursor(read.newest, record.cursor)
+            read.counts["read"] += 1
             fresh += is_later(record.cursor, cursor)
             if isinstance(record, BadRecord):
-                held.append(Quarantined(f"bad-{service_id}-{record.ref}"[:200], record.reason, {"ref": record.ref}))
+                read.held.append(Quarantined(f"bad-{owner}-{record.ref}"[:200], record.reason, {"ref": record.ref}))
                 continue
+            target, why = route(record)
+            if target is None:
+                ref = f"unrouted-{owner}-{record.event_id or record.reference}"[:200]
+                read.held.append(Quarantined(ref, why or "row of no service", {"ref": record.reference}))
+                continue
+            order = orders.setdefault(target, [])
             order.append(_tie_breaker(record.event_id, record.cursor, len(order)))
-            changes.append(
+            read.changes.setdefault(target, []).append(
                 StatusChange(
                     event_id=event_id(
-                        service_id, record.event_id, record.reference, record.status, record.changed_at.isoformat()
+                        target, record.event_id, record.reference, record.status, record.changed_at.isoformat()
                     ),
                     local_reference=record.reference,
                     local_status=record.status,
@@ -87,17 +109,15 @@ def pull(ctx: SyncContext, service_id: str, region: str) -> Counter[str]:
             # for good once more changes than the bound fall inside the look-back window: each run
             # would re-read the same oldest ones and never reach past the stored cursor
             break
-
     # same-second changes keep the local system's own order (its event id or cursor), not the page order
-    ranked = sorted(zip(order, changes, strict=True), key=lambda pair: (pair[1].changed_at, pair[0]))
-    changes = [change for _, change in ranked]
+    for target, changes in read.changes.items():
+        ranked = sorted(zip(orders[target], changes, strict=True), key=lambda pair: (pair[1].changed_at, pair[0]))
+        read.changes[target] = [change for _, change in ranked]
+    return read
 
-    def map_status(version: str, local_status: str) -> str | None:
-        return ctx.packages.status_for(service_id, version, local_status)
 
-    stored = ctx.ledger.store_status_changes(
-        region, service_id, changes, held, cursor, newest, national_transitions(), map_status
-    )
+def _counted(read: _Read, stored: InboundCounts) -> Counter[str]:
+    counts = Counter(read.counts)
     counts.update(
         {
             "stored": stored.stored,
@@ -107,6 +127,70 @@ def pull(ctx: SyncContext, service_id: str, region: str) -> Counter[str]:
         }
     )
     return counts
+
+
+def pull(ctx: SyncContext, service_id: str, region: str) -> Counter[str]:
+    """Read, map, check and store the local feed's new status changes (a region feed: once per cycle for
+    all its services, ``connectors/sync/feeds.py``)."""
+    feed = ctx.feeds.feed_of(ctx, service_id)
+    if feed is not None:
+        if not ctx.feed_reads.claim(feed.key):
+            return Counter()  # another service of the feed read it this cycle: its rows are stored
+        return _pull_region_feed(ctx, feed)
+    package = ctx.packages.latest(service_id)
+    cursor = ctx.ledger.cursor(service_id, "inbound")
+    read = _read(ctx, package, cursor, lambda record: (service_id, None), service_id)
+
+    def map_status(version: str, local_status: str) -> str | None:
+        return ctx.packages.status_for(service_id, version, local_status)
+
+    stored = ctx.ledger.store_status_changes(
+        region,
+        service_id,
+        read.changes.get(service_id, []),
+        read.held,
+        cursor,
+        read.newest,
+        national_transitions(),
+        map_status,
+    )
+    return _counted(read, stored)
+
+
+def _pull_region_feed(ctx: SyncContext, feed: RegionFeed) -> Counter[str]:
+    """Read a region feed once, under its own lease, and store each row under the service it names."""
+
+    def route(record: ChangeRecord) -> tuple[str | None, str | None]:
+        code = record.service_code
+        if code is None:
+            return None, f"region feed {feed.name}: the row names no service (no service code)"
+        if code in feed.members:
+            return feed.members[code], None
+        if code in feed.refused_codes:
+            return None, f"region feed {feed.name}: service code {code!r}: {feed.refused_codes[code]}"
+        return None, f"region feed {feed.name}: no package of the region declares service code {code!r}"
+
+    stream = f"inbound:{feed.key}"
+    pending = ctx.ledger.pending(stream, ctx.worker, ctx.lease_seconds, ctx.run_seconds)
+    try:
+        with ctx.ledger.lazily_fenced(pending):
+            cursor = ctx.ledger.cursor(feed.key, "inbound")
+            read = _read(ctx, ctx.packages.latest(feed.owner), cursor, route, feed.owner)
+            stored = ctx.ledger.store_feed_changes(
+                feed.region,
+                feed.key,
+                feed.owner,
+                read.changes,
+                read.held,
+                cursor,
+                read.newest,
+                national_transitions(),
+                ctx.packages.status_for,
+            )
+    finally:
+        if pending.taken is not None:
+            ctx.ledger.release_stream(stream, ctx.worker, pending.taken.generation)
+    return _counted(read, stored)
 
 
 def push(ctx: SyncContext, service_id: str) -> Counter[str]:

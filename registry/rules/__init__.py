@@ -15,6 +15,7 @@ from registry.rules.date_formats import check_date_format
 from registry.rules.display_text import check_display_text
 from registry.rules.endpoints import check_endpoints
 from registry.rules.envelopes import check_envelopes
+from registry.rules.feed_filters import check_feed_filters
 from registry.rules.form_patterns import check_form_patterns
 from registry.rules.form_refs import check_form_references
 from registry.rules.mapping_sources import check_mapping_sources
@@ -43,6 +44,7 @@ PACKAGE_RULES: dict[str, Rule] = {
     "envelope": check_envelopes,
     "request-encoding": check_request_encodings,
     "date-format": check_date_format,
+    "feed-filter": check_feed_filters,
 }
 
 __all__ = ["PACKAGE_RULES", "Finding", "PackageContext", "Rule"]

@@ -14,6 +14,7 @@ import pytest
 from connectors.sync import engine as engine_module
 from connectors.sync.concurrency import host_of, interleaved_by_host, run_side_by_side
 from connectors.sync.engine import ServiceResult, SyncEngine
+from connectors.sync.feeds import FeedReads
 
 
 class _Packages:
@@ -54,6 +55,8 @@ class _Ctx:
 
     def __init__(self, hosts: dict[str, str], concurrency: int, per_host: int) -> None:
         self.ledger = _Ledger()
+        self.worker = ""
+        self.feed_reads = FeedReads()
         self.packages = _Packages(hosts)
         self.national = _National()
         self.concurrency = concurrency

@@ -1,0 +1,126 @@
+"""Region feeds: one local status feed for several services of a region (issue 18 item 5).
+
+Many regions run one licensing application for all the services of their DPMPTSP, and it serves one status
+feed in which each row names its service (``kode_layanan``). The packages of those services declare it as
+``operations.status_changes.feed`` — the same ``name``, each its own ``service_code`` — and the hub reads it
+**once per cycle for the region**, with **one cursor** and under **one lease** (both kept under the feed's
+key, ``<region>/feed:<name>``), then routes each row to the package whose code it carries:
+
+- a row whose code no package of the feed declares is quarantined with that reason (it never stalls the
+  read: the cursor moves past it, and the dead letter keeps it for the team);
+- a row is only ever matched to an application of the service it was routed to — the ledger enforces it
+  (``connectors/ledger/inbound.py``), whatever the reader did.
+
+The feed's first member (by id) is its *owner*: its package's declaration is the one the feed is read with,
+and rows no member claims are kept under it. Every member must declare the read alike (base URL, path,
+query, pagination, records, fields, cursor, auth, dates, envelope); a member that does not is stopped with
+a fatal error naming the difference, so a typo in one package never silently reroutes another's rows.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from connectors.errors import FatalError
+from registry.region_feeds import declared_feed, differences, read_declaration
+
+if TYPE_CHECKING:
+    from connectors.sync.context import SyncContext
+
+
+@dataclass(frozen=True)
+class RegionFeed:
+    """One region feed and the services it serves."""
+
+    region: str
+    name: str
+    owner: str  # the first member's service id: its declaration reads the feed
+    members: dict[str, str]  # service code -> service id
+    # codes of services whose package declares the feed wrongly -> why (their rows are held with it)
+    refused_codes: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        """Where the feed's cursor and lease live in the ledger (a service id of its own)."""
+        return f"{self.region}/feed:{self.name}"
+
+
+class FeedDirectory:
+    """The region feeds of a registry, found from the packages' declarations (once per package source)."""
+
+    def __init__(self) -> None:
+        self._feeds: dict[tuple[str, str], RegionFeed] = {}
+        self._refused: dict[str, str] = {}  # service id -> why it cannot read its feed
+        self._built_for: int | None = None
+        self._lock = threading.Lock()
+
+    def feed_of(self, ctx: SyncContext, service_id: str) -> RegionFeed | None:
+        """The region feed a service's status changes come from, or None; FatalError when the service's
+        package declares the feed unlike its owner, or with a code another member already has."""
+        self._build(ctx)
+        if service_id in self._refused:
+            raise FatalError(self._refused[service_id])
+        feed = declared_feed(ctx.packages.latest(service_id))
+        if feed is None:
+            return None
+        region = str(ctx.packages.index["packages"][service_id]["region"])
+        return self._feeds[(region, str(feed["name"]))]
+
+    def _build(self, ctx: SyncContext) -> None:
+        with self._lock:
+            if self._built_for == id(ctx.packages.index):
+                return
+            groups: dict[tuple[str, str], list[str]] = {}
+            for service_id in ctx.packages.service_ids():
+                feed = declared_feed(ctx.packages.latest(service_id))
+                if feed is not None:
+                    region = str(ctx.packages.index["packages"][service_id]["region"])
+                    groups.setdefault((region, str(feed["name"])), []).append(service_id)
+            feeds: dict[tuple[str, str], RegionFeed] = {}
+            refused: dict[str, str] = {}
+            for (region, name), services in groups.items():
+                owner = services[0]  # service_ids() is sorted: the owner is stable
+                expected = read_declaration(ctx.packages.latest(owner))
+                members: dict[str, str] = {}
+                refused_codes: dict[str, str] = {}
+                for service_id in services:
+                    package = ctx.packages.latest(service_id)
+                    code = str(package["local_system"]["operations"]["status_changes"]["feed"]["service_code"])
+                    differs = differences(expected, read_declaration(package))
+                    if differs:
+                        refused[service_id] = (
+                            f"region feed {name}: declared unlike its first service {owner} "
+                            f"({', '.join(differs[:5])}): one feed is read one way"
+                        )
+                        refused_codes.setdefault(code, f"{service_id}: {refused[service_id]}")
+                    elif code in members:
+                        refused[service_id] = f"region feed {name}: service code {code!r} is already {members[code]}'s"
+                    else:
+                        members[code] = service_id
+                feeds[(region, name)] = RegionFeed(region, name, owner, members, refused_codes)
+            self._feeds, self._refused, self._built_for = feeds, refused, id(ctx.packages.index)
+
+
+class FeedReads:
+    """Which region feeds this cycle has read already (each is read once per cycle, by whichever of its
+    services comes first; the others find their rows stored). A new cycle starts a new set."""
+
+    def __init__(self) -> None:
+        self._cycle = 0
+        self._read: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def new_cycle(self) -> None:
+        """Start a cycle: every feed is to be read again."""
+        with self._lock:
+            self._cycle += 1
+
+    def claim(self, key: str) -> bool:
+        """True for the first caller of the cycle for this feed (it reads it), False after."""
+        with self._lock:
+            if self._read.get(key) == self._cycle:
+                return False
+            self._read[key] = self._cycle
+            return True
