@@ -2,31 +2,46 @@
 
 Each step says what it tried and what it found, so a regional team can fix its package before it is
 published. Read-only by default: it validates the package, checks the host policy and the credentials,
-reads the first page of the status feed (and of the walk-in feed), and looks up an application that
-does not exist. With ``write=True`` it also submits ONE synthetic test application (made-up data from the
-sandbox's form generator, a ``CHECK-`` national id) and looks it up again.
+reads the first page of the status feed (and of the walk-in feed), reads every time and cursor on it with
+the package's ``date_format`` and zone and converts each cursor to ISO 8601 and back (``date round-trip``),
+sends a read the system must refuse (a wrong credential) and shows how the refusal is classified
+(``error answer``), looks up an application that does not exist, and builds the submit request of a
+synthetic test application exactly as the connector would, without sending it (``submit encoding``).
+With ``write=True`` it also submits that ONE test application (made-up data from the sandbox's form
+generator, a ``CHECK-`` national id) and looks it up again.
 
-Nothing here prints a form value or a secret: steps report counts, codes, field paths and references.
+Nothing here prints a form value or a secret: steps report counts, codes, field names, paths and
+references, and any local value they quote (a time that does not parse, a reference) is masked
+(connectors/masking.py).
 """
 
 from __future__ import annotations
 
+import email.parser
+import email.policy
+import json
 import random
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
-from connectors.errors import ConnectorError, FatalError, RecordError, RetriableError
+import requests
+
+from connectors.errors import BusyAnswer, ConnectorError, FatalError, RecordError, RetriableError
 from connectors.kinds import CONNECTOR_KINDS
-from connectors.records import BadRecord, ChangeRecord
+from connectors.mapping import search
+from connectors.masking import scrub_text
+from connectors.records import BadRecord, ChangeRecord, canonical_cursor, local_cursor, parse_time
 from connectors.secrets import SecretResolver, for_package
 from connectors.url_policy import HostPolicy, host_policy
 from registry.document import DocumentError, load_document
+from registry.rules.request_encodings import DEFAULT_ENCODING, MEDIA_TYPES, content_type_fits
 from registry.secret_scope import secret_namespace
+from registry.time_zones import package_zone
 from registry.validate import check_composition, check_document, compose_package
 
 OK, FAILED, SKIPPED, WARNING = "ok", "failed", "skipped", "warning"
@@ -94,6 +109,100 @@ def _kind(exc: ConnectorError) -> str:
     return type(exc).__name__
 
 
+# The national layer refuses a status change dated further ahead than this (docs/local-systems.md): a time
+# read in the wrong zone shows here, before the first sync is refused.
+FUTURE_TOLERANCE = timedelta(minutes=5)
+# What every secret is replaced with for the "error answer" probe: a value no real credential has.
+WRONG_CREDENTIAL = "mpphub-check-wrong-credential"
+# The cursor sent by the "error answer" probe of a package without credentials: neither a time nor an id.
+BAD_CURSOR = "mpphub-check-not-a-cursor"
+# requests' own default headers: not what the package declares, so not worth showing
+_DEFAULT_HEADERS = {"user-agent", "accept-encoding", "accept", "connection", "content-length"}
+MAX_NAMES_SHOWN = 40
+_ANSWERED_AS_SUCCESS = " (a refusal that reads as success)"
+
+
+def _shown(value: Any) -> str:
+    """A local value for a step's detail: quoted, cut to 64 characters, NIK- and phone-like digits masked."""
+    return scrub_text(repr(value if isinstance(value, (str, int, float)) else type(value).__name__)[:66])
+
+
+def _names(names: list[str]) -> str:
+    shown = ", ".join(names[:MAX_NAMES_SHOWN])
+    return shown + (f" (and {len(names) - MAX_NAMES_SHOWN} more)" if len(names) > MAX_NAMES_SHOWN else "")
+
+
+class _WrongSecrets:
+    """Every secret resolves to a value no credential has: the probe of the "error answer" step."""
+
+    def get(self, name: str) -> str:
+        """The same wrong value for every name."""
+        return WRONG_CREDENTIAL
+
+
+class _Captured(Exception):  # not an error: how the capturing session hands the request back
+    """Raised by ``_CaptureSession`` with the request it was asked to send."""
+
+    def __init__(self, request: requests.PreparedRequest) -> None:
+        super().__init__("captured")
+        self.request = request
+
+
+class _CaptureSession(requests.Session):
+    """A session that prepares a request exactly as it would be sent, then raises it instead of sending
+    it: the submit request is built by the connector's own code path (body mapping, encoding, headers),
+    and nothing leaves the machine. It carries no auth, so no secret is ever in what is shown."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.trust_env = False  # no ~/.netrc credentials or proxy settings in the request shown
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        """Never sends: hands the prepared request back."""
+        raise _Captured(request)
+
+
+def _close(connector: Any) -> None:
+    """Release a connector's connections (a sql engine, a rest session)."""
+    close = getattr(connector, "close", None)
+    if close is not None:
+        close()
+    elif getattr(connector, "client", None) is not None:
+        connector.client.session.close()
+
+
+def _json_names(value: Any, prefix: str = "") -> list[str]:
+    """The field names of a JSON body, nested ones dotted (``pelapor.nik``), list items as ``[0]``."""
+    if isinstance(value, dict) and value:
+        return [n for k, v in value.items() for n in _json_names(v, f"{prefix}.{k}" if prefix else str(k))]
+    if isinstance(value, list) and value:
+        return [n for i, v in enumerate(value) for n in _json_names(v, f"{prefix}[{i}]")]
+    return [prefix] if prefix else []
+
+
+def _body_names(content_type: str, body: bytes) -> list[str]:
+    """The field names a local system reads from an encoded body, read back from the bytes themselves."""
+    media = content_type.split(";", 1)[0].strip().lower()
+    if media == MEDIA_TYPES["form"]:
+        return [name for name, _ in parse_qsl(body.decode("ascii"), keep_blank_values=True)]
+    if media == MEDIA_TYPES["multipart"]:
+        head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode()
+        message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + body)
+        return [str(part.get_param("name", header="content-disposition")) for part in message.iter_parts()]
+    return _json_names(json.loads(body)) if body else []
+
+
+def _is_time_text(value: Any, date_format: str | None, zone: tzinfo) -> bool:
+    """Whether a cursor value is a time (in the package's format, else ISO 8601) rather than an id."""
+    if not isinstance(value, str) or value.strip().isdigit():
+        return False
+    try:
+        parse_time(value, zone, date_format)
+    except (ValueError, OverflowError):
+        return False
+    return True
+
+
 class PackageCheck:
     """Runs the steps for one package file against ``local_url``."""
 
@@ -112,6 +221,7 @@ class PackageCheck:
         self.allowed_hosts = allowed_hosts
         self.write = write
         self.rng = random.Random(seed)  # noqa: S311 - synthetic test data, not secrets
+        self._application: tuple[dict[str, Any], dict[str, Any]] | str | None = None
 
     def run(self) -> CheckReport:
         """Every step in order; a failed prerequisite skips what depends on it."""
@@ -144,34 +254,49 @@ class PackageCheck:
         except ConnectorError as exc:
             report.add("connect", FAILED, str(exc))
             return report
+        rest = local["kind"] == "rest"
         try:
-            self._step(report, "status feed", lambda: self._status_feed(doc, connector))
+            feed = self._step(report, "status feed", lambda: self._status_feed(doc, connector))
+            if not rest:
+                report.add(
+                    "date round-trip", SKIPPED, "sql: the database compares cursors itself (no text to send back)"
+                )
+            elif feed.outcome == FAILED:
+                report.add("date round-trip", SKIPPED, "the status feed could not be read")
+            else:
+                self._step(report, "date round-trip", lambda: self._dates(doc, connector))
             if "walk_ins" in local.get("operations", {}) or "walk_ins" in local.get("tables", {}):
                 self._step(report, "walk-in feed", lambda: self._walk_ins(doc, connector))
             else:
                 report.add("walk-in feed", SKIPPED, "the package declares no walk-ins")
+            if rest:
+                self._step(report, "error answer", lambda: self._error_answer(doc))
+            else:
+                report.add("error answer", SKIPPED, "sql: a database refuses with driver errors, not with answers")
             has_lookup = "lookup" in local.get("operations", {}) or local["kind"] == "sql"
             if has_lookup:
                 self._step(report, "lookup", lambda: self._lookup_absent(doc, connector))
             else:
                 report.add("lookup", SKIPPED, "the package declares no lookup operation")
+            if rest:
+                self._step(report, "submit encoding", lambda: self._submit_encoding(doc))
+            else:
+                report.add("submit encoding", SKIPPED, "sql: the hub writes table columns, no request body")
             if self.write:
                 self._step(report, "submit", lambda: self._submit(doc, connector, has_lookup))
             else:
                 report.add("submit", SKIPPED, "read-only check: add --write to submit one test application")
         finally:
-            close = getattr(connector, "close", None)
-            if close is not None:
-                close()
+            _close(connector)
         return report
 
     @staticmethod
-    def _step(report: CheckReport, name: str, call: Callable[[], tuple[str, str]]) -> None:
+    def _step(report: CheckReport, name: str, call: Callable[[], tuple[str, str]]) -> Step:
         try:
             outcome, detail = call()
         except ConnectorError as exc:
             outcome, detail = FAILED, f"{_kind(exc)}: {exc}"
-        report.add(name, outcome, detail)
+        return report.add(name, outcome, detail)
 
     def _policy(self) -> HostPolicy:
         """The hub's policy: MPPHUB_ALLOWED_HOSTS when set, else the secure default (MPPHUB_ALLOW_LOOPBACK
@@ -266,26 +391,44 @@ class PackageCheck:
             "attachments": [],
         }
 
+    def _national_id(self) -> str:
+        """A fresh national id no local system can hold (``CHECK-`` and 20 random hex digits)."""
+        return f"CHECK-{uuid.UUID(int=self.rng.getrandbits(128)).hex[:20].upper()}"
+
     def _lookup_absent(self, doc: dict[str, Any], connector: Any) -> tuple[str, str]:
-        probe = f"CHECK-{uuid.UUID(int=self.rng.getrandbits(128)).hex[:20].upper()}"
+        probe = self._national_id()
         found = connector.lookup(self._envelope(doc, probe))
         if found is not None:
-            return FAILED, f"a lookup of an id that cannot exist ({probe}) answered reference {found}"
+            return FAILED, (
+                f"a lookup of an id that cannot exist ({probe}) answered reference {_shown(found)}: a resend after "
+                "a lost reply would take that application for this one (check lookup.reference_path and query)"
+            )
         return OK, f"an unknown national id ({probe}) is reported as not found"
 
+    def _test_application(self, doc: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]] | str:
+        """The synthetic test application (envelope, form), made once so that what ``submit encoding``
+        shows is what ``submit`` sends; a text saying why when the form admits no test data."""
+        if self._application is None:
+            from faker import Faker
+
+            from sandbox.national.citizens import FormGenerationError, valid_form
+
+            fake = Faker("id_ID")
+            fake.seed_instance(self.rng.getrandbits(32))
+            try:
+                form = valid_form(doc, self.rng, fake, datetime.now(UTC).date())  # valid for doc["form"]
+            except FormGenerationError as exc:
+                self._application = f"could not make test data for the form: {exc}"
+            else:
+                self._application = (self._envelope(doc, self._national_id()), form)
+        return self._application
+
     def _submit(self, doc: dict[str, Any], connector: Any, has_lookup: bool) -> tuple[str, str]:
-        from faker import Faker
-
-        from sandbox.national.citizens import FormGenerationError, valid_form
-
-        fake = Faker("id_ID")
-        fake.seed_instance(self.rng.getrandbits(32))
-        try:
-            form = valid_form(doc, self.rng, fake, datetime.now(UTC).date())
-        except FormGenerationError as exc:
-            return FAILED, f"could not make test data for the form: {exc}"
-        national_id = f"CHECK-{uuid.UUID(int=self.rng.getrandbits(128)).hex[:20].upper()}"
-        envelope = self._envelope(doc, national_id)
+        application = self._test_application(doc)
+        if isinstance(application, str):
+            return FAILED, application
+        envelope, form = application
+        national_id = envelope["id"]
         reference = connector.submit(envelope, form)
         detail = (
             f"test application {national_id} created as local reference {reference} (synthetic data, no attachments)"
@@ -296,3 +439,192 @@ class PackageCheck:
                 return FAILED, f"{detail}; but a lookup by its national id answered {found!r}"
             detail += "; found again by lookup"
         return OK, detail + ". Remove it from the local system if it keeps test data apart."
+
+    def _submit_encoding(self, doc: dict[str, Any]) -> tuple[str, str]:
+        """Build the test application's submit request with the connector's own code (body mapping,
+        ``body_encoding``, fixed headers, idempotency header, Content-Type) and show what the local
+        system would receive: field names and Content-Type, never a value. Nothing is sent."""
+        application = self._test_application(doc)
+        if isinstance(application, str):
+            return FAILED, application
+        envelope, form = application
+        op = doc["local_system"]["operations"]["submit"]
+        encoding = op.get("body_encoding", DEFAULT_ENCODING)
+        connector = self._connector(doc)
+        connector.client.session = _CaptureSession()  # prepares, never sends (and holds no credential)
+        try:
+            connector.submit(envelope, form, files=[])
+        except _Captured as captured:
+            request = captured.request
+        else:  # pragma: no cover - submit always makes its request first
+            return FAILED, "the connector built no submit request"
+        body = request.body if isinstance(request.body, bytes) else str(request.body or "").encode()
+        content_type = request.headers.get("Content-Type", "")
+        media = content_type.split(";", 1)[0].strip().lower()
+        if media != MEDIA_TYPES[encoding] and not (
+            encoding != "multipart" and content_type_fits(encoding, content_type)
+        ):
+            return FAILED, f"body_encoding {encoding} but the request says Content-Type {content_type or 'none'}"
+        try:
+            names = _body_names(content_type, body)
+        except (ValueError, UnicodeDecodeError) as exc:
+            return FAILED, f"the encoded {encoding} body cannot be read back: {type(exc).__name__}"
+        data = {"application": envelope, "form": form}
+        empty = [target for target, source in op["body"].items() if search(source, data) is None]
+        others = sorted(n for n in request.headers if n.lower() not in _DEFAULT_HEADERS | {"content-type"})
+        where = urlsplit(str(request.url)).path
+        detail = (
+            f"{request.method} {where} as {content_type} ({encoding}), {len(body)} bytes, {len(names)} field(s): "
+            f"{_names(names)}"
+        )
+        if empty:
+            detail += f"; mapped but empty in the test form (sent as no field): {_names(empty)}"
+        detail += f"; headers: {', '.join(others) or 'none'} besides auth ({doc['local_system']['auth']['type']})"
+        detail += "; values not shown"
+        if op.get("attachments"):
+            detail += f"; the test application has no files ({op['attachments']['mode']} not exercised)"
+        sent = "sent by the submit step" if self.write else "not sent (read-only: --write submits it)"
+        return OK, f"{detail}; {sent}"
+
+    def _error_answer(self, doc: dict[str, Any]) -> tuple[str, str]:
+        """Send reads the system must refuse and show how the refusal is classified: the first page of the
+        status feed (and a lookup, when declared) with every secret replaced by a wrong value; without
+        credentials, the feed with a cursor that is neither a time nor an id. A refusal that reads as
+        success (a feed, a "not found") is what made a wrong key look like an empty feed (issue 18)."""
+        local = doc["local_system"]
+        declares = bool(local.get("envelope") or local.get("errors"))
+        if local["auth"]["type"] == "none":
+            if not declares:
+                return SKIPPED, "no credentials to get wrong, and no envelope or errors rules to read a refusal with"
+            probe = self._connector(doc)
+            try:
+                outcome, detail = self._refused(
+                    "the status feed with a cursor that is no time and no id",
+                    lambda: _first_page(probe.status_changes(BAD_CURSOR)),
+                    probe.answer_envelope(local["operations"]["status_changes"]),
+                )
+            finally:
+                _close(probe)
+            if outcome == FAILED and detail.endswith(_ANSWERED_AS_SUCCESS):
+                # a lenient system may read any cursor: nothing proves this was a refusal
+                return WARNING, f"{detail}; could not make the system refuse anything (no credentials to get wrong)"
+            return outcome, detail
+        probe = CONNECTOR_KINDS["rest"](doc, _WrongSecrets(), base_url=self.local_url, url_policy=self._policy())
+        try:
+            results = [
+                self._refused(
+                    "the status feed with a wrong credential",
+                    lambda: _first_page(probe.status_changes(None)),
+                    probe.answer_envelope(local["operations"]["status_changes"]),
+                )
+            ]
+            if "lookup" in local["operations"]:
+                envelope = self._envelope(doc, self._national_id())
+                shape = probe.answer_envelope(local["operations"]["lookup"])
+                results.append(self._refused("a lookup with a wrong credential", lambda: probe.lookup(envelope), shape))
+        finally:
+            _close(probe)
+        rank = {FAILED: 0, WARNING: 1, OK: 2}
+        outcome = min((o for o, _ in results), key=rank.__getitem__)
+        return outcome, "; ".join(d for _, d in results)
+
+    @staticmethod
+    def _refused(what: str, call: Callable[[], Any], envelope: dict[str, Any] | None) -> tuple[str, str]:
+        """How one request the system must refuse came back: ok when refused and classified as the sync
+        would act on it (fatal, record), a warning when it would be retried, failed when it reads as
+        success or cannot be read. ``envelope``: the answer envelope the request was read with."""
+        try:
+            result = call()
+        except (FatalError, RecordError) as exc:
+            return OK, f"{what}: refused, read as {_kind(exc)} ({exc})"
+        except BusyAnswer as exc:
+            return WARNING, (
+                f"{what}: refused, read as retriable: the sync would retry it every cycle instead of reporting it; "
+                f"an errors rule with action fatal says what it is ({exc})"
+            )
+        except ConnectorError as exc:
+            return FAILED, f"{what}: the answer cannot be read ({_kind(exc)}: {exc})"
+        if isinstance(result, list):
+            got = f"a feed page of {len(result)} record(s)"
+        else:
+            got = "not found" if result is None else f"reference {_shown(result)}"
+        hint = (
+            f"its envelope's success expression ({envelope['success']}) accepts it"
+            if envelope
+            else "declare local_system.envelope so that a refusal inside a 2xx reads as one (docs/local-systems.md)"
+        )
+        return FAILED, f"{what}: read as success ({got}); {hint}{_ANSWERED_AS_SUCCESS}"
+
+    def _dates(self, doc: dict[str, Any], connector: Any) -> tuple[str, str]:
+        """Read every ``changed_at`` and cursor of the feed's first page as the package declares its times
+        (``date_format``, zone), and send each time cursor through ISO 8601 and back to the local format:
+        the text must come back unchanged, or the hub would ask the local system for another moment."""
+        local = doc["local_system"]
+        op = local["operations"]["status_changes"]
+        date_format: str | None = local.get("date_format")
+        zone = package_zone(doc)
+        declared = f"{date_format or 'ISO 8601'} in {zone.tzname(None)}"
+        changed_field, cursor_field = op["fields"].get("changed_at"), op["cursor"]["field"]
+        page = _first_page(connector._pages("status_changes", None))
+        if not page:
+            return SKIPPED, f"the first page of the status feed is empty: no times to read yet ({declared})"
+        problems: list[str] = []
+        times = ids = 0
+        horizon = datetime.now(UTC) + FUTURE_TOLERANCE
+        for raw in page:
+            changed = search(changed_field, raw) if changed_field else None
+            if changed_field:
+                try:
+                    moment = parse_time(changed, zone, date_format)
+                except (ValueError, OverflowError, TypeError):
+                    problems.append(f"changed_at {_shown(changed)} does not read as {declared}")
+                else:
+                    if moment > horizon:
+                        ahead = int((moment - datetime.now(UTC)).total_seconds() // 60)
+                        problems.append(
+                            f"changed_at {_shown(changed)} reads as {moment.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}, "
+                            f"{ahead} min in the future: is the zone right (time_zone)?"
+                        )
+            cursor = search(cursor_field, raw)
+            problem = self._cursor_problem(cursor, cursor_field == changed_field, date_format, zone, declared)
+            if problem:
+                problems.append(problem)
+            elif _is_time_text(cursor, date_format, zone) or cursor_field == changed_field:
+                times += 1
+            else:
+                ids += 1
+        if problems:
+            more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
+            return (
+                FAILED,
+                f"first page: {len(problems)} problem(s) in {len(page)} record(s): {'; '.join(problems[:3])}{more}",
+            )
+        cursors = f"{times} time cursor(s) round-trip unchanged (local -> ISO 8601 -> local)" if times else ""
+        if ids:
+            cursors += ("; " if cursors else "") + f"{ids} id cursor(s) are sent back as they are"
+        return OK, f"first page: {len(page)} record(s), every changed_at reads as {declared}; {cursors}"
+
+    @staticmethod
+    def _cursor_problem(
+        cursor: Any, must_be_time: bool, date_format: str | None, zone: tzinfo, declared: str
+    ) -> str | None:
+        """What is wrong with one record's cursor value, or None: a time must parse and round-trip."""
+        if cursor is None or cursor == "":
+            return "a record has no cursor value"
+        if isinstance(cursor, bool) or not isinstance(cursor, (str, int, float)):
+            return f"cursor {_shown(cursor)} is not a value the hub can send back"
+        if not isinstance(cursor, str) or cursor.strip().isdigit():
+            return None  # a numeric id: sent back as it is
+        if not _is_time_text(cursor, date_format, zone):
+            return f"cursor {_shown(cursor)} does not read as {declared}" if must_be_time else None
+        canonical = canonical_cursor(cursor, date_format, zone)
+        back = local_cursor(canonical, date_format, zone)
+        if back == cursor:
+            return None
+        if (
+            date_format
+            and "%z" in date_format
+            and parse_time(back, zone, date_format) == parse_time(cursor, zone, date_format)
+        ):
+            return None  # the same moment, written with the zone's offset: the system reads it the same
+        return f"cursor {_shown(cursor)} comes back as {_shown(back)} (via {canonical}): not the same text"

@@ -2,8 +2,13 @@
 
 Read-only by default: validates the package, checks the host policy (MPPHUB_ALLOWED_HOSTS, else the
 secure default: a local system on this machine needs MPPHUB_ALLOW_LOOPBACK=1) and the credentials
-(environment variables named by the package's secret references), reads the first page of the status feed (and of the walk-in feed), and looks up an application that cannot exist. --write also
-submits ONE test application with made-up data (national id CHECK-...) and looks it up again.
+(environment variables named by the package's secret references), reads the first page of the status
+feed (and of the walk-in feed), checks that its times read with the package's date_format and zone and
+that each cursor survives ISO 8601 and back, reads with a wrong credential to see the refusal classified
+(never read as success), looks up an application that cannot exist, and shows the submit request of a
+test application as the connector encodes it (field names and Content-Type, no values) without sending
+it. --write also submits that ONE test application (made-up data, national id CHECK-...) and looks it up
+again. Every step prints what it tried and what it found (docs/local-systems.md, "Checking a package").
 For a rest package, --local-url is the base URL of the local API (instead of the package's base_url);
 for a sql package, it is the database URL. Exit 0 when no step failed, 1 when one did, 2 on a usage error.
 """
@@ -23,7 +28,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--local-url", required=True, help="base URL of the local API (rest) or database URL (sql) to check against"
     )
-    parser.add_argument("--write", action="store_true", help="also submit one test application (synthetic data)")
+    parser.add_argument(
+        "--write",
+        action="store_true",
+        help="also submit the test application (synthetic data) that submit encoding shows",
+    )
     parser.add_argument("--seed", type=int, default=None, help="seed of the test data (default: random)")
     parser.add_argument("--format", choices=["text", "json"], default="text", help="report format")
 
