@@ -98,6 +98,12 @@ class NationalClient:
         body: dict[str, Any] = json_body(self.http.request("GET", f"/applications/{application_id}"))
         return body
 
+    def waiting_counts(self, region: str | None = None) -> dict[str, Any]:
+        """``WaitingCounts``: per service, citizens' applications not yet acknowledged (every region, or one)."""
+        params = {"region": region} if region else None
+        body: dict[str, Any] = json_body(self.http.request("GET", "/waiting-counts", params=params))
+        return body
+
     def reconciliation(self, region: str, day_from: str, day_to: str, service_id: str | None = None) -> dict[str, Any]:
         """Per-(service, day) counts and checksums of a region."""
         params = {"region": region, "from": day_from, "to": day_to}

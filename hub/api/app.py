@@ -21,6 +21,7 @@ from hub.api.errors import ERRORS, install_error_handlers
 from hub.api.metrics import CONTENT_TYPE, render
 from hub.api.security_headers import SecurityHeaders
 from hub.api.state import HubState
+from hub.health.national import NationalBacklog
 from hub.health.report import DEFAULT_FAILING_SHARE, DEFAULT_STALL_MINUTES
 
 DASHBOARD = Path(__file__).resolve().parent.parent / "dashboard" / "static"
@@ -34,8 +35,10 @@ def create_app(
     cache_seconds: float = 10.0,
     dashboard: Path | None = DASHBOARD,
     failing_share: float = DEFAULT_FAILING_SHARE,
+    national: NationalBacklog | None = None,
 ) -> FastAPI:
-    """The API over an open ledger and a registry folder."""
+    """The API over an open ledger and a registry folder (``national``: where health asks what waits on the
+    national side; None: not asked, reported as unknown)."""
     app = FastAPI(
         title="mpp-hub API",
         version=API_VERSION,
@@ -46,7 +49,12 @@ def create_app(
         openapi_url="/openapi.json",
     )
     app.state.hub = HubState(
-        ledger, registry, stall_minutes=stall_minutes, cache_seconds=cache_seconds, failing_share=failing_share
+        ledger,
+        registry,
+        stall_minutes=stall_minutes,
+        cache_seconds=cache_seconds,
+        failing_share=failing_share,
+        national=national,
     )
     install_error_handlers(app)
     app.add_middleware(SecurityHeaders)

@@ -37,9 +37,20 @@ class Totals(BaseModel):
     services: int
     applications: int
     delivered: int
-    backlog: int
+    backlog: int = Field(description="what waits: undelivered applications, unpushed status events, national backlog")
+    national_backlog: int | None = Field(
+        None,
+        description="citizens' applications waiting on the national layer that the hub has not pulled yet"
+        " (included in backlog); null: unknown - the national layer could not be asked - never 0",
+    )
     dead_letters: int
-    sla_breaches: int
+    sla_breaches: int = Field(
+        description="open applications past their SLA (working days, WIB) plus applications closed late"
+        " (first terminal status after the due day) within the last 30 days"
+    )
+    sla_closed_late: int = Field(
+        0, description="applications closed late (first terminal status after the due day) in the last 30 days"
+    )
 
 
 class SeriesPoint(BaseModel):
@@ -94,10 +105,21 @@ class HealthFields(BaseModel):
     reason: str
     last_success: str | None
     lag_seconds: int
-    backlog: int
+    backlog: int = Field(description="what waits: undelivered applications, unpushed status events, national backlog")
+    national_backlog: int | None = Field(
+        None,
+        description="citizens' applications waiting on the national layer that the hub has not pulled yet"
+        " (included in backlog); null: unknown - the national layer could not be asked - never 0",
+    )
     failures: int
     dead_letters: int
-    sla_breaches: int
+    sla_breaches: int = Field(
+        description="open applications past their SLA (working days, WIB) plus applications closed late"
+        " (first terminal status after the due day) within the last 30 days"
+    )
+    sla_closed_late: int = Field(
+        0, description="applications closed late (first terminal status after the due day) in the last 30 days"
+    )
     last_error: str | None
     applications: int
     delivered: int
@@ -138,10 +160,21 @@ class RegionPage(BaseModel):
     service_count: int
     last_success: str | None
     lag_seconds: int
-    backlog: int
+    backlog: int = Field(description="what waits: undelivered applications, unpushed status events, national backlog")
+    national_backlog: int | None = Field(
+        None,
+        description="citizens' applications waiting on the national layer that the hub has not pulled yet"
+        " (included in backlog); null: unknown - the national layer could not be asked - never 0",
+    )
     failures: int
     dead_letters: int
-    sla_breaches: int
+    sla_breaches: int = Field(
+        description="open applications past their SLA (working days, WIB) plus applications closed late"
+        " (first terminal status after the due day) within the last 30 days"
+    )
+    sla_closed_late: int = Field(
+        0, description="applications closed late (first terminal status after the due day) in the last 30 days"
+    )
     last_error: str | None
     applications: int
     delivered: int
@@ -190,11 +223,22 @@ class ServiceDetail(BaseModel):
     reason: str
     last_success: str | None
     lag_seconds: int
-    backlog: int
+    backlog: int = Field(description="what waits: undelivered applications, unpushed status events, national backlog")
+    national_backlog: int | None = Field(
+        None,
+        description="citizens' applications waiting on the national layer that the hub has not pulled yet"
+        " (included in backlog); null: unknown - the national layer could not be asked - never 0",
+    )
     failures: int
     dead_letters: list[DeadLetterRow]
     dead_letter_count: int
-    sla_breaches: int
+    sla_breaches: int = Field(
+        description="open applications past their SLA (working days, WIB) plus applications closed late"
+        " (first terminal status after the due day) within the last 30 days"
+    )
+    sla_closed_late: int = Field(
+        0, description="applications closed late (first terminal status after the due day) in the last 30 days"
+    )
     last_error: str | None
     application_count: int
     delivered: int

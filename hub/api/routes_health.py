@@ -64,7 +64,7 @@ def overview(caller: Caller, state: State) -> dict[str, Any]:
     report = _scoped(state.report(), region)
     return {
         "generated_at": iso(report.generated_at),
-        "totals": report.totals(),
+        "totals": {**report.totals(), "national_backlog": report.national_backlog()},
         "series": state.series(region),
     }
 

@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 
 from connectors.ledger.store import Ledger
 from connectors.ledger.types import utcnow
+from hub.health.national import NationalBacklog
 from hub.health.queries import read_engine
 from hub.health.report import DEFAULT_FAILING_SHARE, DEFAULT_STALL_MINUTES, HealthReport, build_report, series
 from registry.index import load_index
@@ -35,6 +36,7 @@ class HubState:
     stall_minutes: float = DEFAULT_STALL_MINUTES
     cache_seconds: float = 10.0
     failing_share: float = DEFAULT_FAILING_SHARE
+    national: NationalBacklog | None = None  # what waits on the national side (None: not asked: unknown)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _index: dict[str, Any] | None = field(default=None, repr=False)
     _index_stamp: tuple[int, int] | None = field(default=None, repr=False)
@@ -103,12 +105,26 @@ class HubState:
         """A fresh report of one region or one service (drill-down pages): its queries read only that
         region's or service's rows, so it is cheap and never stale."""
         return build_report(
-            self.reader, self.index(), utcnow(), self.stall_minutes, region, service_id, self.failing_share
+            self.reader,
+            self.index(),
+            utcnow(),
+            self.stall_minutes,
+            region,
+            service_id,
+            self.failing_share,
+            self.national,
         )
 
     def _recompute(self) -> HealthReport:
         started = time.monotonic()
-        report = build_report(self.reader, self.index(), utcnow(), self.stall_minutes, failing_share=self.failing_share)
+        report = build_report(
+            self.reader,
+            self.index(),
+            utcnow(),
+            self.stall_minutes,
+            failing_share=self.failing_share,
+            national=self.national,
+        )
         self._cost = time.monotonic() - started
         self._report = (started, report)
         return report

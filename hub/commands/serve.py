@@ -32,6 +32,7 @@ def run(args: argparse.Namespace) -> int:
 
     from hub.api.app import create_app
     from hub.commands._ledger import open_ledger
+    from hub.health.national import national_backlog
     from hub.settings import Settings
 
     settings = Settings.from_env()
@@ -41,7 +42,13 @@ def run(args: argparse.Namespace) -> int:
             print(f"mpphub serve: {problem}", file=sys.stderr)
         return 2
     ledger = open_ledger(settings)
-    app = create_app(ledger, settings.registry, stall_minutes=args.stall_minutes, failing_share=settings.failing_share)
+    app = create_app(
+        ledger,
+        settings.registry,
+        stall_minutes=args.stall_minutes,
+        failing_share=settings.failing_share,
+        national=national_backlog(settings),
+    )
     family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     try:

@@ -29,7 +29,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Print the status; exit 2 for an unknown region or when there is no ledger to report from."""
     from hub.commands._ledger import EXIT_NO_LEDGER, NoLedger, read_ledger
-    from hub.health.view import current_report, duration, national_document, region_document, table
+    from hub.health.view import (
+        current_report,
+        duration,
+        national_backlog_text,
+        national_document,
+        region_document,
+        table,
+    )
     from hub.settings import Settings
 
     settings = Settings.from_env()
@@ -50,6 +57,7 @@ def run(args: argparse.Namespace) -> int:
             print(json.dumps({**page, "stale_leases": stale}, ensure_ascii=False))
             return 0
         print(f"{page['code']} {page['name']} ({page['province_name']}): {page['state']} - {page['reason']}")
+        print(f"backlog {page['backlog']}: {national_backlog_text(page['national_backlog'])}")
         rows = [
             [
                 s["service_id"],
@@ -96,7 +104,8 @@ def run(args: argparse.Namespace) -> int:
     print(
         f"{t['regions']} regions: {t['live']} live, {t['onboarding']} onboarding, {t['failing']} failing, "
         f"{t['stalled']} stalled, {t['stuck']} stuck; {t['services']} services, {t['applications']} applications, "
-        f"{t['backlog']} waiting, {t['dead_letters']} dead letters, {t['sla_breaches']} SLA breaches"
+        f"{t['backlog']} waiting ({national_backlog_text(t['national_backlog'])}), {t['dead_letters']} dead"
+        f" letters, {t['sla_breaches']} SLA breaches ({t['sla_closed_late']} closed late in the last 30 days)"
     )
     _print_stale(stale)
     return 0

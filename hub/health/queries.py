@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, case, create_engine, func, select
+from sqlalchemy import ColumnElement, Engine, and_, case, create_engine, func, select
 
 from connectors.ledger.models import Application, DeadLetter, StatusEvent, SyncHealth, SyncRun
 from connectors.ledger.types import as_utc
-from hub.health.sla import TERMINAL_STATUSES, WIB, breach_cutoff, wib_date
+from hub.health.sla import CLOSED_LATE_WINDOW_DAYS, TERMINAL_STATUSES, WIB, breach_cutoff, wib_date
 
 WAITING = ("pending", "sending")
 
@@ -80,6 +80,12 @@ class ServiceFacts:
     oldest_event: datetime | None = None
     dead_letters: int = 0
     open_by_day: list[tuple[date, int]] = field(default_factory=list)
+    # applications closed (first terminal status) within the last CLOSED_LATE_WINDOW_DAYS days, per
+    # (WIB day of submission, WIB day of closing); only those closed more than a day after submission
+    closed_by_days: list[tuple[date, date, int]] = field(default_factory=list)
+    # pulled from the national layer and not yet acknowledged there (pending, sending, delivered, dead):
+    # the national layer still counts them as waiting, health subtracts them (hub/health/national.py)
+    unacknowledged: int = 0
 
 
 def gather(
@@ -152,16 +158,20 @@ def gather(
                 _count_if(Application.delivery.in_(("delivered", "acknowledged"))).label("delivered"),
                 _count_if(Application.delivery.in_(WAITING)).label("waiting"),
                 func.min(case((Application.delivery.in_(WAITING), Application.submitted_at))).label("oldest"),
+                _count_if(and_(Application.origin == "national", Application.delivery != "acknowledged")).label(
+                    "unacknowledged"
+                ),
             ).group_by(Application.service_id),
             Application,
             region,
             service_id,
         )
-        for service, service_region, total, delivered, waiting, oldest in conn.execute(apps):
+        for service, service_region, total, delivered, waiting, oldest, unacknowledged in conn.execute(apps):
             item = of(service, service_region)
             item.applications, item.delivered = int(total), int(delivered)
             item.backlog_applications = int(waiting)
             item.oldest_waiting = None if oldest is None else _time(oldest)
+            item.unacknowledged = int(unacknowledged)
 
         events = _scoped(
             select(
@@ -214,7 +224,53 @@ def gather(
             if found is None:
                 found = days[text] = date.fromisoformat(text)
             of(service, service_region).open_by_day.append((found, int(count)))
+
+        for service, service_region, submitted, closed, count in conn.execute(
+            _closed_late_candidates(dialect, now, region, service_id)
+        ):
+            item = of(service, service_region)
+            item.closed_by_days.append((_day(submitted, days), _day(closed, days), int(count)))
     return facts
+
+
+def _day(text: Any, days: dict[str, date]) -> date:
+    """A day bucket's date (parsed once per distinct day)."""
+    key = str(text)[:10]
+    found = days.get(key)
+    if found is None:
+        found = days[key] = date.fromisoformat(key)
+    return found
+
+
+def _closed_late_candidates(dialect: str, now: datetime, region: str | None, service_id: str | None) -> Any:
+    """Applications closed within the window, per service, WIB day of submission and WIB day of closing.
+
+    An application is closed at its first terminal status change (the local system's ``changed_at``);
+    whether it was late depends on its service's SLA, applied per (submission day, closing day) in
+    ``report._breaches``. Only applications closed more than 24 hours after submission are read: an SLA is
+    at least one working day, so a closing on the day of submission or the next one is never late."""
+    since = now - timedelta(days=CLOSED_LATE_WINDOW_DAYS)
+    closing = _scoped(
+        select(StatusEvent.national_id, func.min(StatusEvent.changed_at).label("closed_at"))
+        .where(StatusEvent.national_status.in_(TERMINAL_STATUSES), StatusEvent.changed_at >= since)
+        .group_by(StatusEvent.national_id),
+        StatusEvent,
+        region,
+        service_id,
+    ).subquery()
+    submitted = _wib_day(Application.submitted_at, dialect).label("submitted_day")
+    closed = _wib_day(closing.c.closed_at, dialect).label("closed_day")
+    query = (
+        select(Application.service_id, func.min(Application.region).label("region"), submitted, closed, func.count())
+        .join(closing, closing.c.national_id == Application.national_id)
+        .where(
+            Application.national_status.in_(TERMINAL_STATUSES),
+            Application.delivery != "dead",  # as for open ones: a dead letter is counted as such
+            _seconds_between(closing.c.closed_at, Application.submitted_at, dialect) > 86400,
+        )
+        .group_by(Application.service_id, submitted, closed)
+    )
+    return _scoped(query, Application, region, service_id)
 
 
 def hourly_series(

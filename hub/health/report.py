@@ -17,6 +17,15 @@ few still makes it failing, one among an MPP's 180 does not, so a national error
 every region red — else stuck if any service is stuck (citizens' applications wait behind it), else stalled
 if any stalls, else live. A region below the threshold names its failing
 services in its reason all the same. Each row carries a ``reason``: one sentence a coordinator can act on.
+
+``backlog`` counts what waits for the region: applications in the ledger not yet delivered, status events
+not yet pushed, and — when the national layer could be asked (``hub/health/national.py``) — citizens'
+applications waiting on the national side that the hub has not pulled yet (``national_backlog``; None:
+unknown, the national layer unreachable or not asked, and then ``backlog`` is the ledger's part only).
+
+``sla_breaches`` counts open applications past their SLA now *and* applications closed late (their first
+terminal status after their due day) within the last ``CLOSED_LATE_WINDOW_DAYS`` (30) days;
+``sla_closed_late`` is the second part alone.
 """
 
 from __future__ import annotations
@@ -28,6 +37,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from hub.health.national import NationalBacklog, WaitingCounts
 from hub.health.queries import ServiceFacts, gather, hourly_series
 from hub.health.sla import breach_cutoff, wib_date
 from hub.health.stuck import Stuck, stuck_services
@@ -94,9 +104,23 @@ class HealthReport:
         for region in self.regions.values():
             totals[region["state"]] += 1
         totals["services"] = len(self.services)
-        for key in ("applications", "delivered", "backlog", "dead_letters", "sla_breaches"):
+        for key in ("applications", "delivered", "backlog", "dead_letters", "sla_breaches", "sla_closed_late"):
             totals[key] = sum(int(region[key]) for region in self.regions.values())
         return totals
+
+    def national_backlog(self) -> int | None:
+        """Applications waiting on the national side in scope; None when that is unknown."""
+        return _sum_known(region["national_backlog"] for region in self.regions.values())
+
+
+def _sum_known(values: Iterable[int | None]) -> int | None:
+    """The sum, or None as soon as one part is unknown (an unknown part is never taken for 0)."""
+    total = 0
+    for value in values:
+        if value is None:
+            return None
+        total += value
+    return total
 
 
 def _service_state(
@@ -120,11 +144,15 @@ def _service_state(
     return "live", "synced recently", None
 
 
-def _breaches(facts: ServiceFacts | None, sla_days: int | None, today: date) -> int:
-    if facts is None or not facts.open_by_day or not sla_days:
-        return 0
+def _breaches(facts: ServiceFacts | None, sla_days: int | None, today: date) -> tuple[int, int]:
+    """(open applications past their SLA today, applications closed late within the window)."""
+    if facts is None or not sla_days:
+        return 0, 0
     cutoff = breach_cutoff(int(sla_days), today)
-    return sum(n for day, n in facts.open_by_day if day <= cutoff)
+    still_open = sum(n for day, n in facts.open_by_day if day <= cutoff)
+    # closed on day c: late when submitted on or before the latest day already in breach on c
+    late = sum(n for submitted, closed, n in facts.closed_by_days if submitted <= breach_cutoff(int(sla_days), closed))
+    return still_open, late
 
 
 def service_row(
@@ -135,11 +163,18 @@ def service_row(
     stall: timedelta,
     today: date | None = None,
     stuck: Stuck | None = None,
+    waiting: WaitingCounts | None = None,
 ) -> dict[str, Any]:
     """One service's health row (``today``: the WIB day of ``now``, when the caller has it; ``stuck``: why
-    one of its queues is held, from ``hub/health/stuck.py``)."""
+    one of its queues is held, from ``hub/health/stuck.py``; ``waiting``: the national layer's counts,
+    None when unknown)."""
     state, reason, error = _service_state(facts, now, stall, stuck)
-    waiting = [m for m in ((facts.oldest_waiting, facts.oldest_event) if facts else ()) if m is not None]
+    national = None
+    if waiting is not None:
+        # what the ledger already holds unacknowledged is in the national count too: counted once
+        national = max(0, waiting.by_service.get(service_id, 0) - (facts.unacknowledged if facts else 0))
+    still_open, closed_late = _breaches(facts, entry.get("sla_working_days"), today or wib_date(now))
+    oldest = [m for m in ((facts.oldest_waiting, facts.oldest_event) if facts else ()) if m is not None]
     names = entry.get("name", {})
     return {
         "service_id": service_id,
@@ -152,11 +187,13 @@ def service_row(
         "state": state,
         "reason": reason,
         "last_success": iso(facts.last_success if facts else None),
-        "lag_seconds": _age(now, min(waiting)) if waiting else 0,
-        "backlog": (facts.backlog_applications + facts.pending_events) if facts else 0,
+        "lag_seconds": _age(now, min(oldest)) if oldest else 0,
+        "backlog": ((facts.backlog_applications + facts.pending_events) if facts else 0) + (national or 0),
+        "national_backlog": national,
         "failures": facts.failures if facts else 0,
         "dead_letters": facts.dead_letters if facts else 0,
-        "sla_breaches": _breaches(facts, entry.get("sla_working_days"), today or wib_date(now)),
+        "sla_breaches": still_open + closed_late,
+        "sla_closed_late": closed_late,
         "last_error": error,
         "applications": facts.applications if facts else 0,
         "delivered": facts.delivered if facts else 0,
@@ -206,6 +243,9 @@ def region_row(
             f" region failing; latest: {worst['service_id']}: {worst['reason']}"
         )
         reason = below if state == "live" else f"{reason}; {below}"
+    national = _sum_known(row.get("national_backlog") for row in rows)
+    if national and state != "live":  # a stopped sync leaves citizens' applications on the national side
+        reason = f"{reason}; {national} application(s) waiting on the national side, not pulled yet"
     successes = [row["_last_success"] for row in rows if row["_last_success"] is not None]
     errors = sorted((r for r in rows if r["last_error"]), key=lambda r: r["_error_at"], reverse=True)
     return {
@@ -219,9 +259,11 @@ def region_row(
         "last_success": iso(max(successes)) if successes else None,
         "lag_seconds": max((row["lag_seconds"] for row in rows), default=0),
         "backlog": sum(row["backlog"] for row in rows),
+        "national_backlog": national,
         "failures": sum(row["failures"] for row in rows),
         "dead_letters": sum(row["dead_letters"] for row in rows),
         "sla_breaches": sum(row["sla_breaches"] for row in rows),
+        "sla_closed_late": sum(row.get("sla_closed_late", 0) for row in rows),
         "last_error": errors[0]["last_error"] if errors else None,
         "applications": sum(row["applications"] for row in rows),
         "delivered": sum(row["delivered"] for row in rows),
@@ -241,9 +283,15 @@ def build_report(
     region: str | None = None,
     service_id: str | None = None,
     failing_share: float = DEFAULT_FAILING_SHARE,
+    national: NationalBacklog | None = None,
 ) -> HealthReport:
-    """Health of every published service (or one region's, or one service) and of their regions."""
+    """Health of every published service (or one region's, or one service) and of their regions.
+    ``national``: where to ask what waits on the national side (None: not asked, so unknown)."""
     stall = timedelta(minutes=stall_minutes)
+    scope = region if region is not None else (service_id.partition("/")[0] if service_id else None)
+    # asked before the ledger is read: an application pulled in between is then counted once (in the
+    # ledger), never zero times; one acknowledged in between is counted for one report too many, not hidden
+    waiting = national.counts(scope) if national is not None else None
     facts = gather(engine, now, region=region, service_id=service_id)
     stuck = stuck_services(engine, region=region, service_ids=None if service_id is None else [service_id])
     report = HealthReport(now)
@@ -254,7 +302,7 @@ def build_report(
             continue
         if region is not None and entry.get("region") != region:
             continue
-        row = service_row(package_id, entry, facts.get(package_id), now, stall, today, stuck.get(package_id))
+        row = service_row(package_id, entry, facts.get(package_id), now, stall, today, stuck.get(package_id), waiting)
         report.services[package_id] = row
         by_region.setdefault(row["region"], []).append(row)
     for code in sorted(by_region):

@@ -2,8 +2,10 @@
 leave days (cuti bersama, when public offices close) from the ``holidays`` library.
 
 An application submitted on day *d* is due on the *N*-th working day after *d* (the day of submission
-does not count); it breaches its SLA from the day after that while it is not in a terminal state. Days
-are counted in WIB (UTC+7), the national reference time.
+does not count); it breaches its SLA from the day after that while it is not in a terminal state, and
+an application closed (its first terminal status) after its due day was closed late: health counts those
+closed within the last ``CLOSED_LATE_WINDOW_DAYS`` (30) days as breaches too. Days are counted in WIB
+(UTC+7), the national reference time.
 """
 
 from __future__ import annotations
@@ -15,6 +17,9 @@ import holidays
 
 WIB = timezone(timedelta(hours=7), "WIB")
 TERMINAL_STATUSES = ("approved", "rejected", "cancelled")
+# applications closed late count as SLA breaches when they were closed within this many days (by the time
+# of their first terminal status): a month of history, whatever the ledger keeps
+CLOSED_LATE_WINDOW_DAYS = 30
 
 
 @lru_cache(maxsize=64)
@@ -66,6 +71,11 @@ def breach_cutoff(sla_days: int, today: date) -> date:
     # `current` is the sla_days-th working day before today: a submission the day before it is due on
     # the last working day before today, hence late; a submission on `current` is due today at the latest
     return current - timedelta(days=1)
+
+
+def closed_late(submitted: date, closed: date, sla_days: int) -> bool:
+    """Whether an application submitted on ``submitted`` and closed on ``closed`` missed its SLA."""
+    return add_working_days(submitted, sla_days) < closed
 
 
 def is_breached(submitted: date, sla_days: int, today: date) -> bool:

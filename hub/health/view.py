@@ -7,18 +7,30 @@ from typing import Any
 from connectors.ledger.store import Ledger
 from connectors.ledger.types import utcnow
 from connectors.masking import scrub_text
+from hub.health.national import NationalBacklog, national_backlog
 from hub.health.queries import read_engine
 from hub.health.report import DEFAULT_STALL_MINUTES, HealthReport, build_report, iso, public
 from hub.settings import Settings
 from registry.index import load_index
 
 
-def current_report(ledger: Ledger, settings: Settings, stall_minutes: float = DEFAULT_STALL_MINUTES) -> HealthReport:
-    """The health report of every published service now."""
+def current_report(
+    ledger: Ledger,
+    settings: Settings,
+    stall_minutes: float = DEFAULT_STALL_MINUTES,
+    national: NationalBacklog | None = None,
+) -> HealthReport:
+    """The health report of every published service now, with what waits on the national layer (asked
+    with a short timeout; unknown when it cannot be reached)."""
     reader = read_engine(ledger.engine)
     try:
         return build_report(
-            reader, load_index(settings.registry), utcnow(), stall_minutes, failing_share=settings.failing_share
+            reader,
+            load_index(settings.registry),
+            utcnow(),
+            stall_minutes,
+            failing_share=settings.failing_share,
+            national=national if national is not None else national_backlog(settings),
         )
     finally:
         if reader is not ledger.engine:
@@ -38,7 +50,7 @@ def national_document(report: HealthReport) -> dict[str, Any]:
     """``mpphub status --format json``: totals and every region."""
     return {
         "generated_at": iso(report.generated_at),
-        "totals": report.totals(),
+        "totals": {**report.totals(), "national_backlog": report.national_backlog()},
         "regions": [clean(row) for row in report.regions.values()],
     }
 
@@ -54,6 +66,13 @@ def region_document(report: HealthReport, code: str) -> dict[str, Any] | None:
         (clean(s) for s in report.services.values() if s["region"] == code), key=lambda s: s["service_id"]
     )
     return page
+
+
+def national_backlog_text(count: int | None) -> str:
+    """How the CLI says what waits on the national side: never "0" for a count it could not take."""
+    if count is None:
+        return "national backlog unknown (the national layer could not be asked)"
+    return f"{count} of them waiting on the national side"
 
 
 def duration(seconds: int) -> str:

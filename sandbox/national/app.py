@@ -24,7 +24,7 @@ from starlette.routing import Route
 
 from sandbox.faults import FaultConfig, FaultInjector, FaultState
 from sandbox.http import bearer_ok, problem, unauthorized
-from sandbox.national import applications, catalogue, cursor, events, reconcile, views
+from sandbox.national import applications, catalogue, cursor, events, reconcile, views, waiting
 from sandbox.national.bodies import read_json, validation_problem
 from sandbox.national.contract import form_validator, issues_of, operation, package_part
 from sandbox.national.errors import Invalid, Issue, NationalError
@@ -130,6 +130,10 @@ class NationalApi:
         body = f'{{"items":[{",".join(faulty)}],"next_cursor":{json.dumps(next_cursor)},"has_more":{json.dumps(more)}}}'
         return Response(body.encode("utf-8"), media_type="application/json")
 
+    async def waiting_counts(self, request: Request, p: dict[str, Any], body: Any) -> Response:
+        """GET /waiting-counts."""
+        return JSONResponse(await run_in_threadpool(waiting.waiting_counts, self.store, p.get("region")))
+
     async def get_application(self, request: Request, p: dict[str, Any], body: Any) -> Response:
         """GET /applications/{application_id}."""
         return JSONResponse(await run_in_threadpool(views.detail, self.store, p["application_id"], _base_url(request)))
@@ -213,6 +217,7 @@ class NationalApi:
             ("/catalogue/{region}/{slug}/versions/{version}", "PUT", "publishPackageVersion", self.publish),
             ("/catalogue/{region}/{slug}/versions/{version}", "GET", "getPackageVersion", self.get_version),
             ("/regions/{region}/applications", "GET", "listNewApplications", self.feed),
+            ("/waiting-counts", "GET", "getWaitingCounts", self.waiting_counts),
             ("/applications/{application_id}", "GET", "getApplication", self.get_application),
             ("/applications/{application_id}/acknowledgement", "PUT", "acknowledgeApplication", self.acknowledge),
             ("/walk-ins", "POST", "registerWalkIn", self.walk_in),

@@ -118,6 +118,11 @@ function counters(totals, table) {
   );
 }
 
+/** What waits on the national side: a count, or "unknown" (null) — never a 0 the hub could not take. */
+function nationalBacklog(value) {
+  return value === null || value === undefined ? t("national_backlog.unknown") : num(value);
+}
+
 function facts(items) {
   return h(
     "dl",
@@ -294,9 +299,11 @@ export class RegionView {
         [t("col.last_success"), when(region.last_success)],
         [t("col.lag"), duration(region.lag_seconds)],
         [t("col.backlog"), num(region.backlog)],
+        [t("col.national_backlog"), nationalBacklog(region.national_backlog)],
         [t("col.failures"), num(region.failures)],
         [t("col.dead_letters"), num(region.dead_letters)],
         [t("col.sla_breaches"), num(region.sla_breaches)],
+        [t("col.sla_closed_late"), num(region.sla_closed_late ?? 0)],
         [t("col.reason"), reasonCell(region)],
         [t("col.last_error"), errorText(region.last_error)],
       ]),
@@ -389,10 +396,12 @@ export class ServiceView {
         [t("col.last_success"), when(service.last_success)],
         [t("col.lag"), duration(service.lag_seconds)],
         [t("col.backlog"), num(service.backlog)],
+        [t("col.national_backlog"), nationalBacklog(service.national_backlog)],
         [t("col.failures"), num(service.failures)],
         [t("counter.applications"), num(service.application_count ?? service.applications?.length)],
         [t("col.dead_letters"), num(service.dead_letter_count ?? service.dead_letters?.length)],
         [t("col.sla_breaches"), num(service.sla_breaches)],
+        [t("col.sla_closed_late"), num(service.sla_closed_late ?? 0)],
         [t("col.reason"), reasonCell(service)],
         [t("col.last_error"), errorText(service.last_error)],
       ]),
