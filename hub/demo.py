@@ -42,6 +42,8 @@ ADMIN_URLS = {
     "mariadb": os.environ.get("MPPHUB_DEMO_MARIADB_ADMIN_URL", "mysql+pymysql://root@127.0.0.1:3306/test"),
 }
 Say = Callable[[str], None]
+# the shared simulated REST systems, one per style, serving the hand-written packages (sandbox/credentials.py)
+SHARED_STYLES = ("indonesian", "cursor", "form")
 
 
 @contextmanager
@@ -107,7 +109,7 @@ def run_demo(
         # a template gets its own system per style, serving its composed packages (one SIPENA per region)
         regional = regional_systems([d for d in docs if "extends" in d])
         started = serve_many_in_process(
-            [(cred.FACTORIES[style], cred.factory_kwargs(style)) for style in ("indonesian", "cursor")]
+            [(cred.FACTORIES[style], cred.factory_kwargs(style)) for style in SHARED_STYLES]
             + [
                 (cred.FACTORIES[style], {**cred.factory_kwargs(style), "packages": group})
                 for (_, style), group in regional.items()
@@ -115,8 +117,8 @@ def run_demo(
         )
         for server in started:
             stack.callback(server.stop)
-        local = {"indonesian": started[0], "cursor": started[1]}
-        regional_servers = dict(zip(regional, started[2:], strict=True))
+        local = dict(zip(SHARED_STYLES, started, strict=False))
+        regional_servers = dict(zip(regional, started[len(SHARED_STYLES) :], strict=True))
         local_urls = [s.url for s in started]
         secrets = cred.secret_values(docs)
         sql_systems: list[SqlLocalSystem] = []

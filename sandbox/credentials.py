@@ -13,18 +13,28 @@ LOCAL_API_KEY = "sandbox-api-key"
 
 
 def rest_style(package: dict[str, Any]) -> str:
-    """'indonesian' (honours Idempotency-Key) or 'cursor' (lookup by reference) for a REST package."""
-    return "indonesian" if package["local_system"]["idempotency"]["strategy"] == "key_header" else "cursor"
+    """'indonesian' (honours Idempotency-Key), 'form' (the PHP style: form posts, ``rest_form``) or 'cursor'
+    (lookup by reference) for a REST package."""
+    local = package["local_system"]
+    if local["idempotency"]["strategy"] == "key_header":
+        return "indonesian"
+    return "form" if local["operations"]["submit"].get("body_encoding") == "form" else "cursor"
 
 
 # the simulated REST systems' app factories and credentials, by style
-FACTORIES = {"indonesian": "sandbox.local.rest_indonesian:create_app", "cursor": "sandbox.local.rest_cursor:create_app"}
+FACTORIES = {
+    "indonesian": "sandbox.local.rest_indonesian:create_app",
+    "cursor": "sandbox.local.rest_cursor:create_app",
+    "form": "sandbox.local.rest_form:create_app",
+}
 
 
 def factory_kwargs(style: str) -> dict[str, Any]:
     """The sandbox credentials a simulated REST system of ``style`` is created with."""
     if style == "indonesian":
         return {"token": LOCAL_TOKEN}
+    if style == "form":
+        return {"api_key": LOCAL_API_KEY}
     return {"username": LOCAL_USERNAME, "password": LOCAL_PASSWORD, "api_key": LOCAL_API_KEY}
 
 

@@ -33,6 +33,8 @@ def test_sandbox_up_then_sync_then_ctrl_c(tmp_path: Path) -> None:
             "0",
             "--cursor-port",
             "0",
+            "--form-port",
+            "0",
         ],
         cwd=REPO,
         stdout=subprocess.PIPE,
@@ -59,8 +61,9 @@ def test_sandbox_up_then_sync_then_ctrl_c(tmp_path: Path) -> None:
         from sandbox.national.citizens import CitizenSimulator
 
         adopted = "35.01/izin-penelitian"  # adopts nasional/izin-penelitian with SIPENA: its region's own system
+        php = "35.09/izin-reklame"  # the PHP-style system (sandbox/local/rest_form.py)
         CitizenSimulator.to_url(
-            national.group(1), seed=2, services=["35.76/akta-kelahiran", adopted], registry_dir=REPO / "registry"
+            national.group(1), seed=2, services=["35.76/akta-kelahiran", adopted, php], registry_dir=REPO / "registry"
         ).submit_each()
         CitizenSimulator.to_url(
             national.group(1), seed=3, services=["35.76/akta-kelahiran"], registry_dir=REPO / "registry"
@@ -74,7 +77,7 @@ def test_sandbox_up_then_sync_then_ctrl_c(tmp_path: Path) -> None:
             key, _, value = word.partition("=")
             env[key] = value
         service = "35.76/akta-kelahiran"
-        for target in (adopted, service, "35.76/surat-keterangan-tidak-mampu"):  # adopted REST, REST and SQL
+        for target in (adopted, php, service, "35.76/surat-keterangan-tidak-mampu"):  # adopted, PHP, REST, SQL
             synced = subprocess.run(
                 [*MPPHUB, "sync", "--once", "--format", "json", "--service", target],
                 cwd=REPO,
@@ -91,6 +94,8 @@ def test_sandbox_up_then_sync_then_ctrl_c(tmp_path: Path) -> None:
         assert len(mine) == 4 and all(a["acknowledgement"] for a in mine)
         theirs = [a for a in truth["applications"] if a["service_id"] == adopted]
         assert len(theirs) == 1 and theirs[0]["acknowledgement"]
+        forms = [a for a in truth["applications"] if a["service_id"] == php]
+        assert len(forms) == 1 and forms[0]["acknowledgement"]
     finally:
         up.send_signal(signal.SIGINT)
         try:

@@ -28,6 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     up.add_argument("--national-port", type=int, default=8700, help="default 8700 (0: any free port)")
     up.add_argument("--indonesian-port", type=int, default=8801, help="style (a) REST system, default 8801")
     up.add_argument("--cursor-port", type=int, default=8802, help="style (b) REST system, default 8802")
+    up.add_argument("--form-port", type=int, default=8803, help="style (d) REST system (PHP form posts), default 8803")
     up.add_argument("--seed", type=int, default=0, help="seed of officers, citizens and faults")
     up.add_argument(
         "--faults", default="{}", metavar="JSON", help="fault knobs for every server, e.g. '{\"error_rate\": 0.1}'"
@@ -101,6 +102,7 @@ def run(args: argparse.Namespace) -> int:
             {"username": LOCAL_USERNAME, "password": LOCAL_PASSWORD, "api_key": LOCAL_API_KEY, **common},
             port=args.cursor_port,
         )
+        servers["form"] = serve_in_process(FACTORIES["form"], {**factory_kwargs("form"), **common}, port=args.form_port)
         started = serve_many_in_process(
             [
                 (FACTORIES[style], {**factory_kwargs(style), **common, "packages": group})
@@ -146,6 +148,7 @@ def run(args: argparse.Namespace) -> int:
     print(
         f"REST (cursor/Link) {servers['cursor'].url}   basic {LOCAL_USERNAME}:{LOCAL_PASSWORD}, X-API-Key {LOCAL_API_KEY}"
     )
+    print(f"REST (PHP forms)    {servers['form'].url}   ?api_key={LOCAL_API_KEY}, answers 200 + status envelope")
     for (region, style), group in regional.items():
         ids = ", ".join(p["id"].split("/", 1)[1] for p in group)
         print(f"REST {region:<13} {servers[f'{region} {style}'].url}   {style} style, {region}'s own system: {ids}")

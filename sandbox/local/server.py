@@ -3,6 +3,7 @@ problems for unknown routes, the officers' pace, and the fault middleware around
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,6 +11,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import BaseRoute
 
 from sandbox.faults import FaultConfig, FaultInjector, FaultState
 from sandbox.http import problem
@@ -56,11 +58,26 @@ def assemble(
     officer_interval_s: float | None,
 ) -> FaultInjector:
     """The ASGI app of one simulated system, wrapped in its ``FaultInjector``."""
+
+    def routes(listings: Listings) -> list[BaseRoute]:
+        return [route for family in families for route in FamilyApi(family, store, listings, authorize).routes()]
+
+    return assemble_routes(routes, store, fault_config, officer_interval_s)
+
+
+def assemble_routes(
+    build_routes: Callable[[Listings], list[BaseRoute]],
+    store: LocalStore,
+    fault_config: dict[str, Any] | None,
+    officer_interval_s: float | None,
+) -> FaultInjector:
+    """Like ``assemble``, for a style whose API is not a ``FamilyApi`` (``rest_form``): its routes (its own
+    ``/_sandbox/`` endpoints among them, if any) are built over the server's listings."""
     faults = FaultState(FaultConfig.from_dict(fault_config or {}))
     listings = Listings(faults)
     pace = Pace(store.pace_tick)
-    routes = [route for family in families for route in FamilyApi(family, store, listings, authorize).routes()]
-    app = Starlette(routes=[*routes, *control_routes(store, pace)], exception_handlers={HTTPException: _http_problem})
+    routes = [*build_routes(listings), *control_routes(store, pace)]
+    app = Starlette(routes=routes, exception_handlers={HTTPException: _http_problem})
     app.state.sandbox = LocalServerHandle(store, pace, faults)
     if officer_interval_s:
         pace.start(officer_interval_s)

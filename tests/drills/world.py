@@ -1,4 +1,4 @@
-"""A whole sync world for the drills: the sandbox national layer, the two REST local styles, a ledger
+"""A whole sync world for the drills: the sandbox national layer, the REST local styles, a ledger
 (SQLite or PostgreSQL), the engine over every REST package of the sample registry — and the checks
 every drill makes against the sandboxes' own truth (exactly once, in order, acknowledged).
 
@@ -33,9 +33,18 @@ from tests.conftest import REPO
 REGISTRY = REPO / "registry"
 
 
-def rest_styles(packages: PackageSource) -> dict[str, str]:
+def rest_style(local: dict[str, Any]) -> str:
+    """'a' (honours Idempotency-Key), 'd' (the PHP style: form posts, sandbox/local/rest_form.py) or 'b'
+    (lookup by reference) for a REST ``local_system``."""
+    if local["idempotency"]["strategy"] == "key_header":
+        return "a"
+    return "d" if local["operations"]["submit"].get("body_encoding") == "form" else "b"
+
+
+def rest_styles(packages: PackageSource, form: bool = False) -> dict[str, str]:
     """service id -> 'a' (honours Idempotency-Key) or 'b' (lookup by reference), for the hand-written REST
-    packages.
+    packages; with ``form``, also 'd' for the PHP-style packages (served by ``local_rest_form``, which
+    worlds without it leave out).
 
     Packages that adopt a template are left out of the drills' worlds: the regions adopting one template
     share its service codes (every SIPENA is ``jenis_layanan`` SKP), so each needs its own simulated system,
@@ -45,8 +54,8 @@ def rest_styles(packages: PackageSource) -> dict[str, str]:
     for service_id in packages.service_ids():
         document = packages.latest(service_id)
         local = document["local_system"]
-        if local["kind"] == "rest" and "extends" not in document:
-            styles[service_id] = "a" if local["idempotency"]["strategy"] == "key_header" else "b"
+        if local["kind"] == "rest" and "extends" not in document and (form or rest_style(local) != "d"):
+            styles[service_id] = rest_style(local)
     return styles
 
 
@@ -100,23 +109,25 @@ def build_world(
     policy: RetryPolicy | None = None,
     worker: str = "w1",
     limit: int | None = None,
+    local_d: Any = None,
 ) -> World:
     """A world over running sandbox servers and the ledger at ``ledger_url`` (opened and migrated); with
-    ``limit``, only that many REST services (both local styles)."""
+    ``limit``, only that many REST services (every local style); with ``local_d`` (a ``local_rest_form``
+    server), the PHP-style packages too."""
     packages = PackageSource(REGISTRY)
-    styles = rest_styles(packages)
-    servers = {"a": local_a, "b": local_b}
+    styles = rest_styles(packages, form=local_d is not None)
+    servers = {"a": local_a, "b": local_b, **({"d": local_d} if local_d is not None else {})}
     overrides = {packages.latest(s)["local_system"]["base_url"]: servers[style].url for s, style in styles.items()}
     settings = Settings(ledger_url=ledger_url, base_url_overrides=overrides)
     client = NationalClient(national.url, national.token)
-    secrets = StaticSecrets({**local_a.secrets, **local_b.secrets})
+    secrets = StaticSecrets({k: v for server in servers.values() for k, v in server.secrets.items()})
     ledger = Ledger.open(ledger_url)
     ctx = SyncContext(ledger, packages, client, connector_factory(settings, secrets, client))
     if policy is not None:
         ctx.policy = policy
     chosen = sorted(styles)
-    if limit is not None:  # a smaller world for CI: both styles, alternating
-        by_style = [sorted(s for s in styles if styles[s] == style) for style in ("a", "b")]
+    if limit is not None:  # a smaller world for CI: every style, alternating
+        by_style = [sorted(s for s in styles if styles[s] == style) for style in servers]
         mixed = [s for pair in zip(*by_style, strict=False) for s in pair]
         chosen = sorted(mixed[:limit])
     return World(ctx, SyncEngine(ctx, worker), national, servers, chosen)
@@ -272,8 +283,7 @@ def sync_environment(world: World, ledger_url: str) -> dict[str, str]:
     overrides = {}
     for service_id in world.services:
         local = packages.latest(service_id)["local_system"]
-        style = "a" if local["idempotency"]["strategy"] == "key_header" else "b"
-        overrides[local["base_url"]] = world.local[style].url
+        overrides[local["base_url"]] = world.local[rest_style(local)].url
     secrets = {k: v for server in world.local.values() for k, v in server.secrets.items()}
     return {
         **os.environ,

@@ -1,9 +1,9 @@
 """pytest fixtures that start the simulated local systems (registered in tests/conftest.py).
 
-- ``local_rest_indonesian`` / ``local_rest_cursor``: a style (a) / (b) server in a thread on a free
-  loopback port, seed 0, no faults, no background pace; a ``LocalRestServer`` with its URL, credentials,
-  ``secrets`` (every served package's secret refs -> the sandbox credentials, for ``StaticSecrets``) and
-  helpers for the control endpoints;
+- ``local_rest_indonesian`` / ``local_rest_cursor`` / ``local_rest_form``: a style (a) / (b) / (d) server
+  in a thread on a free loopback port, seed 0, no faults, no background pace; a ``LocalRestServer`` with its
+  URL, credentials, ``secrets`` (every served package's secret refs -> the sandbox credentials, for
+  ``StaticSecrets``) and helpers for the control endpoints;
 - ``local_postgres_db`` / ``local_mariadb_db``: the URL of a fresh, uniquely named database, dropped after
   the test (``SqlLocalSystem(url, packages).create_schema()`` then lays out the tables).
 
@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import OperationalError
 
 from sandbox.faults import FaultInjector
-from sandbox.local import rest_cursor, rest_indonesian
+from sandbox.local import rest_cursor, rest_form, rest_indonesian
 from sandbox.local.catalogue import load_packages
 from sandbox.local.server import handle
 from sandbox.serve import RunningServer, serve_in_thread
@@ -106,6 +106,13 @@ def local_rest_cursor() -> Iterator[LocalRestServer]:
     credentials = {"username": USERNAME, "password": PASSWORD, "api_key": API_KEY}
     app = rest_cursor.create_app(username=USERNAME, password=PASSWORD, api_key=API_KEY)
     yield from _serve(app, credentials, {"username": USERNAME, "password": PASSWORD, "api_key": API_KEY})
+
+
+@pytest.fixture
+def local_rest_form() -> Iterator[LocalRestServer]:
+    """Style (d), the PHP style (``rest_form``), on a free loopback port (key ``sandbox-api-key`` in the query)."""
+    app = rest_form.create_app(api_key=API_KEY)
+    yield from _serve(app, {"api_key": API_KEY}, {"api_key": API_KEY})
 
 
 def _fresh_database(admin_url: str, terminate: Callable[[str], str]) -> Iterator[str]:

@@ -23,7 +23,9 @@ PACKAGES = load_packages()
 SQL = [p for p in PACKAGES if p["local_system"]["kind"] == "sql"]
 REST = [p for p in PACKAGES if p["local_system"]["kind"] == "rest"]
 INDONESIAN = [p for p in REST if p["local_system"]["idempotency"]["strategy"] == "key_header"]
-CURSOR = [p for p in REST if p["local_system"]["idempotency"]["strategy"] == "lookup_by_reference"]
+# the PHP style (sandbox/local/rest_form.py) looks up by reference too, but posts forms to its own server
+FORM = [p for p in REST if p["local_system"]["operations"]["submit"].get("body_encoding") == "form"]
+CURSOR = [p for p in REST if p["local_system"]["idempotency"]["strategy"] == "lookup_by_reference" and p not in FORM]
 TIMEOUT = 10
 
 
