@@ -11,6 +11,7 @@ import requests
 from requests.auth import AuthBase, HTTPBasicAuth
 
 from connectors.errors import FatalError, RetriableError
+from connectors.masking import register_query_secret
 from connectors.secrets import SecretResolver
 
 
@@ -31,6 +32,7 @@ class QueryKeyAuth(AuthBase):
 
     def __init__(self, name: str, value: str) -> None:
         self.name, self.value = name, value
+        register_query_secret(name)  # every URL now carries it: logs and messages mask its value
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         """Add the key to the query string."""

@@ -39,11 +39,39 @@ _NIK_IN_TEXT = re.compile(r"(?<![0-9])[0-9]{16}(?![0-9])")
 _PHONE_IN_TEXT = re.compile(r"(?<![0-9+])(?:\+62|62|0)8[0-9]{7,12}(?![0-9])")
 
 
+# Query parameters that carry a secret: an API key in the query string (``auth.in: query``) is in every URL
+# the hub calls, and urllib3 logs request lines at DEBUG. The usual names, and every name a package's auth
+# puts a key under (``register_query_secret``, called when the connector is built).
+_QUERY_SECRETS: set[str] = {"api_key", "apikey", "access_token"}
+_QUERY_SECRET_IN_TEXT: re.Pattern[str] | None = None
+
+
+def register_query_secret(name: str) -> None:
+    """Mask the value of query parameter ``name`` wherever a URL with it is logged or shown."""
+    global _QUERY_SECRET_IN_TEXT
+    if name and name not in _QUERY_SECRETS:
+        _QUERY_SECRETS.add(name)
+        _QUERY_SECRET_IN_TEXT = None
+
+
+def _query_secret_pattern() -> re.Pattern[str]:
+    global _QUERY_SECRET_IN_TEXT
+    pattern = _QUERY_SECRET_IN_TEXT
+    if pattern is None:
+        names = "|".join(re.escape(n) for n in sorted(_QUERY_SECRETS, key=len, reverse=True))
+        pattern = _QUERY_SECRET_IN_TEXT = re.compile(rf"([?&;](?:{names})=)[^&\s#\"']+", re.IGNORECASE)
+    return pattern
+
+
 def scrub_text(text: str) -> str:
-    """Mask anything in free text (an error message from a remote system) that looks like a NIK or a
-    phone number: the last line of defence before text reaches a log, the API or the dashboard."""
+    """Mask anything in free text (an error message from a remote system, a logged URL) that looks like a
+    NIK or a phone number, and the value of a secret-bearing query parameter: the last line of defence
+    before text reaches a log, the API or the dashboard."""
     text = _NIK_IN_TEXT.sub(lambda m: mask_nik(m.group(0)), text)
-    return _PHONE_IN_TEXT.sub(lambda m: mask_phone(m.group(0)), text)
+    text = _PHONE_IN_TEXT.sub(lambda m: mask_phone(m.group(0)), text)
+    if "=" in text:
+        text = _query_secret_pattern().sub(r"\1***", text)
+    return text
 
 
 def _scrub_record(record: logging.LogRecord) -> logging.LogRecord:

@@ -96,6 +96,11 @@ def run_demo(
     With ``dashboard``, keep serving the API and the dashboard over the demo's ledger after the summary
     (until Ctrl-C or ``dashboard.stop``), printing its URL with a fresh coordinator token.
     """
+    from connectors.masking import install_log_masking
+
+    # as the CLI does: the demo's own logs (urllib3 at DEBUG logs every URL, a query-string key with it)
+    # are masked however the demo is started
+    install_log_masking()
     packages = PackageSource(registry)
     docs = [packages.latest(s) for s in packages.service_ids()]
     with ExitStack() as stack, tempfile.TemporaryDirectory(prefix="mpphub-demo-") as tmp:

@@ -23,7 +23,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from connectors.errors import FatalError
+from connectors.errors import ConnectorError, FatalError, RetriableError
 from registry.region_feeds import declared_feed, differences, read_declaration
 
 if TYPE_CHECKING:
@@ -104,12 +104,15 @@ class FeedDirectory:
 
 
 class FeedReads:
-    """Which region feeds this cycle has read already (each is read once per cycle, by whichever of its
-    services comes first; the others find their rows stored). A new cycle starts a new set."""
+    """Which region feeds this cycle has read, and how it went (each is read once per cycle, by whichever
+    of its services comes first). The others find their rows stored — or, when the read failed, fail the
+    same way: a wrong key or a feed that is down is every member's problem, not only the reader's. A
+    member that comes while the read is still going (services side by side) waits for it. A new cycle
+    starts afresh."""
 
     def __init__(self) -> None:
         self._cycle = 0
-        self._read: dict[str, int] = {}
+        self._reads: dict[str, tuple[int, threading.Event, list[ConnectorError]]] = {}
         self._lock = threading.Lock()
 
     def new_cycle(self) -> None:
@@ -118,9 +121,34 @@ class FeedReads:
             self._cycle += 1
 
     def claim(self, key: str) -> bool:
-        """True for the first caller of the cycle for this feed (it reads it), False after."""
+        """True for the first caller of the cycle for this feed: it reads it and calls ``done``. For every
+        later caller: False once the read is done, or raises the read's failure (for this member)."""
         with self._lock:
-            if self._read.get(key) == self._cycle:
-                return False
-            self._read[key] = self._cycle
-            return True
+            found = self._reads.get(key)
+            if found is None or found[0] != self._cycle:
+                self._reads[key] = (self._cycle, threading.Event(), [])
+                return True
+            _, finished, failures = found
+        finished.wait()
+        if failures:
+            raise _as_members(failures[0])
+        return False
+
+    def done(self, key: str, failure: ConnectorError | None = None) -> None:
+        """The first caller's read of ``key`` ended (with ``failure``, if it failed)."""
+        with self._lock:
+            found = self._reads.get(key)
+        if found is not None:
+            if failure is not None:
+                found[2].append(failure)
+            found[1].set()
+
+
+def _as_members(failure: ConnectorError) -> ConnectorError:
+    """The failure of a feed's read as the other members report it (same class of outcome, its message)."""
+    message = f"region feed read by another service of the region failed: {failure}"
+    if isinstance(failure, FatalError):
+        return FatalError(message)
+    if isinstance(failure, RetriableError):
+        return RetriableError(message, retry_after=failure.retry_after)
+    return RetriableError(message)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from connectors.ahead import read_ahead
-from connectors.errors import RetriableError
+from connectors.errors import ConnectorError, RetriableError
 from connectors.ledger.store import InboundCounts, Quarantined, StatusChange
 from connectors.records import BadRecord, ChangeRecord, cursor_with_lookback, is_later, later_cursor
 from connectors.sync.context import SyncContext, keep_going
@@ -136,7 +136,14 @@ def pull(ctx: SyncContext, service_id: str, region: str) -> Counter[str]:
     if feed is not None:
         if not ctx.feed_reads.claim(feed.key):
             return Counter()  # another service of the feed read it this cycle: its rows are stored
-        return _pull_region_feed(ctx, feed)
+        try:
+            counts = _pull_region_feed(ctx, feed)
+        except ConnectorError as exc:
+            ctx.feed_reads.done(feed.key, exc)  # the feed's other services fail with it
+            raise
+        finally:
+            ctx.feed_reads.done(feed.key)  # whatever happened, nobody waits for this read any longer
+        return counts
     package = ctx.packages.latest(service_id)
     cursor = ctx.ledger.cursor(service_id, "inbound")
     read = _read(ctx, package, cursor, lambda record: (service_id, None), service_id)

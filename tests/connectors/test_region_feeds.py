@@ -44,6 +44,7 @@ class _RegionFeedServer:
     def __init__(self) -> None:
         self.rows: list[dict[str, Any]] = []
         self.reads: list[dict[str, list[str]]] = []
+        self.status = 200  # what the feed answers (401: the key was revoked)
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -54,7 +55,7 @@ class _RegionFeedServer:
                 page, size = int(query.get("halaman", ["1"])[0]), int(query.get("per_halaman", ["100"])[0])
                 rows = sorted((r for r in server.rows if r["waktu"] >= since), key=lambda r: r["waktu"])
                 body = json.dumps({"data": rows[(page - 1) * size : page * size]}).encode()
-                self.send_response(200)
+                self.send_response(server.status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
@@ -273,3 +274,22 @@ def test_a_filter_in_records_path_is_refused_with_the_region_feed_as_the_way(
     (problem,) = validate_files([path], jobs=1).problems
     assert problem.path == "$.local_system.operations.status_changes.records_path"
     assert "ends the read" in problem.message and "status_changes.feed" in problem.message
+
+
+def test_a_failed_region_feed_read_is_every_members_failure(
+    ledger: Ledger, feed_server: _RegionFeedServer, good_doc: dict[str, Any]
+) -> None:
+    engine, _ = _world(ledger, feed_server, good_doc)
+    feed_server.status = 401  # the region's key was revoked: nobody's statuses flow
+    results = engine.run_once(flows=["inbound"])
+    assert len(feed_server.reads) == 1, "read once, failed once"
+    fatal = {r.service_id: r.fatal for r in results}
+    assert all(fatal.values()), fatal
+    reader = fatal.pop(CODES["AKTA"])
+    assert reader is not None and "401" in reader
+    assert all(
+        message is not None
+        and "region feed read by another service of the region failed" in message
+        and "401" in message
+        for message in fatal.values()
+    ), fatal

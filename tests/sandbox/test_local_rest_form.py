@@ -66,7 +66,14 @@ def test_the_style_serves_the_jember_packages_as_they_declare() -> None:
         }
         assert local["date_format"] == DATE_FORMAT
         assert local["idempotency"] == {"strategy": "lookup_by_reference"}
-        assert local["operations"]["status_changes"]["query"] == {"layanan": CODES[package["id"]]}
+        # one feed for the region's services (status_changes.feed), each row routed by its kode_layanan
+        status_changes = local["operations"]["status_changes"]
+        assert "query" not in status_changes, "no per-service filter: the region feed is read once"
+        assert status_changes["feed"] == {
+            "name": "riwayat-sipinter",
+            "service_code_path": "kode_layanan",
+            "service_code": CODES[package["id"]],
+        }
 
 
 @pytest.mark.parametrize("package", FORM, ids=ids(FORM))
