@@ -6,7 +6,7 @@ import base64
 import hashlib
 from collections.abc import Iterator
 from dataclasses import replace
-from typing import Any
+from typing import Any, Protocol
 
 import requests
 
@@ -29,6 +29,19 @@ from connectors.secrets import SecretResolver, for_package
 from registry.time_zones import package_zone
 
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
+
+
+class UploadLog(Protocol):
+    """Where the files of one application uploaded after its create are recorded (the ledger's
+    ``attachment_upload``, through the sync engine): read before uploading, written after each upload."""
+
+    def uploaded(self) -> dict[int, str]:
+        """position in the envelope's ``attachments`` -> sha256 of the files recorded as uploaded."""
+        ...
+
+    def record(self, position: int, meta: dict[str, Any], reference: str) -> None:
+        """Record one file as uploaded (called right after its upload succeeded)."""
+        ...
 
 
 class RestConnector:
@@ -113,9 +126,12 @@ class RestConnector:
         envelope: dict[str, Any],
         form: dict[str, Any],
         files: list[tuple[dict[str, Any], bytes]] | None = None,
+        uploads: UploadLog | None = None,
     ) -> str:
         """Deliver one application; returns the local reference. The national id is the idempotency key.
-        ``files``: what ``fetch_files`` returned for it, if fetched ahead (else they are fetched here)."""
+        ``files``: what ``fetch_files`` returned for it, if fetched ahead (else they are fetched here).
+        ``uploads``: the per-file upload record (``attachments.mode: multipart``): files recorded there are
+        not uploaded again, each new upload is recorded at once."""
         op = self.operations["submit"]
         data = {"application": envelope, "form": form}
         encoding = op.get("body_encoding", "json")
@@ -162,7 +178,7 @@ class RestConnector:
             )
         if attachments and attachments["mode"] == "multipart" and envelope.get("attachments"):
             try:
-                self._upload(attachments, data, str(reference), files or [])
+                self._upload(attachments, data, str(reference), files or [], uploads)
             except ConnectorError as exc:
                 # the application itself exists now: never let a retry create it again
                 raise RetriableError(f"attachments of {reference}: {exc}", outcome_unknown=True) from None
@@ -191,23 +207,73 @@ class RestConnector:
             raise RetriableError(f"attachment {meta['requirement_id']}: sha256 mismatch (corrupted transfer)")
         return meta, b"".join(chunks)
 
+    def upload_missing(
+        self,
+        envelope: dict[str, Any],
+        form: dict[str, Any],
+        reference: str,
+        files: list[tuple[dict[str, Any], bytes]] | None,
+        uploads: UploadLog,
+    ) -> int:
+        """After a look-up found the application (its create arrived, its reply or the process was lost):
+        upload the files ``uploads`` does not record yet; returns how many were uploaded. Nothing to do
+        unless the package uploads files after the create (``attachments.mode: multipart``): the other
+        modes sent them inside the create itself. A failed upload raises ``RetriableError`` with the
+        outcome unknown (the application exists: the next attempt looks it up again, never creates it)."""
+        spec = self.operations["submit"].get("attachments")
+        if not spec or spec["mode"] != "multipart" or not envelope.get("attachments"):
+            return 0
+        done = uploads.uploaded()
+        wanted = [a for i, a in enumerate(envelope["attachments"]) if done.get(i) != a.get("sha256")]
+        if not wanted:
+            return 0  # every file recorded: nothing fetched, nothing sent
+        files = self.fetch_files(envelope) if files is None else files
+        try:
+            return self._upload(spec, {"application": envelope, "form": form}, reference, files, uploads)
+        except ConnectorError as exc:
+            raise RetriableError(f"attachments of {reference}: {exc}", outcome_unknown=True) from None
+
     def _upload(
-        self, spec: dict[str, Any], data: dict[str, Any], reference: str, files: list[tuple[dict[str, Any], bytes]]
-    ) -> None:
+        self,
+        spec: dict[str, Any],
+        data: dict[str, Any],
+        reference: str,
+        files: list[tuple[dict[str, Any], bytes]],
+        uploads: UploadLog | None = None,
+    ) -> int:
         """One multipart POST per file after the application exists (``attachments.mode: multipart``). Its
         answers are read by the submit operation's answer envelope: a 200 saying the upload failed is a
-        failure, never a delivered file."""
+        failure, never a delivered file. Returns how many files were uploaded.
+
+        With ``uploads``, a file already recorded there with the same sha256 is skipped, and each upload is
+        recorded right after it succeeded — so an attempt after a lost reply or a crash sends exactly the
+        files not yet recorded. The one window left: a crash between an upload's success and its record
+        sends that one file again (a local system honouring ``Idempotency-Key`` gets the same per-file key
+        again and can drop it)."""
         shape = self.answer_envelope(self.operations["submit"])
-        for meta, content in files:
+        done = uploads.uploaded() if uploads is not None else {}
+        sent = 0
+        for position, (meta, content) in enumerate(files):
+            if done.get(position) == meta.get("sha256"):
+                continue  # uploaded by an earlier attempt (recorded with this very digest)
             op = {"method": "POST", "path": spec["path"]}
             scoped = {**data, "application": {**data["application"], "local_reference": reference}}
+            headers = {}
+            if self.honours_idempotency_keys:  # one key per file: a resend of the same file is recognisable
+                header = self.idempotency.get("header", "Idempotency-Key")
+                headers[header] = f"{data['application']['id']}:attachment:{position}"
             self.client.request(
                 op["method"],
                 fill(op["path"], scoped),
                 files={"file": (meta["filename"], content, meta["media_type"])},
+                headers=headers or None,
                 write=True,
                 envelope=shape,
             )
+            if uploads is not None:
+                uploads.record(position, meta, reference)
+            sent += 1
+        return sent
 
     def lookup(self, envelope: dict[str, Any]) -> str | None:
         """The local reference of an application, found by its national id; None if the local system has none.

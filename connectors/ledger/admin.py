@@ -94,7 +94,13 @@ class AdminLedger(LedgerBase):
             return [dict(row._mapping) for row in conn.execute(query)]
 
     def replay(self, dead_letter_id: int) -> dict[str, Any]:
-        """Put a dead letter's item back in line (after a fix); returns the dead letter."""
+        """Put a dead letter's item back in line (after a fix); returns the dead letter.
+
+        Back at its place, not at the end: the queues are ordered by submission (applications) and by
+        per-application sequence (events), never by when an item was (re)queued, so nothing here moves
+        ``submitted_at``, ``created_at`` or ``sequence``. An application whose budget ran out held its
+        queue meanwhile (``holds_queue``): the ones submitted after it are still behind it, and it goes
+        first. Due at once (``next_attempt_at`` now), whatever the items behind it wait for."""
         now = utcnow()
         with self.engine.begin() as conn:
             letter = conn.execute(select(DeadLetter).where(DeadLetter.id == dead_letter_id)).one()
@@ -102,7 +108,8 @@ class AdminLedger(LedgerBase):
                 conn.execute(
                     update(Application)
                     .where(Application.national_id == letter.ref, Application.delivery == "dead")
-                    .values(delivery="sending", attempts=0, next_attempt_at=now)  # outcome of the last try is unknown
+                    # 'sending': the outcome of the last try is unknown (look up / reuse the key first)
+                    .values(delivery="sending", attempts=0, next_attempt_at=now, holds_queue=False)
                 )
             elif letter.kind == "event":
                 conn.execute(

@@ -98,6 +98,9 @@ class Application(Base):
     # only that claim may record it delivered (a worker that lost its lease cannot acknowledge its copy)
     claim_owner: Mapped[str | None] = mapped_column(String(120))
     claim_generation: Mapped[int | None] = mapped_column(Integer)
+    # a dead letter whose retry budget ran out (the local system never took it) holds its service's queue:
+    # the applications behind it wait for its replay, so a replay puts it back at its place in order
+    holds_queue: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     acknowledged_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
@@ -108,6 +111,22 @@ class Application(Base):
         Index("ix_application_region", "region", "delivery"),
         Index("ix_application_service_submitted", "service_id", "submitted_at"),
     )
+
+
+class AttachmentUpload(Base):
+    """One file of an application uploaded to the local system after its create (``attachments.mode:
+    multipart``), recorded right after the upload succeeded: a later attempt (after a lost reply or a crash
+    between the create and the uploads) uploads exactly the files without a row. ``position`` is the file's
+    index in the envelope's ``attachments``; a row counts only while its ``sha256`` is the envelope's.
+    No file name (it may name the citizen): the requirement and the digest are enough."""
+
+    __tablename__ = "attachment_upload"
+    national_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    requirement_id: Mapped[str] = mapped_column(String(120))
+    sha256: Mapped[str] = mapped_column(String(64))
+    local_reference: Mapped[str] = mapped_column(String(200))
+    uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class StatusEvent(Base):

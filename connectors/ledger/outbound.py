@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import and_, func, insert, or_, select, update
 
 from connectors.ledger.base import LedgerBase
 from connectors.ledger.leases import LeaseLost, hold
-from connectors.ledger.models import Application
+from connectors.ledger.models import Application, AttachmentUpload
 from connectors.ledger.types import (
     NewApplication,
     as_utc,
@@ -82,21 +82,27 @@ class OutboundLedger(LedgerBase):
     def due_deliveries(self, service_id: str, limit: int, now: datetime | None = None) -> list[dict[str, Any]]:
         """Applications of a service still to deliver or acknowledge, in submission order, up to the first
         one that is not due yet: while the head of the queue backs off, the applications behind it wait
-        (otherwise they would overtake it, and a system that is down would get a request every cycle)."""
+        (otherwise they would overtake it, and a system that is down would get a request every cycle).
+        A dead letter that holds the queue (its retry budget ran out: ``dead_letter_application(...,
+        holds_queue=True)``) stops it the same way until it is replayed: a replay then finds it at its
+        place, before the applications submitted after it (issue 13)."""
         now = now or utcnow()
         with self.engine.connect() as conn:
             rows = conn.execute(
                 select(Application)
                 .where(
                     Application.service_id == service_id,
-                    Application.delivery.in_(("pending", "sending", "delivered")),
+                    or_(
+                        Application.delivery.in_(("pending", "sending", "delivered")),
+                        and_(Application.delivery == "dead", Application.holds_queue.is_(True)),
+                    ),
                 )
                 .order_by(Application.submitted_at, Application.national_id)
                 .limit(limit)
             )
             due = []
             for row in rows:
-                if (as_utc(row.next_attempt_at) or now) > now:
+                if row.delivery == "dead" or (as_utc(row.next_attempt_at) or now) > now:
                     break
                 due.append(dict(row._mapping))
             return due
@@ -197,16 +203,63 @@ class OutboundLedger(LedgerBase):
                 values["delivery"] = "pending"
             conn.execute(update(Application).where(Application.national_id == national_id).values(**values))
 
-    def dead_letter_application(self, national_id: str, reason: str) -> None:
-        """Stop trying to deliver; keep the payload so that a replay after a fix can deliver it."""
+    def dead_letter_application(self, national_id: str, reason: str, holds_queue: bool = False) -> None:
+        """Stop trying to deliver; keep the payload so that a replay after a fix can deliver it.
+
+        ``holds_queue``: the retry budget ran out while the local system did not take the application (down,
+        busy, its reply lost, an unusable answer): the applications behind it wait until it is replayed, so
+        they never overtake it and the replay finds it at its place. A refusal of this one record (a
+        ``RecordError``) does not hold the queue: the others are not refused with it."""
         with self._write() as conn:
             app = conn.execute(select(Application).where(Application.national_id == national_id)).one()
             conn.execute(
                 update(Application)
                 .where(Application.national_id == national_id)
-                .values(delivery="dead", last_error=reason[:500])
+                .values(delivery="dead", last_error=reason[:500], holds_queue=holds_queue)
             )
             self._dead_letter(conn, "application", national_id, app.service_id, app.region, "outbound", reason, None)
+
+    # --- attachments uploaded after the create (attachments.mode: multipart) ---------------------------
+
+    def uploaded_files(self, national_id: str) -> dict[int, str]:
+        """position -> sha256 of the files of an application recorded as uploaded to the local system."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(AttachmentUpload.position, AttachmentUpload.sha256).where(
+                    AttachmentUpload.national_id == national_id
+                )
+            )
+            return {int(row.position): str(row.sha256) for row in rows}
+
+    def record_upload(
+        self, national_id: str, position: int, requirement_id: str, sha256: str, local_reference: str
+    ) -> None:
+        """Record one file as uploaded, right after its upload succeeded (fenced like every write of a flow:
+        a worker that lost its lease stops here). A row already there (the same file uploaded again after a
+        crash between its upload and its record) is brought up to date, never doubled."""
+        with self._write() as conn:
+            known = conn.scalar(
+                select(func.count())
+                .select_from(AttachmentUpload)
+                .where(AttachmentUpload.national_id == national_id, AttachmentUpload.position == position)
+            )
+            if known:
+                conn.execute(
+                    update(AttachmentUpload)
+                    .where(AttachmentUpload.national_id == national_id, AttachmentUpload.position == position)
+                    .values(sha256=sha256, requirement_id=requirement_id[:120], local_reference=local_reference)
+                )
+                return
+            conn.execute(
+                insert(AttachmentUpload).values(
+                    national_id=national_id,
+                    position=position,
+                    requirement_id=requirement_id[:120],
+                    sha256=sha256,
+                    local_reference=local_reference[:200],
+                    uploaded_at=utcnow(),
+                )
+            )
 
     # --- walk-ins: counter applications -> national layer ---------------------------------------------
 

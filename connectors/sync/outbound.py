@@ -210,7 +210,8 @@ def _retry_later(ctx: SyncContext, app: dict[str, object], exc: RetriableError, 
     # the same unusable answer as last time: the system is up and will say it again (backoff.py's budget)
     answered = answered_again(exc, app.get("last_error"))
     if ctx.policy.exhausted(attempts, created_at if isinstance(created_at, datetime) else None, answered):
-        ctx.ledger.dead_letter_application(national_id, f"gave up after {attempts} attempts: {exc}")
+        # the local system never took it: the queue behind it waits for its replay (order kept, issue 13)
+        ctx.ledger.dead_letter_application(national_id, f"gave up after {attempts} attempts: {exc}", holds_queue=True)
         counts["dead"] += 1
         return
     # a write that may have arrived (now or in an earlier attempt) stays 'sending': look up / reuse the key
@@ -249,6 +250,24 @@ def _deliver_resolving_lost_replies(
             time.sleep(LOST_REPLY_BACKOFF_SECONDS[min(attempt, len(LOST_REPLY_BACKOFF_SECONDS) - 1)])
 
 
+class _UploadRecord:
+    """The ledger's per-file upload record of one application, as the rest connector's ``UploadLog``."""
+
+    def __init__(self, ctx: SyncContext, national_id: str) -> None:
+        self.ledger = ctx.ledger
+        self.national_id = national_id
+
+    def uploaded(self) -> dict[int, str]:
+        """position -> sha256 of the files recorded as uploaded."""
+        return self.ledger.uploaded_files(self.national_id)
+
+    def record(self, position: int, meta: dict[str, Any], reference: str) -> None:
+        """One file uploaded: recorded at once (a fenced write, in its own transaction)."""
+        self.ledger.record_upload(
+            self.national_id, position, str(meta.get("requirement_id", "")), str(meta["sha256"]), reference
+        )
+
+
 def _deliver_one(ctx: SyncContext, app: dict[str, object], counts: Counter[str], beside: _Beside) -> None:
     national_id = str(app["national_id"])
     payload = app["payload"]
@@ -270,17 +289,30 @@ def _deliver_one(ctx: SyncContext, app: dict[str, object], counts: Counter[str],
     if claim is None:
         counts["taken_elsewhere"] += 1  # delivered by another worker since the queue was read
         return
+    # files uploaded after the create (attachments.mode multipart) are recorded one by one: a later attempt
+    # uploads exactly those not recorded yet (only rest connectors upload files separately)
+    uploads = _UploadRecord(ctx, national_id) if hasattr(connector, "upload_missing") else None
     # decided from the row as it is now (the claim), not from the queue's earlier read
     if claim.previous == "sending" and not connector.honours_idempotency_keys:
         # an earlier attempt may have arrived: look before writing again
         reference = connector.lookup(envelope)
         if reference is not None:
             counts["found_by_lookup"] += 1
+            if uploads is not None:
+                # the create arrived, but its reply (or the process) may have been lost before every file
+                # was uploaded: send the missing ones before the application counts as delivered
+                sent = cast(Any, connector).upload_missing(
+                    envelope, form, reference, beside.files(national_id), uploads
+                )
+                if sent:
+                    counts["files_uploaded_after_lookup"] += sent
             ctx.ledger.mark_delivered(national_id, reference)
             beside.acknowledge(national_id, reference)
             return
     files = beside.files(national_id)
-    if files is None:
+    if uploads is not None:  # rest: its submit takes the files (None: it fetches them) and the record
+        reference = cast(Any, connector).submit(envelope, form, files, uploads)
+    elif files is None:
         reference = connector.submit(envelope, form)
     else:  # only connectors with fetch_files (rest) fetch ahead, and their submit takes the files
         reference = cast(Any, connector).submit(envelope, form, files)

@@ -1,8 +1,10 @@
 """List dead letters, or send them again after a fix.
 
 Without ids: list the open dead letters (kind, reference, service, reason). With ids (or --all with
---region/--service): put them back in line; the next `mpphub sync` moves them. Quarantined local records
-(kind `record`) are re-read from the local system by the next inbound run after a package fix.
+--region/--service): put them back in line; the next `mpphub sync` moves them. Back at their place, not
+at the end: an application goes first among those of its service still queued (a dead letter of the retry
+budget held its queue until now), an event keeps its sequence. Quarantined local records (kind `record`) are
+re-read from the local system by the next inbound run after a package fix.
 """
 
 from __future__ import annotations
