@@ -5,7 +5,8 @@ A service is stuck when one of its queues is held by the same item:
 
 - **outbound**: the head of its delivery queue (the first application in submission order that is still
   ``pending`` or ``sending``; deliveries are strictly in order, so nothing behind it moves) has been tried
-  at least ``STUCK_ATTEMPTS`` times and is not delivered;
+  at least ``STUCK_ATTEMPTS`` times and is not delivered — or the head is a dead letter of the retry
+  budget, which keeps its place (``holds_queue``) until ``mpphub replay`` puts it back;
 - **inbound push**: the head of its status-event queue (the oldest ``pending`` event, in push order) has
   been tried at least ``STUCK_ATTEMPTS`` times and the national layer has not taken it.
 
@@ -30,7 +31,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, and_, func, or_, select
 
 from connectors.ledger.models import Application, StatusEvent
 from connectors.ledger.types import as_utc
@@ -52,6 +53,8 @@ class Stuck:
     attempts: int
     last_error: str | None
     since: datetime | None  # when the hub took the item in
+    # the head is a dead letter of the retry budget, kept at its place (``holds_queue``) until replayed
+    held_by_dead_letter: bool = False
 
     @property
     def reason(self) -> str:
@@ -59,6 +62,11 @@ class Stuck:
         what = "application" if self.flow == "outbound" else "status event"
         queue = "delivery queue" if self.flow == "outbound" else "status push queue"
         error = scrub_text(self.last_error) if self.last_error else "no message"
+        if self.held_by_dead_letter:
+            return (
+                f"{self.flow}: stuck: dead letter {self.item} holds the {queue} until it is replayed "
+                f"(mpphub replay): {error}"
+            )
         return f"{self.flow}: stuck: {what} {self.item} holds the {queue} after {self.attempts} attempts: {error}"
 
     def as_dict(self) -> dict[str, Any]:
@@ -109,13 +117,24 @@ def stuck_services(
                 Application.last_error,
                 Application.created_at,
                 rank,
-            ).where(Application.delivery.in_(_QUEUED)),
+                Application.holds_queue,
+            ).where(
+                or_(
+                    Application.delivery.in_(_QUEUED),
+                    # a dead letter of the retry budget stays the head of its queue until it is replayed
+                    and_(Application.delivery == "dead", Application.holds_queue.is_(True)),
+                )
+            ),
             Application,
             region,
             service_ids,
         ).subquery()
         heads = select(queued).where(
-            queued.c.rank == 1, queued.c.delivery.in_(("pending", "sending")), queued.c.attempts >= attempts
+            queued.c.rank == 1,
+            or_(
+                and_(queued.c.delivery.in_(("pending", "sending")), queued.c.attempts >= attempts),
+                queued.c.delivery == "dead",  # held by a dead letter: nothing moves until it is replayed
+            ),
         )
         for row in conn.execute(heads):
             found[row.service_id] = Stuck(
@@ -126,6 +145,7 @@ def stuck_services(
                 int(row.attempts),
                 row.last_error,
                 as_utc(row.created_at),
+                held_by_dead_letter=row.delivery == "dead",
             )
 
         event_rank = (

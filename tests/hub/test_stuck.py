@@ -89,6 +89,18 @@ def test_only_the_head_counts_and_delivery_clears_it(db: Ledger) -> None:
     assert stuck_services(db.engine) == {}
 
 
+def test_a_dead_letter_that_holds_its_queue_is_stuck_until_replayed(db: Ledger) -> None:
+    ids = _apps(db, SERVICE, 2)
+    _fail(db, ids[0], 8)
+    db.dead_letter_application(ids[0], "gave up after 8 attempts: HTTP 503", holds_queue=True)
+    held = stuck_services(db.engine)[SERVICE]
+    assert (held.item, held.held_by_dead_letter) == (ids[0], True), "the queue waits behind it: say so"
+    assert "until it is replayed" in held.reason and "mpphub replay" in held.reason
+    (letter,) = [d for d in db.dead_letters() if d["ref"] == ids[0]]
+    db.replay(letter["id"])
+    assert stuck_services(db.engine) == {}, "replayed: back at the head with a fresh budget"
+
+
 def test_a_status_event_queue_held_by_its_head(db: Ledger) -> None:
     ids = _apps(db, OTHER, 1)
     with db.engine.begin() as conn:
