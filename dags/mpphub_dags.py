@@ -1,9 +1,10 @@
-"""The hub's Airflow DAGs, generated from ``registry/index.json`` (README, "Airflow").
+"""The hub's Airflow DAGs, generated from ``registry/index.json`` (docs/operations.md, "Airflow").
 
 - ``mpphub_sync_<region>`` (one per region with published services, ``35.76`` -> ``mpphub_sync_35_76``):
-  every few minutes, one task ``sync`` mapped over the region's services (outbound, walk-in and inbound
-  flows), in the region's pool ``mpphub_region_<region>`` so one region's local system never sees more
-  than the pool's slots of concurrent workers;
+  every few minutes, one task ``sync`` mapped over batches of the region's services
+  (``MPPHUB_DAG_SERVICES_PER_TASK``, default 50; each batch one engine cycle of the outbound, walk-in and
+  inbound flows), in the region's pool ``mpphub_region_<region>`` so one region's local system never sees
+  more than the pool's slots of concurrent workers;
 - ``mpphub_catalogue``: hourly, pushes every service's latest version to the national catalogue;
 - ``mpphub_reconcile``: daily, compares per-(region, service, day) counts and checksums, reports drift.
 
@@ -46,11 +47,12 @@ CATALOGUE_DAG_ID = "mpphub_catalogue"
 RECONCILE_DAG_ID = "mpphub_reconcile"
 
 
-def mapped(action: str, items: list[str], **kwargs: Any) -> None:
-    """Task ``action`` mapped over ``items``, in at most 1,024 batches (Airflow's ``max_map_length``)."""
+def mapped(action: str, items: list[str], per_batch: int = 1, **kwargs: Any) -> None:
+    """Task ``action`` mapped over ``items`` in batches of ``per_batch``, at most 1,024 of them (Airflow's
+    ``max_map_length``)."""
     HubOperator.partial(
         task_id=action, action=action, map_index_template="{{ task.ids }}", **TASK_ARGS, **kwargs
-    ).expand(ids=plan.mapping_items(items))
+    ).expand(ids=plan.mapping_items(items, per_batch=per_batch))
 
 
 def region_dag(region: str, services: list[str]) -> DAG:
@@ -64,7 +66,7 @@ def region_dag(region: str, services: list[str]) -> DAG:
         max_active_runs=1,
         tags=["mpphub", "sync", f"province-{region[:2]}"],
     ) as dag:
-        mapped("sync", services, pool=plan.pool_name(region))
+        mapped("sync", services, per_batch=plan.services_per_task(), pool=plan.pool_name(region))
     return dag
 
 
@@ -79,7 +81,7 @@ def catalogue_dag(services: list[str]) -> DAG:
         max_active_runs=1,
         tags=["mpphub", "catalogue"],
     ) as dag:
-        mapped("publish", services)
+        mapped("publish", services, per_batch=plan.services_per_task())
     return dag
 
 

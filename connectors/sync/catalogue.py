@@ -26,7 +26,7 @@ def published_value(ctx: SyncContext, service_id: str) -> str:
 
 def current(ctx: SyncContext, service_id: str) -> bool:
     """Whether the national catalogue has this exact version, as put there less than ``RECHECK`` ago."""
-    value, at = ctx.ledger.published_version(service_id)
+    value, at = ctx.published(service_id)
     when = as_utc(at)
     return value == published_value(ctx, service_id) and when is not None and utcnow() - when < RECHECK
 

@@ -11,6 +11,7 @@ from connectors.ledger.leases import budget_spent
 from connectors.ledger.store import Ledger
 from connectors.national import NationalClient
 from connectors.sync.backoff import RetryPolicy
+from connectors.sync.cycle import CycleView
 from connectors.sync.feeds import FeedDirectory, FeedReads
 from connectors.sync.packages import PackageSource
 
@@ -43,6 +44,8 @@ class SyncContext:
     # the region feeds of the registry, and which of them this cycle has read (connectors/sync/feeds.py)
     feeds: FeedDirectory = field(default_factory=FeedDirectory)
     feed_reads: FeedReads = field(default_factory=FeedReads)
+    # what the current cycle read once for all its services (connectors/sync/cycle.py); None outside one
+    cycle: CycleView | None = None
     _connectors: dict[tuple[str, str], LocalConnector] = field(default_factory=dict)
 
     def connector(self, package: dict[str, Any]) -> LocalConnector:
@@ -51,6 +54,31 @@ class SyncContext:
         if key not in self._connectors:
             self._connectors[key] = self.connector_factory(package)
         return self._connectors[key]
+
+    def cursor(self, service_id: str, flow: str) -> Any:
+        """A feed's stored cursor: from the cycle's view the first time a flow asks, else the ledger's."""
+        if self.cycle is not None:
+            known, value = self.cycle.cursor(service_id, flow)
+            if known:
+                return value
+        return self.ledger.cursor(service_id, flow)
+
+    def published(self, service_id: str) -> tuple[str | None, Any]:
+        """What the catalogue flow last put in the national catalogue for a service, and when."""
+        if self.cycle is not None:
+            known, value = self.cycle.published(service_id)
+            if known:
+                return value
+        return self.ledger.published_version(service_id)
+
+    def may_have(self, service_id: str, queue: str) -> bool:
+        """Whether the service's ``deliveries`` or ``events`` queue may hold work (always, outside a cycle)."""
+        return self.cycle is None or self.cycle.may_have(service_id, queue)
+
+    def touch(self, service_id: str, queue: str) -> None:
+        """This cycle put work in the service's ``deliveries`` or ``events`` queue: ask it, not the view."""
+        if self.cycle is not None:
+            self.cycle.touch(service_id, queue)
 
 
 def keep_going(ctx: SyncContext) -> bool:

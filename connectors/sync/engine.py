@@ -24,6 +24,7 @@ from connectors.ledger.store import CursorMoved
 from connectors.ledger.types import utcnow
 from connectors.sync import catalogue, inbound, outbound, walk_in
 from connectors.sync.context import SyncContext
+from connectors.sync.cycle import CycleView
 
 log = logging.getLogger("mpphub.sync")
 
@@ -194,13 +195,17 @@ class SyncEngine:
         service: str | None = None,
         flows: Sequence[str] = FLOWS,
         progress: Callable[[int, int, ServiceResult], None] | None = None,
+        services: Sequence[str] | None = None,
     ) -> list[ServiceResult]:
-        """One cycle over the selected services: one after another, or ``ctx.concurrency`` side by side
-        (``connectors/sync/concurrency.py``); results in service order either way."""
-        services = self.ctx.packages.service_ids(region, service)
+        """One cycle over the selected services (by ``region`` / ``service``, or exactly ``services``): one
+        after another, or ``ctx.concurrency`` side by side (``connectors/sync/concurrency.py``); results in
+        service order either way."""
+        services = list(services) if services is not None else self.ctx.packages.service_ids(region, service)
         # one read for the cycle instead of one per flow; a stream taken after it is found at its first write
         held = self.ctx.ledger.streams_held_by_others(self.worker)
         self.ctx.feed_reads.new_cycle()  # each region feed is read once in this cycle
+        # cursors and "anything due?" of every service, in a few statements (connectors/sync/cycle.py)
+        self.ctx.cycle = CycleView.read(self.ctx.ledger.engine, services)
         try:
             if self.ctx.concurrency > 1 and len(services) > 1:
                 from connectors.sync.concurrency import run_side_by_side
@@ -214,4 +219,5 @@ class SyncEngine:
                     progress(index, len(services), outcome)
             return results
         finally:
+            self.ctx.cycle = None
             self.ctx.ledger.flush_idle_runs()  # the cycle's idle runs, in one transaction

@@ -145,7 +145,7 @@ def pull(ctx: SyncContext, service_id: str, region: str) -> Counter[str]:
             ctx.feed_reads.done(feed.key)  # whatever happened, nobody waits for this read any longer
         return counts
     package = ctx.packages.latest(service_id)
-    cursor = ctx.ledger.cursor(service_id, "inbound")
+    cursor = ctx.cursor(service_id, "inbound")
     read = _read(ctx, package, cursor, lambda record: (service_id, None), service_id)
 
     def map_status(version: str, local_status: str) -> str | None:
@@ -161,6 +161,8 @@ def pull(ctx: SyncContext, service_id: str, region: str) -> Counter[str]:
         national_transitions(),
         map_status,
     )
+    if stored.stored:
+        ctx.touch(service_id, "events")  # push them in this cycle, whatever the cycle's view said
     return _counted(read, stored)
 
 
@@ -197,13 +199,16 @@ def _pull_region_feed(ctx: SyncContext, feed: RegionFeed) -> Counter[str]:
     finally:
         if pending.taken is not None:
             ctx.ledger.release_stream(stream, ctx.worker, pending.taken.generation)
+    if stored.stored:
+        for service_id in read.changes:
+            ctx.touch(service_id, "events")
     return _counted(read, stored)
 
 
 def push(ctx: SyncContext, service_id: str) -> Counter[str]:
     """Push pending events; per application, stop at the first event that did not go through."""
     counts: Counter[str] = Counter()
-    if not ctx.ledger.due_events(service_id, 1):
+    if not ctx.may_have(service_id, "events") or not ctx.ledger.due_events(service_id, 1):
         return counts  # nothing to push (most services, most cycles): no lease
     ctx.ledger.hold_stream()  # before the events are read for pushing: the lease decides who pushes
     # before every batch: the lease is renewed (a push never starts on a lease about to run out, so

@@ -29,7 +29,7 @@ def pull(ctx: SyncContext, service_id: str, region: str) -> Counter[str]:
     counts: Counter[str] = Counter()
     package = ctx.packages.latest(service_id)
     while keep_going(ctx):
-        cursor = ctx.ledger.cursor(service_id, "outbound")
+        cursor = ctx.cursor(service_id, "outbound")
         page = ctx.national.new_applications(region, service_id, cursor, ctx.page_size)
         items = []
         for record in page.items:
@@ -49,7 +49,10 @@ def pull(ctx: SyncContext, service_id: str, region: str) -> Counter[str]:
                     phone_masked=phone_masked,
                 )
             )
-        counts["pulled"] += ctx.ledger.store_new_applications(region, service_id, items, cursor, page.next_cursor)
+        stored = ctx.ledger.store_new_applications(region, service_id, items, cursor, page.next_cursor)
+        if stored:
+            ctx.touch(service_id, "deliveries")  # deliver them in this cycle, whatever the cycle's view said
+        counts["pulled"] += stored
         if not page.has_more or not page.items:
             return counts
     return counts
@@ -63,7 +66,7 @@ def deliver(ctx: SyncContext, service_id: str) -> Counter[str]:
     them (``_Beside``): the files of the next applications are fetched ahead, and acknowledgements are
     sent after the delivery is recorded and settled before the next page is read."""
     counts: Counter[str] = Counter()
-    if not ctx.ledger.due_deliveries(service_id, 1):
+    if not ctx.may_have(service_id, "deliveries") or not ctx.ledger.due_deliveries(service_id, 1):
         return counts  # nothing due (most services, most cycles): no lease, no threads, no extra HTTP session
     ctx.ledger.hold_stream()  # before the queue is read for work: the lease decides who delivers
     beside = _Beside(ctx)

@@ -17,7 +17,7 @@ def register(ctx: SyncContext, service_id: str, region: str) -> Counter[str]:
     counts: Counter[str] = Counter()
     package = ctx.packages.latest(service_id)
     connector = ctx.connector(package)
-    cursor = ctx.ledger.cursor(service_id, "walk_in")
+    cursor = ctx.cursor(service_id, "walk_in")
     newest: Any = cursor
     registered: list[tuple[dict[str, Any], str]] = []
     for page in connector.walk_ins(cursor):

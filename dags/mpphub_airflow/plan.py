@@ -43,21 +43,38 @@ def pool_name(region: str) -> str:
     return "mpphub_region_" + region.replace(".", "_")
 
 
-def batches(items: list[str], limit: int = MAX_MAP_LENGTH) -> list[list[str]]:
-    """Split ``items`` into at most ``limit`` batches, as even as possible, order kept (one item each
-    while there are no more than ``limit``)."""
+# Services one sync task runs as one cycle (``MPPHUB_DAG_SERVICES_PER_TASK``). One task per service was
+# 100,000 task instances every five minutes at national size — more than Airflow's scheduler handles well,
+# and each task paid its own start-up, ledger connection and package loading. A batch runs as one engine
+# cycle (``SyncEngine.run_once``: the cycle's view, idle runs written once, a region feed read once, the
+# services side by side with ``MPPHUB_SYNC_CONCURRENCY``): ~100,000 / 50 + a few per small region, about
+# 2,500 task instances a cycle nationally.
+SERVICES_PER_TASK_ENV = "MPPHUB_DAG_SERVICES_PER_TASK"
+DEFAULT_SERVICES_PER_TASK = 50
+
+
+def services_per_task() -> int:
+    """``MPPHUB_DAG_SERVICES_PER_TASK`` (1 to 1,000), else 50."""
+    text = os.environ.get(SERVICES_PER_TASK_ENV, "")
+    return min(max(int(text), 1), 1000) if text.strip().isdigit() else DEFAULT_SERVICES_PER_TASK
+
+
+def batches(items: list[str], limit: int = MAX_MAP_LENGTH, per_batch: int = 1) -> list[list[str]]:
+    """Split ``items`` into batches of ``per_batch`` items (fewer in the last), or more per batch when
+    that would make more than ``limit`` batches; as even as possible, order kept."""
     if not items:
         return []
-    size = math.ceil(len(items) / limit)
+    count = min(math.ceil(len(items) / max(per_batch, 1)), limit)
+    size = math.ceil(len(items) / count)
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
-def mapping_items(items: list[str], limit: int = MAX_MAP_LENGTH) -> list[str]:
-    """What a task is mapped over: ``items`` themselves while there are no more than ``limit``, else
-    ``limit`` batches of them joined by commas (ids never hold one)."""
-    if len(items) <= limit:
+def mapping_items(items: list[str], limit: int = MAX_MAP_LENGTH, per_batch: int = 1) -> list[str]:
+    """What a task is mapped over: ``items`` themselves (``per_batch`` 1, while there are no more than
+    ``limit``), else batches of them joined by commas (ids never hold one), at most ``limit``."""
+    if per_batch <= 1 and len(items) <= limit:
         return list(items)
-    return [",".join(batch) for batch in batches(items, limit)]
+    return [",".join(batch) for batch in batches(items, limit, per_batch)]
 
 
 def _index_key(index: Path) -> tuple[Any, ...]:

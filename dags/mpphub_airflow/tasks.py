@@ -1,7 +1,7 @@
 """The task callables of the generated DAGs. Imported by the DAG file, so kept cheap: the connectors
 (and with them SQLAlchemy, requests, jsonschema) are imported inside the callables, at run time only.
 
-Configuration is the hub's: ``MPPHUB_*`` environment variables of the worker (README, "Sync"); secrets
+Configuration is the hub's: ``MPPHUB_*`` environment variables of the worker (docs/operations.md, "Settings"); secrets
 through Airflow Connections with the environment as fallback (``mpphub_airflow.secrets``).
 """
 
@@ -53,6 +53,16 @@ def _seconds(name: str, default: str, minimum: float) -> float:
     return value
 
 
+def _count(name: str, default: str, maximum: int) -> int:
+    """A whole-number setting (``MPPHUB_<name>``, 1 to ``maximum``), refused with a message naming it."""
+    from connectors.errors import FatalError
+
+    text = _env(name, default)
+    if not text.strip().isdigit() or not 1 <= int(text) <= maximum:
+        raise FatalError(f"MPPHUB_{name} must be a whole number from 1 to {maximum}, not {text[:40]!r}")
+    return int(text)
+
+
 @contextmanager
 def sync_context() -> Iterator[SyncContext]:
     """The engine's context from the worker's environment; the ledger is closed afterwards."""
@@ -80,6 +90,8 @@ def sync_context() -> Iterator[SyncContext]:
         allowed_hosts=_env("ALLOWED_HOSTS", ""),
         lease_seconds=_seconds("LEASE_SECONDS", "120", minimum=5.0),
         run_seconds=_seconds("RUN_SECONDS", "300", minimum=1.0),
+        concurrency=_count("SYNC_CONCURRENCY", "1", 64),
+        per_host=_count("SYNC_PER_HOST", "2", 64),
     )
     try:
         yield ctx
@@ -88,21 +100,20 @@ def sync_context() -> Iterator[SyncContext]:
 
 
 def run_services(services: list[str], flows: tuple[str, ...] | list[str]) -> dict[str, Any]:
-    """Run ``flows`` once for each service; error classes mapped to task outcomes (``outcomes.py``)."""
+    """Run ``flows`` for a batch of services as one engine cycle (side by side with
+    ``MPPHUB_SYNC_CONCURRENCY``); error classes mapped to task outcomes (``outcomes.py``)."""
     from connectors.sync.engine import SyncEngine
 
     with sync_context() as ctx:
         engine = SyncEngine(ctx, worker_id())
-        results = []
-        for service_id in services:
-            result = engine.run_service(service_id, list(flows))
+        results = engine.run_once(flows=list(flows), services=services)  # the batch is one cycle
+        for result in results:
             log.info(
                 "%s: %s%s",
-                service_id,
+                result.service_id,
                 ", ".join(f"{k}={v}" for k, v in sorted(result.counts.items())) or "nothing to do",
                 f" (skipped, another worker holds: {', '.join(result.skipped)})" if result.skipped else "",
             )
-            results.append(result)
     verdict = judge(results)
     if verdict.record_level:
         log.warning("%d record(s) quarantined as dead letters (see `mpphub replay`)", verdict.record_level)

@@ -44,15 +44,18 @@ def test_each_region_task_is_mapped_over_its_services_in_the_region_pool() -> No
         (task,) = dag.tasks
         assert task.task_id == "sync"
         assert task.pool == "mpphub_region_" + region.replace(".", "_")
-        assert task.expand_input.value["ids"] == sorted(
-            s for s, e in index["packages"].items() if e["region"] == region
-        )
+        # a region's services in batches of up to 50, one engine cycle each (every sample region: one batch)
+        assert task.expand_input.value["ids"] == [
+            ",".join(sorted(s for s, e in index["packages"].items() if e["region"] == region))
+        ]
         assert task.partial_kwargs["retries"] == 5
         assert task.partial_kwargs["retry_exponential_backoff"] == 2.0
         assert task.partial_kwargs["max_retry_delay"] == timedelta(minutes=30)
         assert dag.max_active_runs == 1
     (publish,) = bag.dags["mpphub_catalogue"].tasks
-    assert sorted(publish.expand_input.value["ids"]) == sorted(index["packages"])
+    assert sorted(i for batch in publish.expand_input.value["ids"] for i in batch.split(",")) == sorted(
+        index["packages"]
+    )
     (reconcile,) = bag.dags["mpphub_reconcile"].tasks
     assert reconcile.expand_input.value["ids"] == REGIONS
 
@@ -98,7 +101,35 @@ def test_a_large_region_is_batched_in_its_dag(tmp_path: Path, monkeypatch: pytes
     bag = dagbag()
     (task,) = bag.dags["mpphub_sync_35_76"].tasks
     items = task.expand_input.value["ids"]
-    assert len(items) == 834 and sum(len(i.split(",")) for i in items) == 2500
+    # 50 services a task by default (MPPHUB_DAG_SERVICES_PER_TASK): each batch is one engine cycle
+    assert len(items) == 50 and sum(len(i.split(",")) for i in items) == 2500
+    assert {len(i.split(",")) for i in items} == {50}
+
+
+@pytest.mark.parametrize(
+    ("count", "per_batch", "expected_items", "largest_batch"),
+    [(1, 50, 1, 1), (181, 50, 4, 46), (100, 50, 2, 50), (100_000, 200, 500, 200), (100_000, 50, 1021, 98)],
+)
+def test_services_are_batched_per_task_within_airflows_limit(
+    count: int, per_batch: int, expected_items: int, largest_batch: int
+) -> None:
+    from mpphub_airflow.plan import MAX_MAP_LENGTH, mapping_items
+
+    ids = [f"35.76/s{i:07d}" for i in range(count)]
+    items = mapping_items(ids, per_batch=per_batch)
+    assert len(items) == expected_items <= MAX_MAP_LENGTH
+    assert [i for item in items for i in item.split(",")] == ids
+    assert max(len(item.split(",")) for item in items) == largest_batch
+
+
+def test_services_per_task_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mpphub_airflow.plan import services_per_task
+
+    assert services_per_task() == 50
+    monkeypatch.setenv("MPPHUB_DAG_SERVICES_PER_TASK", "10")
+    assert services_per_task() == 10
+    monkeypatch.setenv("MPPHUB_DAG_SERVICES_PER_TASK", "lots")
+    assert services_per_task() == 50, "not a number: the default"
 
 
 @pytest.mark.parametrize("layout", ["canonical", "compact"])

@@ -10,7 +10,9 @@ from collections import Counter
 from typing import Any
 
 import pytest
+from sqlalchemy import create_engine
 
+from connectors.ledger.models import Base
 from connectors.sync import engine as engine_module
 from connectors.sync.concurrency import host_of, interleaved_by_host, run_side_by_side
 from connectors.sync.engine import ServiceResult, SyncEngine
@@ -38,9 +40,14 @@ class _National:
 
 
 class _Ledger:
-    """What a cycle asks the ledger before and after its services: nothing held, idle runs written."""
+    """What a cycle asks the ledger before and after its services: nothing held, idle runs written, and
+    the cycle's view read from an empty ledger."""
 
     flushes = 0
+
+    def __init__(self) -> None:
+        self.engine = create_engine("sqlite://")
+        Base.metadata.create_all(self.engine)
 
     def streams_held_by_others(self, owner: str, ending: str = "") -> dict[str, Any]:
         return {}

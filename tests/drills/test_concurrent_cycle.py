@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 
-from connectors.sync.concurrency import run_side_by_side
 from connectors.sync.engine import FLOWS, SyncEngine
 from tests.drills.support import report
 from tests.drills.world import build_world, delivery_problems, event_problems, held, ledger_url
@@ -39,7 +38,7 @@ def test_two_concurrent_workers_deliver_everything_once_in_order(
         def cycles(engine: SyncEngine) -> None:
             try:
                 for _ in range(3):
-                    for result in run_side_by_side(engine, world.services, FLOWS):
+                    for result in engine.run_once(flows=FLOWS, services=world.services):
                         assert not result.fatal, result.fatal
             except BaseException as exc:  # reported below: a worker thread must not die silently
                 failures.append(exc)
@@ -57,7 +56,7 @@ def test_two_concurrent_workers_deliver_everything_once_in_order(
         for server in world.local.values():
             server.step(2)
         for _ in range(2):
-            run_side_by_side(world.engine, world.services, FLOWS)
+            world.engine.run_once(flows=FLOWS, services=world.services)
         delivered, events = delivery_problems(world), event_problems(world)
         assert held(delivered), delivered
         assert held(events), events

@@ -54,9 +54,9 @@ def test_an_idle_cycle_leaves_the_ledger_unchanged_but_its_health_rows(
         commits = _count_commits(world.ledger.engine)
         results = world.cycle()
         assert all(not r.errors and not r.fatal for r in results)
-        # world.cycle runs each service on its own (run_service), so each writes its idle runs at its end:
-        # one transaction per service, nothing else (no lease taken, given back or renewed)
-        assert commits.count == len(world.services), f"{commits.count} transactions for {len(world.services)} services"
+        # one cycle (SyncEngine.run_once): its idle runs in one transaction, nothing else (no lease taken,
+        # given back or renewed, no cursor or run row written)
+        assert commits.count == 1, f"{commits.count} transactions for an idle cycle of {len(world.services)} services"
         after = ledger_snapshot(world.ledger)
         changed = sorted(name for name in before if before[name] != after[name])
         assert set(changed) <= BOUNDED, f"an idle cycle changed {changed}"

@@ -49,7 +49,7 @@ def rest_styles(packages: PackageSource, form: bool = False) -> dict[str, str]:
     Packages that adopt a template are left out of the drills' worlds: the regions adopting one template
     share its service codes (every SIPENA is ``jenis_layanan`` SKP), so each needs its own simulated system,
     and the two shared servers here serve the hand-written packages only. The demo gives every adopting
-    region its own system and checks their exactly-once truth (tests/test_demo.py)."""
+    region its own system and checks their exactly-once truth (tests/hub/test_demo.py)."""
     styles = {}
     for service_id in packages.service_ids():
         document = packages.latest(service_id)
@@ -78,9 +78,8 @@ class World:
     def cycle(self, rounds: int = 1, flows: tuple[str, ...] = FLOWS) -> list[ServiceResult]:
         """``rounds`` sync cycles over every service; returns this call's results."""
         results = []
-        for _ in range(rounds):
-            for service_id in self.services:
-                results.append(self.engine.run_service(service_id, flows))
+        for _ in range(rounds):  # the production path: one cycle over the world's services (SyncEngine.run_once)
+            results.extend(self.engine.run_once(flows=flows, services=self.services))
         self.results.extend(results)
         return results
 
