@@ -56,7 +56,9 @@ def test_publish_same_content_is_a_no_op_other_content_a_conflict(national_serve
         "sha256": first.json()["sha256"],
     }
     assert national_server.get("/catalogue/35.76/akta-kelahiran").json()["latest"] == "1.1.0"
-    entry = next(c for c in national_server.truth()["catalogue"] if c["version"] == "1.1.0")
+    entry = next(
+        c for c in national_server.truth()["catalogue"] if (c["id"], c["version"]) == ("35.76/akta-kelahiran", "1.1.0")
+    )
     assert entry["received_count"] == 2
     assert national_server.truth()["counters"]["catalogue_conflicts"] == 1
 
