@@ -93,6 +93,89 @@ class AdminLedger(LedgerBase):
         with self.engine.connect() as conn:
             return [dict(row._mapping) for row in conn.execute(query)]
 
+    def dead_letter_page(
+        self,
+        *,
+        scope: str | None = None,
+        region: str | None = None,
+        service_id: str | None = None,
+        reason: str | None = None,
+        kind: str | None = None,
+        offset: int = 0,
+        limit: int = 50,
+    ) -> tuple[list[dict[str, Any]], int, dict[str, int]]:
+        """One page of open dead letters, newest first, filtered in SQL (a national ledger can hold many):
+        (rows, how many match, open count per region among the matches without the region filter).
+
+        ``scope``: the one region the caller may read (a region team's token), applied to the counts too;
+        ``region``: a filter, a province including its regencies; ``reason``: text the reason
+        contains (case-insensitive, taken literally: ``%`` and ``_`` are no wildcards). Each row carries the
+        item's ``local_reference`` (the local system's number: an application's own, an event's
+        application's, a quarantined record's), its ``national_id`` when known and the ``attempts`` of its
+        delivery or push — joined here, so a page costs three queries whatever its size."""
+        conditions: list[Any] = [DeadLetter.replayed_at.is_(None)]
+        if scope:
+            conditions.append(DeadLetter.region == scope)
+        if service_id:
+            conditions.append(DeadLetter.service_id == service_id)
+        if kind:
+            conditions.append(DeadLetter.kind == kind)
+        if reason:
+            conditions.append(func.lower(DeadLetter.reason).contains(reason.lower(), autoescape=True))
+        in_region: list[Any] = []
+        if region:
+            in_region.append(or_(DeadLetter.region == region, DeadLetter.region.startswith(region + ".")))
+        event_app = Application.__table__.alias("event_application")
+        query = (
+            select(
+                *cast(Table, DeadLetter.__table__).c,
+                Application.local_reference.label("app_local_reference"),
+                Application.attempts.label("app_attempts"),
+                StatusEvent.national_id.label("event_national_id"),
+                StatusEvent.attempts.label("event_attempts"),
+                event_app.c.local_reference.label("event_local_reference"),
+            )
+            .outerjoin(Application, and_(DeadLetter.kind == "application", Application.national_id == DeadLetter.ref))
+            .outerjoin(StatusEvent, and_(DeadLetter.kind == "event", StatusEvent.event_id == DeadLetter.ref))
+            .outerjoin(event_app, event_app.c.national_id == StatusEvent.national_id)
+            .where(*conditions, *in_region)
+            .order_by(DeadLetter.created_at.desc(), DeadLetter.id.desc())
+            .offset(offset)
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            total = int(conn.scalar(select(func.count()).select_from(DeadLetter).where(*conditions, *in_region)) or 0)
+            by_region = {
+                str(code): int(n)
+                for code, n in conn.execute(
+                    select(DeadLetter.region, func.count()).where(*conditions).group_by(DeadLetter.region)
+                )
+            }
+            rows = []
+            for row in conn.execute(query):
+                letter = dict(row._mapping)
+                kept = letter.get("record")
+                record: dict[str, Any] = kept if isinstance(kept, dict) else {}
+                if letter["kind"] == "application":
+                    local, national, attempts = letter["app_local_reference"], letter["ref"], letter["app_attempts"]
+                elif letter["kind"] == "event":
+                    local, national = letter["event_local_reference"], letter["event_national_id"]
+                    attempts = letter["event_attempts"]
+                else:  # a quarantined local record keeps the local system's reference it came with
+                    local = record.get("local_reference") or record.get("ref")
+                    national, attempts = record.get("national_id"), 0
+                rows.append(
+                    {
+                        **{k: letter[k] for k in ("id", "kind", "ref", "service_id", "region", "flow", "reason")},
+                        "created_at": letter["created_at"],
+                        "replays": int(letter["replays"] or 0),
+                        "local_reference": None if local is None else str(local),
+                        "national_id": None if national is None else str(national),
+                        "attempts": int(attempts or 0),
+                    }
+                )
+        return rows, total, by_region
+
     def replay(self, dead_letter_id: int) -> dict[str, Any]:
         """Put a dead letter's item back in line (after a fix); returns the dead letter.
 

@@ -208,6 +208,38 @@ class DeadLetterRow(BaseModel):
     replays: int
 
 
+class DeadLetterItem(DeadLetterRow):
+    """A dead letter on the national dead-letter page: with the local system's own reference."""
+
+    region_name: str
+    local_reference: str | None = Field(
+        description="the local system's reference of the item (an application's registration number, an"
+        " event's application's, a quarantined record's); null when the local system never gave one"
+    )
+    national_id: str | None = Field(description="the national application id, when the item has one")
+
+
+class RegionCount(BaseModel):
+    """How many open dead letters match in one region."""
+
+    code: str
+    name: str
+    count: int
+
+
+class DeadLetterPage(BaseModel):
+    """One page of open dead letters, newest first, and how many match."""
+
+    items: list[DeadLetterItem]
+    total: int
+    page: int
+    page_size: int
+    pages: int
+    regions: list[RegionCount] = Field(
+        description="regions with matching open dead letters (every filter but the region's), for the region filter"
+    )
+
+
 class ServiceDetail(BaseModel):
     """A service's health, its 100 most recent applications and its open dead letters."""
 
@@ -216,6 +248,8 @@ class ServiceDetail(BaseModel):
     name_en: str | None
     region: str
     region_name: str
+    province_code: str = Field("", description="the province of the service's region (breadcrumbs)")
+    province_name: str = ""
     category: str | None
     version: str | None
     sla_working_days: int | None
@@ -312,6 +346,19 @@ class Replayed(BaseModel):
     ref: str
     service_id: str
     audit_seq: int
+
+
+class ReplaySelection(BaseModel):
+    """Dead letters to replay together (a filtered selection on the dashboard), at most 100."""
+
+    ids: list[int] = Field(min_length=1, max_length=100)
+
+
+class ReplayedSelection(BaseModel):
+    """What replaying a selection did: each replayed letter (audited one by one) and the ids no longer open."""
+
+    replayed: list[Replayed]
+    not_open: list[int]
 
 
 class AuditRow(BaseModel):

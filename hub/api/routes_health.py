@@ -192,6 +192,8 @@ def service(caller: Caller, state: State, service_id: str) -> dict[str, Any]:
         ]
     page = _scrubbed(row)
     page["region_name"] = report.regions[row["region"]]["name"]
+    page["province_code"] = report.regions[row["region"]]["province_code"]  # the dashboard's breadcrumbs
+    page["province_name"] = report.regions[row["region"]]["province_name"]
     page["dead_letter_count"] = page.pop("dead_letters")
     page["application_count"] = page.pop("applications")
     page["applications"] = [

@@ -2,18 +2,42 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Depends, Path, Query
 from starlette.concurrency import run_in_threadpool
 
+from connectors.ledger.types import as_utc
+from connectors.masking import scrub_text
 from hub.api.auth import Caller, State, require_region, require_role, scope_of
 from hub.api.errors import ERRORS, NOT_FOUND, ApiError
-from hub.api.models import AuditRow, AuditVerification, DeadLetterRow, Replayed
+from hub.api.models import (
+    AuditRow,
+    AuditVerification,
+    DeadLetterPage,
+    DeadLetterRow,
+    Replayed,
+    ReplayedSelection,
+    ReplaySelection,
+)
 from hub.api.routes_health import _dead_letter_rows
+from hub.health.report import iso
 from hub.replaying import replay_dead_letter
+from hub.tokens import Principal
+from registry.regions import region_table
 
 router = APIRouter(prefix="/api/v1", responses=ERRORS)
+
+
+def operator(caller: Caller) -> Principal:
+    """The caller, when an operator (a dependency: the 403 comes before the request body is read)."""
+    require_role(caller, "operator")
+    return caller
+
+
+Operator = Annotated[Principal, Depends(operator)]
+REGION_CODE = r"^[0-9]{2}(\.[0-9]{2})?$"
+DeadLetterKind = Literal["application", "event", "record"]
 
 
 @router.get("/dead-letters", response_model=list[DeadLetterRow], summary="open dead letters, newest first")
@@ -32,6 +56,90 @@ def dead_letters(
     if caller.role == "region":
         letters = [d for d in letters if d["region"] == caller.region]
     return _dead_letter_rows(state, letters[:limit])
+
+
+@router.get(
+    "/dead-letters/page",
+    response_model=DeadLetterPage,
+    summary="open dead letters, filtered and paginated, with the local reference (the dashboard's page)",
+)
+def dead_letter_page(
+    caller: Caller,
+    state: State,
+    region: Annotated[
+        str | None, Query(pattern=REGION_CODE, description="region, or province with its regencies")
+    ] = None,
+    service: Annotated[str | None, Query(max_length=120)] = None,
+    reason: Annotated[str | None, Query(max_length=100, description="text the reason contains (any case)")] = None,
+    kind: DeadLetterKind | None = None,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> dict[str, Any]:
+    """Open dead letters newest first, filtered and counted in SQL; a region team's token reads its own
+    region only (another region: 403, and its counts never appear)."""
+    scope = caller.region if caller.role == "region" else None
+    region = scope_of(caller, region)
+    if service is not None:
+        require_region(caller, service.partition("/")[0])
+    if reason is not None and scrub_text(reason) != reason:
+        # the reasons are masked: searching them for a NIK or a phone number would test whether one is there
+        raise ApiError(422, "invalid request: reason: may not hold a NIK or a phone number")
+    rows, total, by_region = state.ledger.dead_letter_page(
+        scope=scope,
+        region=region,
+        service_id=service,
+        reason=reason or None,
+        kind=kind,
+        offset=(page - 1) * page_size,
+        limit=page_size,
+    )
+    table = region_table()
+
+    def name(code: str) -> str:
+        known = table.get(code)
+        return known.name if known else code
+
+    items = [
+        {
+            **row,
+            "reason": scrub_text(str(row["reason"])),
+            "created_at": iso(as_utc(row["created_at"])),
+            "region_name": name(row["region"]),
+            "local_reference": None if row["local_reference"] is None else scrub_text(row["local_reference"]),
+        }
+        for row in rows
+    ]
+    return {
+        "items": items,
+        "total": total,
+        "page": page,
+        "page_size": page_size,
+        "pages": max(1, -(-total // page_size)),
+        "regions": [{"code": c, "name": name(c), "count": n} for c, n in sorted(by_region.items())],
+    }
+
+
+@router.post(
+    "/dead-letters/replay",
+    response_model=ReplayedSelection,
+    summary="send a selection of dead letters again, at most 100 (operators; each audited)",
+)
+async def replay_selection(caller: Operator, state: State, selection: ReplaySelection) -> dict[str, Any]:
+    """Replay each listed open dead letter exactly as `mpphub replay ID...` does, one audit record each;
+    ids no longer open (replayed meanwhile) are listed, not an error."""
+    replayed, not_open = [], []
+    for letter_id in dict.fromkeys(selection.ids):  # each id once, in the order given
+        if not 1 <= letter_id <= 2**31 - 1:
+            not_open.append(letter_id)
+            continue
+        result = await run_in_threadpool(replay_dead_letter, state.ledger, letter_id, f"token:{caller.name}")
+        if result is None:
+            not_open.append(letter_id)
+        else:
+            replayed.append(result)
+    if replayed:
+        state.invalidate()
+    return {"replayed": replayed, "not_open": not_open}
 
 
 @router.post(

@@ -149,13 +149,13 @@ def test_stalled_region_and_its_reason_in_two_clicks(page: Any, hub: Hub, screen
     rows = page.locator("#regions tbody tr")
     assert rows.count() == 1
     assert "Kota Surabaya" in rows.first.inner_text()
-    assert "no successful sync run for 2 h" in rows.first.inner_text()
+    assert "tidak ada sinkronisasi yang berhasil selama 2 j" in rows.first.inner_text()
     rows.first.locator("a.region-link").click()  # click 2
     page.wait_for_selector("a.service-link")
     assert page.url.endswith(f"#/region/{STALLED}")
-    assert "no successful sync run for 2 h" in page.inner_text(".facts")
+    assert "tidak ada sinkronisasi yang berhasil selama 2 j" in page.inner_text(".facts")
     reasons = [r.strip() for r in page.locator("table.data tbody [data-key='reason']").all_inner_texts()]
-    assert reasons and all(r.startswith("no successful sync run for 2 h") for r in reasons), reasons
+    assert reasons and all(r.startswith("tidak ada sinkronisasi yang berhasil selama 2 j") for r in reasons), reasons
     assert_no_pii(page, "stalled region")
     screenshot(page, "real-stalled-region")
 

@@ -57,13 +57,14 @@ def test_a_stuck_service_and_its_reason_in_two_clicks(
     rows = page.locator("#regions tbody tr")
     assert rows.count() == 1
     text = rows.first.inner_text()
-    assert "Kota Mojokerto" in text and "stuck service" in text and "holds the delivery queue" in text
+    # the hub's reason in Indonesian, the local system's error as it came
+    assert "Kota Mojokerto" in text and "layanan tersendat" in text and "menahan antrean pengiriman" in text
     rows.first.locator("a.region-link").click()  # click 2: the region's services
     page.wait_for_selector("a.service-link")
     service = page.locator("table.data tbody tr", has_text="Penerbitan Akta Kelahiran")
     assert "Tersendat" in service.inner_text()  # the state badge, in Indonesian
     reason = service.locator("[data-key='reason']").inner_text()
-    assert "application APP-0 holds the delivery queue after 4 attempts" in reason and "HTTP 503" in reason
+    assert "permohonan APP-0 menahan antrean pengiriman setelah 4 percobaan" in reason and "HTTP 503" in reason
     assert NIK not in page.content()
     assert_no_pii(page, "stuck region")
     screenshot(page, "stuck-region")

@@ -88,11 +88,11 @@ def test_demo_dashboard_shows_the_paused_region_stalled_in_two_clicks(page: Any,
             page.click("#refresh")
         page.click("#counter-stalled")  # click 1
         row = page.locator("#regions tbody tr", has_text="Kota Surabaya")
-        assert "no successful sync run" in row.inner_text()
+        assert "tidak ada sinkronisasi yang berhasil" in row.inner_text()
         row.locator("a.region-link").click()  # click 2
         page.wait_for_selector("a.service-link")
         assert page.url.endswith("#/region/35.78")
-        assert "no successful sync run" in page.inner_text(".facts")
+        assert "tidak ada sinkronisasi yang berhasil" in page.inner_text(".facts")
         assert_no_pii(page, "demo region page")
         screenshot(page, "demo-stalled-region")
     finally:

@@ -13,6 +13,8 @@ from tests.dashboard import contract_world as world
 from tests.dashboard.conftest import assert_no_pii
 
 Shoot = Callable[[Any, str], Path]
+# the hub's own reason, as the Indonesian UI shows it (hub/dashboard/static/reasons.js)
+STALLED_REASON_ID = "tidak ada sinkronisasi yang berhasil selama 72 j 0 mnt"
 
 
 def _open(page: Any, base: str, route: str = "#/", *, raw_personal_data: bool = False) -> list[str]:
@@ -51,13 +53,16 @@ def test_stalled_region_and_its_reason_in_two_clicks(page: Any, static_server: s
     page.click("#counter-stalled")  # click 1: the table shows the stalled regions with their last error
     assert page.locator("#regions tbody tr").count() == 1
     row = page.locator("#regions tbody tr").first
-    assert world.STALLED_REASON in row.inner_text()
+    assert STALLED_REASON_ID in row.inner_text()
     row.locator("a.region-link").click()  # click 2: the region page, each service with its last error
     page.wait_for_selector("main h1 >> text=Kota Mojokerto")
     assert page.url.endswith(f"#/region/{world.STALLED}")
-    assert world.STALLED_REASON in page.inner_text(".facts")
+    assert STALLED_REASON_ID in page.inner_text(".facts")
     reasons = _column(page, "table.data", "reason")
-    assert len(reasons) == 50 and all(world.STALLED_REASON in r and world.STALLED_ERROR in r for r in reasons)
+    assert len(reasons) == 50 and all(STALLED_REASON_ID in r and world.STALLED_ERROR in r for r in reasons)
+    page.click("#lang-switch")  # in English: the API's own text
+    assert world.STALLED_REASON in page.inner_text(".facts")
+    page.click("#lang-switch")
     screenshot(page, "ui-stalled-region")
 
 

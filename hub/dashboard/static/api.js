@@ -67,3 +67,23 @@ export async function get(path, params = {}) {
   }
   return response.json();
 }
+
+/** POST a JSON body to the API; returns the JSON answer (throws ApiError like get()). */
+export async function post(path, body) {
+  const response = await fetch(`${BASE}${path}`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${token() ?? ""}`, Accept: "application/json", "Content-Type": "application/json" },
+    body: JSON.stringify(body ?? {}),
+    cache: "no-store",
+  });
+  if (!response.ok) {
+    let message = response.statusText;
+    try {
+      message = (await response.json()).error ?? message;
+    } catch {
+      /* not JSON: keep the status text */
+    }
+    throw new ApiError(response.status, message);
+  }
+  return response.json();
+}

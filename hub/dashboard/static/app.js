@@ -4,7 +4,7 @@
 import { ApiError, adoptTokenFromHash, clearToken, get, setToken, token } from "./api.js";
 import { clock, h, replace } from "./dom.js";
 import { lang, setLang, t } from "./i18n.js";
-import { OverviewView, ProvinceView, ProvincesView, RegionView, ServiceView } from "./views.js";
+import { DeadLettersView, OverviewView, ProvinceView, ProvincesView, RegionView, ServiceView, setViewer } from "./views.js";
 
 const REFRESH_MS = 30_000;
 const $ = (id) => document.getElementById(id);
@@ -18,8 +18,9 @@ let me = null; // who is signed in: {name, role, region}
 
 /** The view for the current address: #/, #/provinces, #/province/35, #/region/35.76, #/service/35.76/slug. */
 function routeView() {
-  const path = location.hash.replace(/^#\/?/, "").split("?")[0];
+  const [path, query = ""] = location.hash.replace(/^#\/?/, "").split("?");
   const [page, ...rest] = path.split("/").map(decodeURIComponent);
+  if (page === "dead-letters") return new DeadLettersView(query);
   if (page === "provinces") return new ProvincesView();
   if (page === "province" && rest[0]) return new ProvinceView(rest[0]);
   if (page === "region" && rest[0]) return new RegionView(rest[0]);
@@ -51,6 +52,10 @@ function showUpdated() {
 }
 
 function showMe() {
+  setViewer(me);
+  // a region team's first page is its region's, not the nation's
+  const overview = document.querySelector('nav.bar a[href="#/"]');
+  if (overview) overview.textContent = t(me?.role === "region" ? "nav.region_overview" : "nav.overview");
   const el = $("whoami");
   el.textContent = me ? `${me.name} · ${t(`role.${me.role}`)}${me.region ? ` · ${me.region}` : ""}` : "";
 }

@@ -126,7 +126,7 @@ export class DataTable {
     this.pager = h("nav", { class: "pager", "aria-label": this.caption });
     const table = h(
       "table",
-      { id: this.id, class: "data" },
+      { id: this.id, class: "data stack" },
       h("caption", {}, this.caption),
       h("thead", {}, this.headRow),
       this.tbody,
@@ -179,7 +179,13 @@ export class DataTable {
       const tr = h("tr");
       for (const col of this.columns) {
         const content = col.render ? col.render(row) : row[col.key];
-        const cell = h(col.header ? "th" : "td", { class: col.num ? "num" : col.cls, scope: col.header ? "row" : null, "data-key": col.key });
+        // data-label: on a narrow screen the header row is folded away and each cell shows its label
+        const cell = h(col.header ? "th" : "td", {
+          class: col.num ? "num" : col.cls,
+          scope: col.header ? "row" : null,
+          "data-key": col.key,
+          "data-label": col.label,
+        });
         if (content instanceof Node) cell.append(content);
         else cell.textContent = content === null || content === undefined ? t("none") : String(content);
         tr.append(cell);

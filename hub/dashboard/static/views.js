@@ -2,10 +2,11 @@
 // Each view fetches everything it shows in one or two calls (no per-row fetch), builds its DOM once in
 // mount(), and update() refreshes numbers and table rows in place (keeping focus, sort and filters).
 
-import { get, servicePath } from "./api.js";
+import { get, post, servicePath } from "./api.js";
 import { lineChart } from "./charts.js";
 import { duration, h, num, redact, replace, stateBadge, when } from "./dom.js";
 import { label, lang, t } from "./i18n.js";
+import { reasonText } from "./reasons.js";
 import { DataTable } from "./table.js";
 
 const STATES = ["live", "onboarding", "failing", "stalled", "stuck"]; // sorted last = shown first
@@ -14,6 +15,18 @@ const enc = encodeURIComponent;
 export const regionHref = (code) => `#/region/${enc(code)}`;
 export const provinceHref = (code) => `#/province/${enc(code)}`;
 export const serviceHref = (id) => `#/service/${id.split("/").map(enc).join("/")}`;
+/** The dead-letter page with its filters in the address (shareable, and the back button works). */
+export const deadLettersHref = (params = {}) => {
+  const query = new URLSearchParams(Object.entries(params).filter(([, v]) => v !== "" && v !== null && v !== undefined && v !== 1));
+  return `#/dead-letters${query.toString() ? `?${query}` : ""}`;
+};
+
+// who is signed in ({name, role, region}), set by the shell: a region team's pages say its region's name
+let viewer = null;
+/** Tell the views who is signed in. */
+export function setViewer(me) {
+  viewer = me;
+}
 
 const link = (href, text, attrs = {}) => h("a", { href, ...attrs }, text);
 const plain = (value) => (value === null || value === undefined || value === "" ? t("none") : redact(value));
@@ -21,7 +34,7 @@ const errorText = (value) => (value ? h("span", { class: "last-error" }, redact(
 
 /** Why a region or service is in its state (the API's `reason`), and its last error when the reason lacks it. */
 function reasonCell(row) {
-  const reason = row.reason ? redact(row.reason) : "";
+  const reason = row.reason ? redact(reasonText(row.reason)) : "";
   const error = row.last_error ? redact(row.last_error) : "";
   if (!reason && !error) return t("none");
   const cell = h("span", { class: `reason state-${row.state}` }, reason);
@@ -31,6 +44,22 @@ function reasonCell(row) {
 
 /** A service's name in the active language when the API gives both. */
 const serviceName = (row) => (lang() === "en" && row.name_en ? row.name_en : row.name ?? row.service_id);
+
+/** A region or service with open dead letters is flagged beside its name: a count leading to them. */
+function deadLetterBadge(count, filter) {
+  if (!count) return null;
+  return h(
+    "a",
+    { class: "dl-badge", href: deadLettersHref(filter), title: t("dl.badge.title", { n: num(count) }), "data-count": count },
+    t("dl.badge", { n: num(count) }),
+  );
+}
+
+/** A name cell: the link and, when it has open dead letters, their badge. */
+const named = (anchor, count, filter) => {
+  const badge = deadLetterBadge(count, filter);
+  return badge ? h("span", { class: "named" }, anchor, " ", badge) : anchor;
+};
 
 function breadcrumbs(items) {
   return h(
@@ -71,7 +100,11 @@ function regionsTable(id, rows, { withProvince = true } = {}) {
     sort: { key: "state", dir: -1 }, // stalled and failing first: what a coordinator looks for
     columns: [
       { key: "code", label: t("col.code"), header: true },
-      { key: "name", label: t("col.name"), render: (r) => link(regionHref(r.code), r.name, { class: "region-link" }) },
+      {
+        key: "name",
+        label: t("col.name"),
+        render: (r) => named(link(regionHref(r.code), r.name, { class: "region-link" }), r.dead_letters, { region: r.code }),
+      },
       withProvince
         ? { key: "province_name", label: t("col.province"), render: (r) => link(provinceHref(r.province_code), r.province_name) }
         : null,
@@ -131,6 +164,13 @@ function facts(items) {
   );
 }
 
+/** "Ringkasan nasional" for the nation; a region team's token sees its own region's name. */
+function overviewTitle(regions) {
+  if (viewer?.role !== "region") return t("overview.title");
+  const own = regions.find((r) => r.code === viewer.region);
+  return `${t("region.title")} ${own?.name ?? viewer.region} (${viewer.region})`;
+}
+
 /** National overview: state counters (clickable filters), totals, 24 h charts, every region. */
 export class OverviewView {
   async fetch() {
@@ -143,9 +183,10 @@ export class OverviewView {
     this.generated = h("p", { class: "generated" });
     this.counters = h("div");
     this.charts = h("div", { class: "charts" });
+    this.title = h("h1", { tabindex: "-1" }, overviewTitle(data.regions));
     replace(
       root,
-      h("h1", { tabindex: "-1" }, t("overview.title")),
+      this.title,
       this.generated,
       this.counters,
       this.charts,
@@ -155,6 +196,7 @@ export class OverviewView {
   }
 
   update({ overview, regions }) {
+    this.title.textContent = overviewTitle(regions);
     this.generated.textContent = `${t("overview.generated")}: ${when(overview.generated_at)}`;
     replace(this.counters, counters(overview.totals, this.table));
     const series = overview.series ?? [];
@@ -273,7 +315,13 @@ export class RegionView {
       stateKey: "state",
       sort: { key: "state", dir: -1 },
       columns: [
-        { key: "name", label: t("col.service"), header: true, render: (r) => link(serviceHref(r.service_id), serviceName(r), { class: "service-link" }) },
+        {
+          key: "name",
+          label: t("col.service"),
+          header: true,
+          render: (r) =>
+            named(link(serviceHref(r.service_id), serviceName(r), { class: "service-link" }), r.dead_letters, { service: r.service_id }),
+        },
         { key: "category", label: t("col.category") },
         { key: "version", label: t("col.version") },
         ...healthColumns(),
@@ -354,7 +402,7 @@ export class ServiceView {
         { key: "kind", label: t("col.kind"), render: (r) => plain(label("kind", r.kind)) },
         { key: "flow", label: t("col.flow"), render: (r) => plain(r.flow) },
         { key: "ref", label: t("col.ref"), render: (r) => plain(r.ref) },
-        { key: "reason", label: t("col.reason"), cls: "wrap", render: (r) => errorText(r.reason) },
+        { key: "reason", label: t("col.reason"), cls: "wrap", render: (r) => errorText(reasonText(r.reason)) },
         { key: "created_at", label: t("col.created_at"), render: (r) => when(r.created_at), value: (r) => r.created_at },
         { key: "attempts", label: t("col.attempts"), num: true, render: (r) => num(r.attempts) },
       ],
@@ -380,10 +428,12 @@ export class ServiceView {
       typeof service.region === "object" && service.region ? service.region : { code: service.region, name: service.region_name };
     const regionCode = region.code ?? this.id.split("/")[0];
     const regionLabel = region.name ? `${region.name} (${regionCode})` : regionCode;
+    const provinceCode = service.province_code || regionCode.split(".")[0];
     replace(
       this.head,
       breadcrumbs([
         ["#/", t("nav.overview")],
+        [provinceHref(provinceCode), service.province_name || provinceCode],
         [regionHref(regionCode), regionLabel],
         [serviceHref(this.id), serviceName(service)],
       ]),
@@ -408,5 +458,215 @@ export class ServiceView {
     );
     this.applications.setRows(service.applications ?? []);
     this.deadLetters.setRows(Array.isArray(service.dead_letters) ? service.dead_letters : []);
+  }
+}
+
+const KINDS = ["application", "event", "record"];
+const FILTERS = ["region", "service", "reason", "kind"];
+
+/**
+ * The national dead-letter page (#/dead-letters?region=&service=&reason=&kind=&page=): open dead letters
+ * filtered and paginated by the API (a national ledger can hold many), each with the local system's
+ * reference; operators replay one, or the page shown, after a confirmation (audited by the API).
+ */
+export class DeadLettersView {
+  constructor(query = "") {
+    const params = new URLSearchParams(query);
+    this.filter = Object.fromEntries(FILTERS.map((k) => [k, params.get(k) ?? ""]));
+    this.page = Math.max(1, Number.parseInt(params.get("page") ?? "1", 10) || 1);
+  }
+
+  async fetch() {
+    return { letters: await get("/dead-letters/page", { ...this.filter, page: this.page }) };
+  }
+
+  get canReplay() {
+    return viewer?.role === "operator";
+  }
+
+  mount(root, data) {
+    const field = (key, control) => h("div", { class: "field" }, h("label", { for: `dl-${key}` }, t(`dl.${key}`)), control);
+    this.regionSelect = h("select", { id: "dl-region", name: "region" });
+    this.kindSelect = h(
+      "select",
+      { id: "dl-kind", name: "kind" },
+      h("option", { value: "" }, t("dl.kind.all")),
+      KINDS.map((k) => h("option", { value: k }, label("kind", k))),
+    );
+    this.kindSelect.value = this.filter.kind;
+    this.serviceInput = h("input", { id: "dl-service", name: "service", type: "search", value: this.filter.service, autocomplete: "off", placeholder: "35.76/akta-kelahiran" });
+    this.reasonInput = h("input", { id: "dl-reason", name: "reason", type: "search", value: this.filter.reason, autocomplete: "off", title: t("dl.reason.hint"), maxlength: 100 });
+    const form = h(
+      "form",
+      {
+        class: "dl-filters table-controls",
+        id: "dl-filters",
+        "aria-label": t("dl.filters"),
+        onsubmit: (event) => {
+          event.preventDefault();
+          const next = {
+            region: this.regionSelect.value,
+            service: this.serviceInput.value.trim(),
+            reason: this.reasonInput.value.trim(),
+            kind: this.kindSelect.value,
+          };
+          location.hash = deadLettersHref(next); // the shell loads the page for the new address
+        },
+      },
+      field("region", this.regionSelect),
+      field("service", this.serviceInput),
+      field("reason", this.reasonInput),
+      field("kind", this.kindSelect),
+      h("button", { type: "submit", id: "dl-apply" }, t("dl.apply")),
+      h("a", { href: deadLettersHref(), class: "link-button", id: "dl-clear" }, t("dl.clear")),
+    );
+    this.total = h("p", { class: "table-status", id: "dl-total", "aria-live": "polite" });
+    this.message = h("p", { class: "notice", id: "dl-message", role: "status", hidden: true });
+    this.bulk = this.canReplay ? h("button", { type: "button", id: "dl-replay-page", class: "danger", onclick: () => this.confirm(this.shown) }) : null;
+    this.tbody = h("tbody");
+    this.pager = h("nav", { class: "pager", "aria-label": t("dl.title") });
+    const heads = [
+      ["id", t("col.id")],
+      ["kind", t("col.kind")],
+      ["local_reference", t("col.local_ref")],
+      ["service_id", t("col.service")],
+      ["reason", t("col.reason")],
+      ["created_at", t("col.created_at")],
+      ["attempts", t("col.attempts")],
+      ...(this.canReplay ? [["actions", t("col.actions")]] : []),
+    ];
+    this.columns = heads;
+    const table = h(
+      "table",
+      { id: "dead-letter-table", class: "data stack" },
+      h("caption", {}, t("dl.title")),
+      h("thead", {}, h("tr", {}, heads.map(([key, text]) => h("th", { scope: "col", "data-key": key, class: key === "attempts" ? "num" : null }, text)))),
+      this.tbody,
+    );
+    this.dialog = h("dialog", { id: "dl-confirm", "aria-labelledby": "dl-confirm-h" });
+    this.title = h("h1", { tabindex: "-1" });
+    replace(
+      root,
+      breadcrumbs([
+        ["#/", t(viewer?.role === "region" ? "nav.region_overview" : "nav.overview")],
+        [deadLettersHref(), t("nav.dead_letters")],
+      ]),
+      this.title,
+      h("p", { class: "note" }, t("dl.intro")),
+      form,
+      this.canReplay ? null : h("p", { class: "note", id: "dl-readonly" }, t("dl.replay.only_operators")),
+      this.message,
+      h("div", { class: "dl-summary" }, this.total, this.bulk),
+      h("div", { class: "table-block" }, h("div", { class: "table-scroll" }, table), this.pager),
+      this.dialog,
+    );
+    this.update(data);
+  }
+
+  update({ letters }) {
+    this.letters = letters;
+    const own = viewer?.role === "region" ? letters.regions.find((r) => r.code === viewer.region) : null;
+    this.title.textContent =
+      viewer?.role === "region" ? `${t("dl.title.region")} — ${t("region.title")} ${own?.name ?? viewer.region} (${viewer.region})` : t("dl.title");
+    const options = [h("option", { value: "" }, t("dl.region.all"))];
+    const regions = [...letters.regions];
+    if (this.filter.region && !regions.some((r) => r.code === this.filter.region)) regions.push({ code: this.filter.region, name: this.filter.region, count: 0 });
+    for (const r of regions) options.push(h("option", { value: r.code }, `${r.name} (${r.code}) · ${num(r.count)}`));
+    replace(this.regionSelect, options);
+    this.regionSelect.value = this.filter.region;
+    this.total.textContent = t("dl.total", { total: num(letters.total) });
+    this.shown = letters.items;
+    if (this.bulk) {
+      this.bulk.textContent = t("dl.replay.page", { n: num(letters.items.length) });
+      this.bulk.hidden = letters.items.length < 2;
+    }
+    const labels = Object.fromEntries(this.columns);
+    const cell = (key, ...content) => h(key === "id" ? "th" : "td", { "data-key": key, "data-label": labels[key], scope: key === "id" ? "row" : null, class: key === "attempts" ? "num" : key === "reason" ? "wrap" : null }, content);
+    const rows = letters.items.map((d) =>
+      h(
+        "tr",
+        { "data-id": d.id },
+        cell("id", `#${d.id}`),
+        cell("kind", h("span", { class: `badge kind-${d.kind}`, "data-kind": d.kind }, label("kind", d.kind))),
+        cell(
+          "local_reference",
+          h("span", { class: "local-ref" }, plain(d.local_reference)),
+          h("br"),
+          h("span", { class: "hub-ref", title: t("dl.hub_ref") }, `${t("dl.hub_ref")}: ${redact(d.ref)}`),
+        ),
+        cell("service_id", link(serviceHref(d.service_id), d.service_id), h("br"), h("span", { class: "muted" }, `${d.region_name} (${d.region}) · ${d.flow}`)),
+        cell("reason", h("span", { class: "last-error" }, redact(reasonText(d.reason)))),
+        cell("created_at", when(d.created_at)),
+        cell("attempts", num(d.attempts)),
+        this.canReplay
+          ? cell("actions", h("button", { type: "button", class: "replay danger", "data-id": d.id, onclick: () => this.confirm([d]) }, t("dl.replay")))
+          : null,
+      ),
+    );
+    if (!rows.length) rows.push(h("tr", {}, h("td", { colspan: this.columns.length, class: "empty" }, t("table.empty"))));
+    this.tbody.replaceChildren(...rows);
+    const at = (page) => deadLettersHref({ ...this.filter, page });
+    replace(
+      this.pager,
+      letters.pages > 1
+        ? [
+            letters.page > 1 ? link(at(letters.page - 1), t("table.prev"), { class: "link-button", id: "dl-prev" }) : null,
+            h("span", {}, t("dl.page", { page: num(letters.page), pages: num(letters.pages) })),
+            letters.page < letters.pages ? link(at(letters.page + 1), t("table.next"), { class: "link-button", id: "dl-next" }) : null,
+          ]
+        : [],
+    );
+  }
+
+  /** Ask before replaying (a modal dialog: the action is audited under the operator's name). */
+  confirm(letters) {
+    if (!letters?.length) return;
+    const one = letters.length === 1 ? letters[0] : null;
+    const actor = `token:${viewer?.name ?? ""}`;
+    const text = one
+      ? t("dl.confirm.one", { id: one.id, ref: one.local_reference ?? redact(one.ref), service: one.service_id, actor })
+      : t("dl.confirm.many", { n: num(letters.length), actor });
+    replace(
+      this.dialog,
+      h("h2", { id: "dl-confirm-h" }, t("dl.confirm.title")),
+      h("p", {}, redact(text)),
+      h(
+        "div",
+        { class: "dialog-buttons" },
+        h("button", { type: "button", id: "dl-confirm-cancel", onclick: () => this.dialog.close() }, t("dl.confirm.cancel")),
+        h(
+          "button",
+          {
+            type: "button",
+            id: "dl-confirm-ok",
+            class: "danger",
+            onclick: () => {
+              this.dialog.close();
+              this.replay(letters.map((d) => d.id));
+            },
+          },
+          t("dl.confirm.ok"),
+        ),
+      ),
+    );
+    this.dialog.showModal();
+    this.dialog.querySelector("#dl-confirm-cancel").focus(); // the safe choice has the focus
+  }
+
+  async replay(ids) {
+    this.message.hidden = false;
+    this.message.classList.remove("problem");
+    try {
+      const result = await post("/dead-letters/replay", { ids });
+      const parts = [];
+      if (result.replayed.length)
+        parts.push(t("dl.replayed", { n: num(result.replayed.length), seqs: result.replayed.map((r) => r.audit_seq).join(", #") }));
+      if (result.not_open.length) parts.push(t("dl.not_open", { n: num(result.not_open.length) }));
+      this.message.textContent = parts.join(" ");
+      this.update(await this.fetch()); // the page updates: the replayed letters are no longer open
+    } catch (error) {
+      this.message.classList.add("problem");
+      this.message.textContent = `${t("error.load")}: ${error.message}`;
+    }
   }
 }
