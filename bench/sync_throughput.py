@@ -1,5 +1,5 @@
 """Benchmark: the hub's sync throughput and memory against plain baselines, all in one run on the same
-sandbox servers (issue 4, item 6; DESIGN.md "Performance targets").
+sandbox servers (docs/design.md "Performance targets"; figures and command: docs/performance.md).
 
 Servers: the sandbox national layer and the style (a) REST local system (``sandbox/local/rest_indonesian``),
 each in its own process (``sandbox.serve.serve_in_process``: they never share the hub's GIL). Service
@@ -317,7 +317,7 @@ def measure_throughput(args: argparse.Namespace, figures: Figures) -> None:
 
             # (a) inbound: officers work, then dlt and the hub read the same feed
             changes = officers_work(servers, args.events)
-            # one pull reads the whole burst (the default bound is 5000 records a run; README)
+            # one pull reads the whole burst (the default bound is 5000 records a run; docs/sync.md)
             ctx.max_records_per_run = max(ctx.max_records_per_run, changes + 1)
             page_size = ctx.packages.latest(SERVICE)["local_system"]["operations"]["status_changes"]["pagination"][
                 "page_size"

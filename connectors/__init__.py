@@ -1,1 +1,1 @@
-"""The I/O side of mpp-hub: connector kinds, the sync engine and the ledger (issue 4). Never imports Airflow."""
+"""The I/O side of mpp-hub: connector kinds, the sync engine and the ledger. Never imports Airflow."""

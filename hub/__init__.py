@@ -1,1 +1,1 @@
-"""The mpp-hub application: the `mpphub` CLI (and later the HTTP API and dashboard)."""
+"""The mpp-hub application: the `mpphub` CLI, the hub HTTP API and the coordinators' dashboard."""

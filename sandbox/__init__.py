@@ -1,1 +1,1 @@
-"""Reference national layer and simulated local systems for demo, tests and dry runs (issue 3)."""
+"""Reference national layer and simulated local systems for demo, tests, benchmarks and dry runs."""

@@ -1,7 +1,7 @@
 """Run the sync flows: catalogue push, outbound delivery, walk-in registration, inbound status.
 
 --once (default) runs one cycle and prints a per-region summary; --watch repeats every --interval
-seconds until Ctrl-C. Settings come from MPPHUB_* environment variables (see README "Operations").
+seconds until Ctrl-C. Settings come from MPPHUB_* environment variables (docs/operations.md, "Settings").
 Exit 0 when every service synced, 1 when any service stopped with a fatal error (or the ledger failed), 2 on
 a usage error, 3 when no service stopped but some service is stuck — a queue held by the same item after
 3 attempts (hub/health/stuck.py); the summary lists each stuck service with the item and its last error
