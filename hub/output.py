@@ -59,6 +59,21 @@ class ProgressLine:
         self.stream.flush()
 
 
+# descriptors whose reader went away (EPIPE): output goes to os.devnull from then on
+_GONE: set[int] = set()
+
+
+def reader_gone(stream: TextIO | None = None) -> bool:
+    """Whether the reader of ``stream`` (stdout by default) went away: what runs on until stopped
+    (``mpphub sync --watch | head``) stops then."""
+    stream = stream or sys.stdout
+    try:
+        stream.flush()
+        return stream.fileno() in _GONE
+    except (OSError, ValueError):
+        return False
+
+
 class _ReaderMayLeave(io.RawIOBase):
     """A standard stream's file descriptor that, once its reader has gone (EPIPE, as in ``mpphub ... | head``),
     sends the rest of the output to os.devnull instead of raising BrokenPipeError out of whatever printed.
@@ -84,6 +99,7 @@ class _ReaderMayLeave(io.RawIOBase):
             while written < len(view):  # all of it: unbuffered (python -u) text streams write here directly
                 written += os.write(self._fd, view[written:])
         except BrokenPipeError:
+            _GONE.add(self._fd)
             devnull = os.open(os.devnull, os.O_WRONLY)
             try:
                 os.dup2(devnull, self._fd)

@@ -80,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
     from connectors.ledger.errors import describe_ledger_error
     from connectors.sync.engine import FLOWS, SyncEngine
     from hub.health.stuck import stuck_services
-    from hub.output import ProgressLine
+    from hub.output import ProgressLine, reader_gone
     from hub.settings import Settings
     from hub.wiring import build_context
 
@@ -126,6 +126,10 @@ def run(args: argparse.Namespace) -> int:
             exit_code = outcome(results, stuck)
             _report(results, args.format, stuck)
             if not args.watch:
+                return exit_code
+            # each cycle's report reaches its reader now; a reader that went away (`| head`) ends the watch
+            # with this cycle's exit code, instead of cycles running on with nobody to read them
+            if reader_gone():
                 return exit_code
             time.sleep(args.interval)
     finally:

@@ -95,3 +95,35 @@ def test_a_reader_that_stays_still_gets_everything(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert done.stdout.splitlines()[-1] == "2 problems in 2 of 5 files"
     assert done.stderr == ""
+
+
+@BUFFERING
+def test_sync_watch_ends_when_its_reader_goes_away(tmp_path: Path, unbuffered: bool) -> None:
+    # `mpphub sync --watch | head -2` ran on, a cycle every interval, until killed: nobody read it any more
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONUNBUFFERED"}
+    env.update(
+        MPPHUB_LEDGER_URL=f"sqlite:///{tmp_path / 'ledger.db'}",
+        MPPHUB_NATIONAL_URL="http://127.0.0.1:9",  # nothing listens: every cycle reports its failures
+        MPPHUB_REGISTRY=str(REPO / "registry"),
+    )
+    if unbuffered:
+        env["PYTHONUNBUFFERED"] = "1"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "hub.cli", "sync", "--watch", "--interval", "0.2", "--service", "35.76/akta-kelahiran"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        cwd=tmp_path,
+        env=env,
+    )
+    assert process.stdout is not None
+    header = process.stdout.readline()
+    assert header.startswith(b"region"), header
+    process.stdout.close()
+    try:
+        code = process.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        raise AssertionError("sync --watch kept running with nobody reading its output") from None
+    # the cycle's own exit code: 1, the package's local secret is not set here (so nothing dials the
+    # region's real host: the fatal error comes before any connection)
+    assert code == 1

@@ -38,8 +38,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, inspect, select, text
 
+from connectors.ledger.models import Application, StatusEvent
 from connectors.ledger.store import Ledger
 from connectors.sync.packages import PackageSource
 from sandbox.national.citizens import CitizenSimulator
@@ -269,8 +270,16 @@ def _check_form_style(
     ledger = Ledger.open(ledger_url)
     try:
         letters = [d for d in ledger.dead_letters(service_id=REFUSED_SERVICE) if d["ref"] == refused]
+        # the region's one feed is routed by service code: no event is stored under another service
+        with ledger.engine.connect() as conn:
+            wrong_service = conn.execute(
+                select(StatusEvent.event_id)
+                .join(Application, Application.national_id == StatusEvent.national_id)
+                .where(StatusEvent.service_id != Application.service_id)
+            ).all()
     finally:
         ledger.close()
+    assert wrong_service == [], f"{len(wrong_service)} status events under a wrong service"
     assert len(letters) == 1, letters
     reason = letters[0]["reason"]
     assert "No. HP pemohon harus diawali 08" in reason, reason

@@ -205,7 +205,20 @@ def event_problems(world: World, resends_allowed: bool = False) -> dict[str, lis
             if r["application_id"] in mine and r["reason"] != "out_of_sequence"
         ),
         "status_behind": sorted(i for i, s in local_status.items() if i in mine and national_status.get(i) != s),
+        "under_a_wrong_service": _events_under_a_wrong_service(world),
     }
+
+
+def _events_under_a_wrong_service(world: World) -> list[str]:
+    """Status events the ledger stored under another service than their application's (issue 18)."""
+    with world.ledger.engine.connect() as conn:
+        return sorted(
+            conn.scalars(
+                select(StatusEvent.event_id)
+                .join(Application, Application.national_id == StatusEvent.national_id)
+                .where(StatusEvent.service_id != Application.service_id)
+            )
+        )
 
 
 def held(problems: dict[str, list[str]]) -> bool:
