@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo airflow test lint typecheck pytest lock bench clean
+.PHONY: demo airflow test check lint typecheck pytest pytest-fast lock bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ airflow: $(STAMP)
 ## test: ruff, mypy, pytest
 test: lint typecheck pytest
 
+## check: the quick loop before a push: ruff, mypy and the fast tests (not the drills, Airflow, the
+## dashboard's browser tests or anything marked slow; `make test` runs them all, as CI does)
+check: lint typecheck pytest-fast
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -36,6 +40,10 @@ typecheck: $(STAMP)
 
 pytest: $(STAMP)
 	$(BIN)/pytest
+
+FAST_TESTS := -m "not slow" --ignore=tests/drills --ignore=tests/airflow --ignore=tests/dashboard
+pytest-fast: $(STAMP)
+	$(BIN)/pytest -q $(FAST_TESTS)
 
 ## bench: every benchmark with its default size
 bench: $(STAMP)

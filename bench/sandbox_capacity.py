@@ -35,8 +35,8 @@ import requests
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from registry.synthetic.forms import sample_form  # noqa: E402
 from sandbox.local.catalogue import load_packages  # noqa: E402
-from sandbox.local.forms import sample_form  # noqa: E402
 from sandbox.local.mapping import build_object  # noqa: E402
 from sandbox.national.citizens import REGISTRY, CitizenSimulator  # noqa: E402
 from sandbox.serve import RunningServer, serve_in_process  # noqa: E402

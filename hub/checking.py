@@ -41,6 +41,7 @@ from connectors.url_policy import HostPolicy, host_policy
 from registry.document import DocumentError, load_document
 from registry.rules.request_encodings import DEFAULT_ENCODING, MEDIA_TYPES, content_type_fits
 from registry.secret_scope import secret_namespace
+from registry.synthetic.forms import FormGenerationError, valid_form
 from registry.time_zones import package_zone
 from registry.validate import check_composition, check_document, compose_package
 
@@ -409,14 +410,10 @@ class PackageCheck:
         """The synthetic test application (envelope, form), made once so that what ``submit encoding``
         shows is what ``submit`` sends; a text saying why when the form admits no test data."""
         if self._application is None:
-            from faker import Faker
-
-            from sandbox.national.citizens import FormGenerationError, valid_form
-
-            fake = Faker("id_ID")
-            fake.seed_instance(self.rng.getrandbits(32))
+            # registry.synthetic needs only core dependencies (no Faker, no sandbox): a production install
+            # can write a test application
             try:
-                form = valid_form(doc, self.rng, fake, datetime.now(UTC).date())  # valid for doc["form"]
+                form = valid_form(doc, self.rng, datetime.now(UTC).date())  # valid for doc["form"]
             except FormGenerationError as exc:
                 self._application = f"could not make test data for the form: {exc}"
             else:

@@ -8,17 +8,14 @@ import os
 import socket
 import tempfile
 import threading
-import uuid
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import requests
-from sqlalchemy import create_engine, text
-from sqlalchemy.exc import SQLAlchemyError
 
 from connectors.ledger.store import Ledger
 from connectors.national import NationalClient
@@ -34,37 +31,10 @@ from sandbox.local.catalogue import regional_systems
 from sandbox.local.sql_tables import SqlLocalSystem
 from sandbox.national.citizens import CitizenSimulator
 from sandbox.serve import serve_in_process, serve_in_thread, serve_many_in_process
+from sandbox.world import Say, start_sql_systems
 
-ADMIN_URLS = {
-    "postgresql": os.environ.get(
-        "MPPHUB_DEMO_POSTGRES_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-    ),
-    "mariadb": os.environ.get("MPPHUB_DEMO_MARIADB_ADMIN_URL", "mysql+pymysql://root@127.0.0.1:3306/test"),
-}
-Say = Callable[[str], None]
 # the shared simulated REST systems, one per style, serving the hand-written packages (sandbox/credentials.py)
 SHARED_STYLES = ("indonesian", "cursor", "form")
-
-
-@contextmanager
-def scratch_database(dialect: str, say: Say) -> Iterator[str | None]:
-    """A throw-away database for the SQL local systems, or None when that server is not reachable."""
-    name = f"mpphub_demo_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(ADMIN_URLS[dialect], isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f"CREATE DATABASE {name}"))
-    except SQLAlchemyError:
-        say(f"  ({dialect} not reachable: its sql packages are left out)")
-        admin.dispose()
-        yield None
-        return
-    try:
-        yield ADMIN_URLS[dialect].rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f"DROP DATABASE {name}" + (" WITH (FORCE)" if dialect == "postgresql" else "")))
-        admin.dispose()
 
 
 @contextmanager
@@ -128,21 +98,10 @@ def run_demo(
         secrets = cred.secret_values(docs)
         sql_systems: list[SqlLocalSystem] = []
         services = [d["id"] for d in docs if d["local_system"]["kind"] == "rest"]
-        for dialect in ("postgresql", "mariadb"):
-            mine = [
-                d
-                for d in docs
-                if d["local_system"]["kind"] == "sql"
-                and d["local_system"]["dialect"] in (dialect, "mysql" if dialect == "mariadb" else "-")
-            ]
-            url = stack.enter_context(scratch_database(dialect, say)) if mine else None
-            if url and mine:
-                system = SqlLocalSystem(url, mine, seed=1)
-                system.create_schema()
-                stack.callback(system.drop)
-                sql_systems.append(system)
-                services += [d["id"] for d in mine]
-                secrets.update({d["local_system"]["connection_ref"]: url for d in mine})
+        for sql in start_sql_systems(stack, docs, seed=1, say=say):
+            sql_systems.append(sql.system)
+            services += [d["id"] for d in sql.packages]
+            secrets.update(sql.secrets)
         overrides = {
             d["local_system"]["base_url"]: (
                 regional_servers[(d["region"], cred.rest_style(d))] if "extends" in d else local[cred.rest_style(d)]

@@ -3,7 +3,7 @@
 Data: idn-area-data 4.0.1 under the ODbL; see ``registry/data/idn-area-data/README.md``. The CSV files
 are the source; ``registry/regions_data.py`` is the same table as a Python literal, generated from them
 (``python -m registry.regions``) because importing it is ~10x cheaper than parsing CSV at every start
-of ``mpphub validate``. ``tests/test_regions.py`` fails when the two drift apart.
+of ``mpphub validate``. ``tests/registry/test_regions.py`` fails when the two drift apart.
 """
 
 from __future__ import annotations

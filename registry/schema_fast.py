@@ -14,7 +14,7 @@ that check is conservative too: keywords the metaschema gives a shape are checke
 (``$ref``, ``dependentSchemas``...) make it unsure, unknown ones (``x-personal-data``) are annotations.
 
 Nothing is generated from the schema, so nothing can drift: the schema file is read as it is. The
-property tests in ``tests/test_schema_fast.py`` check that this never accepts what jsonschema-rs rejects.
+property tests in ``tests/registry/test_schema_fast.py`` check that this never accepts what jsonschema-rs rejects.
 """
 
 from __future__ import annotations

@@ -119,25 +119,12 @@ def run(args: argparse.Namespace) -> int:
     stack = ExitStack()
     sql_secrets: dict[str, str] = {}
     if not args.no_sql:
-        from hub.demo import scratch_database
-        from sandbox.local.sql_tables import SqlLocalSystem
+        from sandbox.world import start_sql_systems
 
-        for dialect in ("postgresql", "mariadb"):
-            mine = [
-                p
-                for p in [*packages, *adopted]
-                if p["local_system"]["kind"] == "sql"
-                and p["local_system"]["dialect"] in (dialect, "mysql" if dialect == "mariadb" else "-")
-            ]
-            url = stack.enter_context(scratch_database(dialect, print)) if mine else None
-            if url:
-                system = SqlLocalSystem(url, mine, seed=args.seed)
-                system.create_schema()
-                stack.callback(system.drop)
-                if args.officer_interval:
-                    system.start_pace(args.officer_interval)
-                sql_secrets.update({p["local_system"]["connection_ref"]: url for p in mine})
-                print(f"SQL ({dialect:<10})  {url.split('@')[-1]}   {len(mine)} packages' tables (dropped at Ctrl-C)")
+        for sql in start_sql_systems(stack, [*packages, *adopted], args.seed, print, args.officer_interval):
+            sql_secrets.update(sql.secrets)
+            where = sql.url.split("@")[-1]
+            print(f"SQL ({sql.dialect:<10})  {where}   {len(sql.packages)} packages' tables (dropped at Ctrl-C)")
     rest = [p for p in packages if p["local_system"]["kind"] == "rest"]
     overrides = {p["local_system"]["base_url"]: servers[rest_style(p)].url for p in rest}
     for (region, style), group in regional.items():

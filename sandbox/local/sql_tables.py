@@ -22,8 +22,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, make_url
 
+from registry.synthetic.forms import sample_form
 from sandbox.local.clock import WIB, Clock, format_time
-from sandbox.local.forms import sample_form
 from sandbox.local.mapping import build_object
 from sandbox.local.pace import Pace
 from sandbox.local.sql_plan import PackagePlan, TableSpec, plan_package
@@ -165,7 +165,7 @@ class SqlLocalSystem:
     def _walk_in(self, conn: Connection, plan: PackagePlan) -> dict[str, Any]:
         package, apps = plan.package, self.schema.tables[plan.applications]
         envelope = {"id": None, "submitted_at": self.clock.now().isoformat(), "channel": WALK_IN_CHANNEL}
-        form = sample_form(package["form"], self.counter_rng)
+        form = sample_form(package["form"], self.counter_rng, region=package.get("region"))
         mapped = build_object(
             package["local_system"]["tables"]["applications"]["columns"], {"application": envelope, "form": form}
         )

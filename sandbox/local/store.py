@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from registry.synthetic.forms import sample_form
 from sandbox.local.catalogue import Service
 from sandbox.local.clock import Clock, format_time
-from sandbox.local.forms import sample_form
 from sandbox.local.mapping import build_object
 
 WALK_IN_CHANCE = 0.2  # per walk-in service and officers' round under the background pace
@@ -145,7 +145,7 @@ class LocalStore:
             "submitted_at": format_time(self.clock.now(), service.family.zone),
             "channel": service.walk_in_channel,
         }
-        form = sample_form(package["form"], self.counter_rng)
+        form = sample_form(package["form"], self.counter_rng, region=package.get("region"))
         body = build_object(service.operations["submit"]["body"], {"application": envelope, "form": form})
         return self.create(service, body, None, service.walk_in_channel, walk_in=True)
 

@@ -3,8 +3,8 @@
 Deterministic under a seed (same seed, same ``today`` -> the same applications, ids included). Each
 application is for a published service that citizens can use online (``online`` or ``mobile`` channel):
 realistic names and addresses (Faker ``id_ID``), NIKs of the service's region, ``08xx`` phone numbers,
-form data generated from the package's form and checked with jsonschema-rs, and a file for every
-required requirement. Two ways in::
+form data generated from the package's form and checked with jsonschema-rs (``registry.synthetic.forms``,
+the generator ``mpphub check`` uses too, here with Faker's names), and a file for every required requirement. Two ways in::
 
     CitizenSimulator.to_store("national.db", seed=1).submit(50)          # straight into the database
     CitizenSimulator.to_url("http://127.0.0.1:8700", seed=1).run(rate_per_second=5, duration=60)
@@ -22,27 +22,48 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
-import jsonschema_rs
 import requests
 from faker import Faker
 
 from registry.index import load_index
+from registry.synthetic.forms import valid_form
 from sandbox.national import applications
 from sandbox.national.files import GeneratedFile, attachments_for
-from sandbox.national.formgen import FormFiller
 from sandbox.national.store import Store, utc_now
 
 REGISTRY = Path(__file__).resolve().parents[2] / "registry"
 CITIZEN_CHANNELS = ("online", "mobile")
-ATTEMPTS = 20
 
 
-class FormGenerationError(RuntimeError):
-    """No valid data could be generated for a form (the paths that failed are in the message)."""
+class FakerNames:
+    """Faker ``id_ID``'s names, streets, cities and companies as a ``registry.synthetic`` name source:
+    richer than its plain lists, for simulated citizens (Faker is the sandbox extra's dependency)."""
+
+    def __init__(self, fake: Faker) -> None:
+        self.fake = fake
+
+    def given_name(self, female: bool) -> str:
+        """A first name of the given sex."""
+        return str(self.fake.first_name_female() if female else self.fake.first_name_male())
+
+    def family_name(self, female: bool) -> str:
+        """A last name of the given sex."""
+        return str(self.fake.last_name_female() if female else self.fake.last_name_male())
+
+    def street_address(self) -> str:
+        """A street address."""
+        return str(self.fake.street_address())
+
+    def city(self) -> str:
+        """A city."""
+        return str(self.fake.city())
+
+    def company(self) -> str:
+        """A company name."""
+        return str(self.fake.company())
 
 
 @dataclass(frozen=True)
@@ -123,11 +144,6 @@ class HttpSink:
             )
 
 
-@lru_cache(maxsize=256)
-def _validator(form_json: str) -> jsonschema_rs.Validator:
-    return jsonschema_rs.validator_for(json.loads(form_json), validate_formats=True)
-
-
 def published_packages(registry_dir: Path, regions: Sequence[str] | None = None) -> list[dict[str, Any]]:
     """The latest published version of every service citizens can apply for online, in id order."""
     index = load_index(registry_dir)
@@ -141,22 +157,6 @@ def published_packages(registry_dir: Path, regions: Sequence[str] | None = None)
         if set(doc["service"]["channels"]) & set(CITIZEN_CHANNELS):
             packages.append(doc)
     return packages
-
-
-def valid_form(package: dict[str, Any], rng: random.Random, fake: Faker, today: date) -> dict[str, Any]:
-    """Made-up form data that is valid for ``package``'s form (jsonschema-rs, formats included)."""
-    form_schema = package["form"]
-    validator = _validator(json.dumps(form_schema, sort_keys=True))
-    paths: list[str] = []
-    for _ in range(ATTEMPTS):
-        data = FormFiller(rng, fake, package["region"], today).fill(form_schema)
-        errors = list(validator.iter_errors(data))
-        if not errors:
-            return data
-        paths = sorted({"$." + ".".join(map(str, e.instance_path)) for e in errors})
-    raise FormGenerationError(
-        f"{package['id']}: no valid form data after {ATTEMPTS} attempts; failing at {', '.join(paths)}"
-    )
 
 
 class CitizenSimulator:
@@ -180,6 +180,7 @@ class CitizenSimulator:
         self.rng = random.Random(seed)  # noqa: S311 - reproducible test data, not secrets
         self.fake = Faker("id_ID")
         self.fake.seed_instance(seed)
+        self.names = FakerNames(self.fake)
         self.sink, self.today, self.clock = sink, today or date.today(), clock
         self.packages = [
             p for p in published_packages(Path(registry_dir), regions) if not services or p["id"] in services
@@ -200,7 +201,7 @@ class CitizenSimulator:
 
     def form_for(self, package: dict[str, Any]) -> dict[str, Any]:
         """Valid form data for ``package`` (checked with jsonschema-rs, formats included)."""
-        return valid_form(package, self.rng, self.fake, self.today)
+        return valid_form(package, self.rng, self.today, self.names)
 
     def application_for(self, package: dict[str, Any]) -> Submission:
         """One citizen's application for ``package``."""

@@ -383,7 +383,7 @@ def test_the_demo_opts_in_while_it_runs_and_restores_the_setting(monkeypatch: py
 
 def test_the_benchmarks_that_sync_sandbox_systems_opt_in_themselves() -> None:
     """They run outside pytest (`make bench`), so they cannot rely on tests/conftest.py. (The sandbox's
-    printed environment is checked by tests/test_cli_sandbox_and_sync.py, the demo by tests/test_demo.py,
+    printed environment is checked by tests/cli/test_cli_sandbox_and_sync.py, the demo by tests/hub/test_demo.py,
     both with the suite's opt-in removed.)"""
     for bench in ("drill_load.py", "national_cycle.py", "sync_throughput.py"):
         text = (REPO / "bench" / bench).read_text(encoding="utf-8")

@@ -9,7 +9,7 @@
 - Template and mapping injection (``../``, ``@``, ``#``, CRLF, ``{__class__}`` in form values; JMESPath
   expressions in packages) cannot change the target host, add headers or execute anything.
 - Oversized (declared or endless) and 10,000-level nested answers from a local system are refused early
-  with a clear error. (Package files: tests/test_hostile_files.py; fuzzing: tests/test_fuzz_validate.py.)
+  with a clear error. (Package files: tests/registry/test_hostile_files.py; fuzzing: tests/registry/test_fuzz_validate.py.)
 """
 
 from __future__ import annotations

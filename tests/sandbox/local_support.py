@@ -15,8 +15,8 @@ import jsonschema_rs
 import requests
 
 from registry.schemas import national_transitions
+from registry.synthetic.forms import sample_form
 from sandbox.local.catalogue import load_packages
-from sandbox.local.forms import sample_form
 from sandbox.local.mapping import build_object
 
 PACKAGES = load_packages()

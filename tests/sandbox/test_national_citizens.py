@@ -14,9 +14,9 @@ import jsonschema_rs
 import pytest
 
 from registry.index import load_index
-from sandbox.national import regexgen
+from registry.synthetic import patterns
+from registry.synthetic.identity import District, districts_of, make_nik, parse_nik
 from sandbox.national.citizens import REGISTRY, CitizenSimulator, published_packages
-from sandbox.national.identity import District, districts_of, make_nik, parse_nik
 from tests.sandbox.fixtures_national import NationalServer
 
 TODAY = date(2026, 11, 28)
@@ -157,10 +157,10 @@ def test_store_sink_writes_straight_into_the_database(national_server: NationalS
 def test_regex_generator_matches_in_full(pattern: str) -> None:
     rng = random.Random(0)  # noqa: S311
     for _ in range(200):
-        assert re.fullmatch(pattern, regexgen.generate(pattern, rng))
+        assert re.fullmatch(pattern, patterns.sample(pattern, rng))
 
 
 @pytest.mark.parametrize("pattern", ["(?=a)b", "(a)\\1", "[abc"])
 def test_regex_generator_refuses_what_it_cannot_do(pattern: str) -> None:
     with pytest.raises(ValueError):
-        regexgen.generate(pattern, random.Random(0))  # noqa: S311
+        patterns.sample(pattern, random.Random(0))  # noqa: S311

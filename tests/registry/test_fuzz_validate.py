@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from registry.validate import check_document, validate_file
-from tests.conftest import CliResult
+from tests.conftest import REPO, CliResult
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=30),
@@ -46,7 +46,7 @@ def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     return out
 
 
-GOOD = json.loads((Path(__file__).parent.parent / "registry/packages/35.76/akta-kelahiran.json").read_text())
+GOOD = json.loads((REPO / "registry/packages/35.76/akta-kelahiran.json").read_text())
 GOOD_PATHS = [p for p in _paths(GOOD) if p]
 
 

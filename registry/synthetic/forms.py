@@ -1,24 +1,33 @@
-"""Fill a package's form (a JSON Schema) with realistic, valid citizen data.
+"""Fill a package's form (a JSON Schema) with realistic, valid citizen data: the one form generator of the
+project (the sandbox's citizens and officers, ``mpphub check --write``).
 
 Values follow the schema (types, enums, patterns, formats, lengths, bounds, required fields, nested
 objects and arrays) and its ``x-personal-data`` hints. Fields about the same person agree: ``nik_ibu``,
 ``nama_ibu`` and ``tanggal_lahir_ibu`` describe one woman whose NIK encodes that birth date (+40 on the
-day); an unsuffixed field (``nik``, ``no_hp``) is the applicant's. The caller validates the result.
+day); an unsuffixed field (``nik``, ``no_hp``) is the applicant's. ``valid_form`` checks the result with
+jsonschema-rs (formats included) and draws again when it fails; ``sample_form`` is the quick, unchecked
+form for a bare form schema (the simulated local systems' walk-ins).
 """
 
 from __future__ import annotations
 
+import json
 import random
 import re
 from collections.abc import Callable
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Any
 
-from faker import Faker
+import jsonschema_rs
 
 from registry.regions import region_table
-from sandbox.national.identity import District, People, Person, phone_number
-from sandbox.national.regexgen import generate
+from registry.synthetic.identity import DEFAULT_REGION, District, NameSource, People, Person, PlainNames, phone_number
+from registry.synthetic.patterns import sample
+
+ATTEMPTS = 20  # draws of valid_form before it gives up
+# sample_form's dates are relative to a fixed day, so that a seeded simulated system is the same every day
+REFERENCE_DAY = date(2025, 1, 1)
 
 # a form field name is <prefix><role>: nik_ibu, nama_pelapor, tanggal_lahir_anak
 PREFIXES = ("tanggal_lahir", "tempat_lahir", "jenis_kelamin", "nama_lengkap", "no_hp", "email", "alamat", "nik", "nama")
@@ -58,12 +67,26 @@ def role_of(name: str, scope: str = "") -> str:
     return scope + "pemohon"
 
 
-class FormFiller:
-    """Draws form data for one region from a seeded RNG and Faker (one instance per application)."""
+class FormGenerationError(RuntimeError):
+    """No valid data could be generated for a form (the paths that failed are in the message)."""
 
-    def __init__(self, rng: random.Random, fake: Faker, region: str, today: date) -> None:
-        self.rng, self.fake, self.today = rng, fake, today
-        self.people = People(rng, fake, region, today)
+
+class FormFiller:
+    """Draws form data for one region from a seeded RNG and a name source (one instance per application).
+
+    ``optional_share`` is the chance that an optional field is filled (1.0: all of them, 0.0: none).
+    """
+
+    def __init__(
+        self,
+        rng: random.Random,
+        names: NameSource,
+        region: str,
+        today: date,
+        optional_share: float = 0.7,
+    ) -> None:
+        self.rng, self.names, self.today, self.optional_share = rng, names, today, optional_share
+        self.people = People(rng, names, region, today)
         self.home: District = rng.choice(self.people.districts)  # the family's kecamatan
         self.persons: dict[str, Person] = {}
         self.primary = "pemohon"  # the role unsuffixed fields (nik, no_hp, email) belong to
@@ -91,7 +114,7 @@ class FormFiller:
         required = set(schema.get("required", []))
         out: dict[str, Any] = {}
         for name, sub in schema.get("properties", {}).items():
-            if name in required or self.rng.random() < 0.7:
+            if name in required or self.rng.random() < self.optional_share:
                 out[name] = self._value(name, sub if isinstance(sub, dict) else {}, scope)
         return out
 
@@ -179,26 +202,31 @@ class FormFiller:
         elif schema.get("format") == "date" or hint == "birth_date":
             value = self._date(name, hint, scope)
         elif schema.get("format") == "email":
-            value = f"info@{self.fake.last_name().lower()}.{self.rng.choice(('co.id', 'or.id', 'sch.id', 'com'))}"
+            domain = re.sub(r"[^a-z]+", "", self.names.family_name(False).lower()) or "contoh"
+            value = f"info@{domain}.{self.rng.choice(('co.id', 'or.id', 'sch.id', 'com'))}"
         elif name in ("rt", "rw"):
             value = f"{self.rng.randint(1, 15):03d}"
         elif "kabkota" in name and "pattern" in schema:
             codes = [
                 r.code for r in region_table().all() if not r.is_province and re.fullmatch(schema["pattern"], r.code)
             ]
-            value = self.rng.choice(codes) if codes else generate(schema["pattern"], self.rng)
+            value = self.rng.choice(codes) if codes else sample(schema["pattern"], self.rng)
         elif schema.get("format") == "date-time":
             value = f"{self.today.isoformat()}T0{self.rng.randint(0, 9)}:00:00+07:00"
         elif "pattern" in schema:
-            value = generate(schema["pattern"], self.rng)
+            value = sample(schema["pattern"], self.rng)
         elif name.startswith("no_hp"):
             value = phone_number(self.rng)
         else:
             value = self._text(name)
+        if "pattern" in schema and not _matches(schema["pattern"], value):
+            # a hinted value (a NIK of the wrong province, a name with a dot) the pattern refuses: the
+            # pattern has the last word, as the hub's validation will
+            value = sample(schema["pattern"], self.rng)
         return _fit(value, schema, self.rng)
 
     def _text(self, name: str) -> str:
-        rng, fake, last = self.rng, self.fake, self.fake.last_name()
+        rng, names, last = self.rng, self.names, self.names.family_name(False)
         keyed: list[tuple[tuple[str, ...], Callable[[], str]]] = [
             (("alamat",), lambda: self.people.address(self.home)),
             (("kecamatan", "kelurahan"), lambda: rng.choice(self.people.districts).name),
@@ -206,18 +234,18 @@ class FormFiller:
                 ("judul",),
                 lambda: f"{rng.choice(('Analisis', 'Kajian', 'Evaluasi'))} {rng.choice(TOPICS)} di {self.people.place}",
             ),
-            (("institusi",), lambda: f"Universitas {fake.city()}"),
+            (("institusi",), lambda: f"Universitas {names.city()}"),
             (("instansi",), lambda: f"Dinas {rng.choice(('Kesehatan', 'Pendidikan', 'Sosial'))} {self.people.place}"),
             (("yayasan",), lambda: f"Yayasan Pendidikan {last}"),
             (("satuan",), lambda: f"{rng.choice(('TK', 'KB', 'PAUD'))} {last}"),
             (("sekolah",), lambda: f"{rng.choice(('SD Negeri', 'SMA Swasta', 'SMK'))} {last}"),
             (("fasilitas", "fasyankes"), lambda: f"Klinik Pratama {last}"),
-            (("usaha", "perusahaan"), lambda: fake.company()),
+            (("usaha", "perusahaan"), lambda: names.company()),
             (("bangunan",), lambda: f"{rng.choice(('Rumah Tinggal', 'Ruko', 'Gudang'))} {last}"),
             (("kapal",), lambda: f"KM {last} {rng.randint(1, 20)}"),
-            (("naskah",), lambda: f"Promo {fake.company()}, diskon {rng.randint(1, 9)}0%"),
+            (("naskah",), lambda: f"Promo {names.company()}, diskon {rng.randint(1, 9)}0%"),
             (("uraian", "keterampilan", "jabatan", "program", "jurusan"), lambda: rng.choice(SKILLS)),
-            (("tempat", "kabkota", "pelabuhan"), lambda: fake.city()),
+            (("tempat", "kabkota", "pelabuhan"), lambda: names.city()),
             (("pekerjaan",), lambda: rng.choice(JOBS)),
             (("jadwal",), lambda: f"Senin-Jumat {rng.randint(7, 16):02d}.00-{rng.randint(17, 21):02d}.00"),
             (
@@ -232,6 +260,14 @@ class FormFiller:
         return " ".join(rng.choice(WORDS) for _ in range(rng.randint(2, 6))).capitalize()
 
 
+def _matches(pattern: str, value: str) -> bool:
+    """JSON Schema's ``pattern`` test: a search, not a full match (package patterns are anchored)."""
+    try:
+        return re.search(pattern, value) is not None
+    except re.error:
+        return True  # not a Python regex: leave it to the validator (valid_form checks with jsonschema-rs)
+
+
 def _fit(value: str, schema: dict[str, Any], rng: random.Random) -> str:
     """Pad or cut free text to ``minLength``/``maxLength`` (patterned values are left to the validator)."""
     low, high = int(schema.get("minLength", 0)), schema.get("maxLength")
@@ -240,3 +276,46 @@ def _fit(value: str, schema: dict[str, Any], rng: random.Random) -> str:
     if high is not None and len(value) > int(high):
         value = value[: int(high)].rstrip() or value[: int(high)]
     return value
+
+
+@lru_cache(maxsize=256)
+def _validator(form_json: str) -> jsonschema_rs.Validator:
+    return jsonschema_rs.validator_for(json.loads(form_json), validate_formats=True)
+
+
+def valid_form(
+    package: dict[str, Any], rng: random.Random, today: date, names: NameSource | None = None
+) -> dict[str, Any]:
+    """Made-up form data that is valid for ``package``'s form (jsonschema-rs, formats included).
+
+    ``names`` defaults to ``PlainNames`` over ``rng``; FormGenerationError (with the failing paths, never
+    a value) when no valid data came out of ``ATTEMPTS`` draws.
+    """
+    form_schema = package["form"]
+    validator = _validator(json.dumps(form_schema, sort_keys=True))
+    names = names or PlainNames(rng)
+    paths: list[str] = []
+    for _ in range(ATTEMPTS):
+        data = FormFiller(rng, names, package["region"], today).fill(form_schema)
+        errors = list(validator.iter_errors(data))
+        if not errors:
+            return data
+        paths = sorted({"$." + ".".join(map(str, e.instance_path)) for e in errors})
+    raise FormGenerationError(
+        f"{package['id']}: no valid form data after {ATTEMPTS} attempts; failing at {', '.join(paths)}"
+    )
+
+
+def sample_form(
+    form: dict[str, Any],
+    rng: random.Random,
+    include_optional: bool = True,
+    region: str | None = None,
+    today: date = REFERENCE_DAY,
+) -> dict[str, Any]:
+    """Form data for the form schema ``form``: every required field, and the optional ones unless told
+    otherwise. Unchecked (one draw; ``valid_form`` checks and retries): what a simulated counter officer
+    types in for a walk-in. Names from ``PlainNames``, people registered in ``region`` (default: the
+    sample registry's first)."""
+    share = 1.0 if include_optional else 0.0
+    return FormFiller(rng, PlainNames(rng), region or DEFAULT_REGION, today, share).fill(form)

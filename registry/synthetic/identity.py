@@ -1,9 +1,11 @@
-"""Synthetic Indonesian identities for the citizen simulator: NIK, KK, phone numbers, names, addresses.
+"""Synthetic Indonesian identities for test data: NIK, KK, phone numbers, names, addresses.
 
 NIK (Nomor Induk Kependudukan), 16 digits: ``PPKKCC`` the district (kecamatan) code of the region where
 the person is registered, ``DDMMYY`` the birth date with 40 added to the day for women, then a 4-digit
 serial (0001-9999). The KK (family card) number shares the district prefix, then its issue date and a
 serial. District codes come from ``registry/data/idn-area-data/districts.csv`` (idn-area-data 4.0.1, ODbL).
+Names, streets, cities and companies come from a ``NameSource``: ``PlainNames`` (short fixed lists, core
+dependencies only) unless the caller brings a richer one (the sandbox's citizens use Faker ``id_ID``).
 """
 
 from __future__ import annotations
@@ -15,8 +17,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
-
-from faker import Faker
+from typing import Protocol
 
 import registry.regions
 
@@ -26,9 +27,65 @@ PHONE_PREFIXES = (
     *("811", "812", "813", "821", "822", "823", "852", "853", "855", "856", "857", "858", "877", "878"),
     *("881", "882", "895", "896", "897", "898", "899"),
 )
+DEFAULT_REGION = "35.76"  # Kota Mojokerto, the sample registry's first region
 MAIL_DOMAINS = ("gmail.com", "yahoo.co.id", "yahoo.com", "outlook.com", "ymail.com")
 FEMALE_ROLES = {"ibu", "istri"}
 MALE_ROLES = {"ayah", "suami"}
+# never real people: common given and family names, combined at random
+_GIVEN_FEMALE = ("Siti", "Dewi", "Rina", "Sri", "Putri", "Lestari", "Ayu", "Wulan", "Indah", "Nur")
+_GIVEN_MALE = ("Budi", "Agus", "Joko", "Wahyu", "Eko", "Hadi", "Bambang", "Rizky", "Dedi", "Slamet")
+_FAMILY = ("Rahayu", "Santoso", "Wibowo", "Purnomo", "Handayani", "Setiawan", "Kusuma", "Nugroho", "Wulandari")
+_STREETS = ("Jl. Majapahit", "Jl. Gajah Mada", "Jl. Pahlawan", "Jl. Brawijaya", "Jl. Empu Nala", "Jl. Diponegoro")
+_CITIES = ("Mojokerto", "Surabaya", "Malang", "Kediri", "Madiun", "Blitar", "Pasuruan", "Probolinggo")
+_COMPANY_KINDS = ("CV", "PT", "UD")
+
+
+class NameSource(Protocol):
+    """Where made-up names come from (``PlainNames``, or Faker ``id_ID`` in the sandbox)."""
+
+    def given_name(self, female: bool) -> str:
+        """A first name."""
+
+    def family_name(self, female: bool) -> str:
+        """A last name."""
+
+    def street_address(self) -> str:
+        """A street and house number."""
+
+    def city(self) -> str:
+        """A city name."""
+
+    def company(self) -> str:
+        """A business name."""
+
+
+class PlainNames:
+    """Names from short fixed lists, drawn from ``rng``: no extra dependency, reproducible under a seed."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+
+    def given_name(self, female: bool) -> str:
+        """A first name of the given sex."""
+        return self.rng.choice(_GIVEN_FEMALE if female else _GIVEN_MALE)
+
+    def family_name(self, female: bool) -> str:
+        """A last name (the lists do not depend on sex)."""
+        return self.rng.choice(_FAMILY)
+
+    def street_address(self) -> str:
+        """``Jl. ... No. N``."""
+        return f"{self.rng.choice(_STREETS)} No. {self.rng.randint(1, 200)}"
+
+    def city(self) -> str:
+        """A city of Jawa Timur."""
+        return self.rng.choice(_CITIES)
+
+    def company(self) -> str:
+        """``CV Santoso``, ``PT Kusuma Mojokerto``..."""
+        return (
+            f"{self.rng.choice(_COMPANY_KINDS)} {self.rng.choice(_FAMILY)} {self.rng.choice(('', self.city()))}".strip()
+        )
 
 
 @dataclass(frozen=True)
@@ -108,11 +165,14 @@ class Person:
 
 
 class People:
-    """Draws persons (and family cards) for one region, from one seeded RNG and Faker."""
+    """Draws persons (and family cards) for one region, from one seeded RNG and a name source."""
 
-    def __init__(self, rng: random.Random, fake: Faker, region: str, today: date) -> None:
-        self.rng, self.fake, self.today = rng, fake, today
-        self.districts = districts_of(region)
+    def __init__(self, rng: random.Random, names: NameSource, region: str, today: date) -> None:
+        self.rng, self.names, self.today = rng, names, today
+        try:
+            self.districts = districts_of(region)
+        except ValueError:  # a region outside the table (a test package): its people live in the default one
+            self.districts = districts_of(DEFAULT_REGION)
         self.region_name = registry.regions.region_table().get(region)
         self.place = self.region_name.name.title() if self.region_name else "Jawa Timur"
 
@@ -124,9 +184,7 @@ class People:
     def person(self, role: str, district: District | None = None) -> Person:
         """A new person; the role (``ibu``, ``suami``, ``anak``...) sets the sex or age where it says so."""
         female = role in FEMALE_ROLES or (role not in MALE_ROLES and self.rng.random() < 0.5)
-        first = self.fake.first_name_female() if female else self.fake.first_name_male()
-        last = self.fake.last_name_female() if female else self.fake.last_name_male()
-        name = f"{first} {last}"
+        name = f"{self.names.given_name(female)} {self.names.family_name(female)}"
         birth = self._birth(role)
         district = district or self.rng.choice(self.districts)
         local = re.sub(r"[^a-z]+", ".", name.lower()).strip(".")[:40]
@@ -143,7 +201,7 @@ class People:
 
     def address(self, district: District) -> str:
         """A street address in ``district`` with RT/RW, kecamatan and the regency or city."""
-        street = self.fake.street_address()
+        street = self.names.street_address()
         rt, rw = self.rng.randint(1, 15), self.rng.randint(1, 10)
         regency = registry.regions.region_table().get(district.code[:5])
         place = regency.name.title() if regency else self.place

@@ -3,7 +3,8 @@
 Covers the syntax JSON Schema patterns of service packages use: literals and escapes, ``.``, classes
 (``[0-9A-Z]``, ``[^...]``, ``\\d \\w \\s``), groups with alternatives (``(\\+62|0)``, ``(?:...)``), the
 quantifiers ``? * + {n} {n,} {n,m}`` (lazy too) and the anchors ``^ $``. Anything else (look-arounds,
-back-references) raises ``ValueError``; the simulator then checks every value with jsonschema-rs anyway.
+back-references) raises ``ValueError``, never a wrong value silently; form generators check every value
+with jsonschema-rs anyway. The one regex sampler of the project (the sandbox and `mpphub check` use it).
 """
 
 from __future__ import annotations
@@ -139,7 +140,7 @@ def _emit(node: _Node, rng: random.Random, out: list[str]) -> None:
                 out.append(rng.choice(atom))
 
 
-def generate(pattern: str, rng: random.Random) -> str:
+def sample(pattern: str, rng: random.Random) -> str:
     """A string matching ``pattern`` from start to end, drawn from ``rng``."""
     out: list[str] = []
     _emit(_Parser(pattern).parse(), rng, out)

@@ -20,8 +20,9 @@ from hypothesis import strategies as st
 from registry.schema_check import package_validator
 from registry.schema_fast import is_certainly_valid
 from registry.validate import compose_package
+from tests.conftest import REPO
 
-SAMPLES = sorted((Path(__file__).parent.parent / "registry" / "packages").rglob("*.json"))
+SAMPLES = sorted((REPO / "registry" / "packages").rglob("*.json"))
 
 
 def _whole(path: Path) -> Any:
