@@ -59,15 +59,60 @@ def _terminal_columns() -> int:
         return 80
 
 
+def _command_word(argv: Sequence[str]) -> str | None:
+    """The command word of the arguments: the first one that is neither an option nor ``--lang``'s value."""
+    after_lang = False
+    for arg in argv:
+        if after_lang:
+            after_lang = False
+        elif arg == "--lang":
+            after_lang = True
+        elif not arg.startswith("-"):
+            return arg
+    return None
+
+
 def _command_of(argv: Sequence[str]) -> str | None:
-    """The command word of the arguments (the first one that is not an option), if it names a command."""
-    first = next((arg for arg in argv if not arg.startswith("-")), None)
+    """The command word of the arguments, if it names a command."""
+    first = _command_word(argv)
     return first if first in COMMANDS else None
+
+
+def _lang_of(argv: Sequence[str]) -> str | None:
+    """The value of ``--lang`` (``--lang id`` or ``--lang=id``) wherever it is given, checked by argparse."""
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith("--lang="):
+            return arg.partition("=")[2]
+    return None
+
+
+def package_version() -> str:
+    """The installed distribution's version (pyproject.toml's, via the package metadata)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("mpp-hub")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown (not installed)"
+
+
+def _unknown_command(word: str) -> None:
+    """``mpphub valdiate``: say so, suggest the nearest command, exit 2 (a usage error, as argparse's)."""
+    from hub.messages import t
+    from registry.suggest import did_you_mean
+
+    near = did_you_mean(word, COMMANDS)
+    hint = t("cli.did_you_mean", match=near.split("'")[1]) if near else ""
+    print(t("cli.unknown_command", word=word[:60], hint=hint), file=sys.stderr)
+    print(t("cli.see_help"), file=sys.stderr)
+    raise SystemExit(EXIT_USAGE)
 
 
 def plain_validate_args(argv: Sequence[str]) -> Any:
     """The arguments of ``mpphub validate PATH...`` when no option is given, parsed without argparse
-    (None for anything else). The defaults are the parser's: ``tests/test_cold_start.py`` compares them."""
+    (None for anything else). The defaults are the parser's: ``tests/registry/test_cold_start.py`` compares them."""
     if len(argv) < 2 or argv[0] != "validate" or any(arg.startswith("-") for arg in argv[1:]):
         return None
     from types import SimpleNamespace
@@ -79,6 +124,7 @@ def plain_validate_args(argv: Sequence[str]) -> Any:
         against_previous=False,
         registry="registry",
         jobs=None,
+        lang=None,
         _module=_command_module("validate"),
     )
 
@@ -90,6 +136,13 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 
     class Parser(argparse.ArgumentParser):
         """argparse, but usage errors exit 2 with one line and no traceback (argparse's own convention)."""
+
+    class Version(argparse.Action):
+        """``--version``: the version is looked up only when asked for (importlib.metadata costs start-up)."""
+
+        def __call__(self, parser: argparse.ArgumentParser, *_: Any) -> None:
+            print(f"mpphub {package_version()}")
+            parser.exit()
 
     class Formatter(argparse.HelpFormatter):
         """argparse's formatter without its ``import shutil``: argparse builds one per argument added."""
@@ -103,6 +156,11 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         epilog="Run 'mpphub COMMAND --help' for a command's options. Exit codes: 0 ok, 1 problems found, 2 usage error.",
         formatter_class=Formatter,
     )
+    parser.add_argument(
+        "--version", action=Version, nargs=0, default=argparse.SUPPRESS, help="print the version of mpp-hub and exit"
+    )
+    lang_help = "language of the CLI's own texts: en (default) or id (Bahasa Indonesia); default: the locale"
+    parser.add_argument("--lang", choices=["en", "id"], default=None, help=lang_help)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, (_, help_text) in COMMANDS.items():
         if only is not None and name != only:
@@ -110,6 +168,9 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
             continue
         module = _command_module(name)
         command_parser = sub.add_parser(name, help=help_text, description=module.__doc__, formatter_class=Formatter)
+        # also after the command (`mpphub init --lang id ...`); SUPPRESS keeps an absent one from
+        # overwriting the value given before the command
+        command_parser.add_argument("--lang", choices=["en", "id"], default=argparse.SUPPRESS, help=lang_help)
         module.add_arguments(command_parser)
         command_parser.set_defaults(_module=module)
     return parser
@@ -124,6 +185,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     with closed_pipes_tolerated():
         arguments = sys.argv[1:] if argv is None else list(argv)
         plain = plain_validate_args(arguments)
+        from hub.messages import set_language  # light: the fast validate path prints its summary with it
+
+        # before argparse, so "did you mean" speaks it too; reset on each run (tests run many in one process)
+        set_language(None if plain else _lang_of(arguments))
+        if plain is None:
+            word = _command_word(arguments)
+            if word is not None and word not in COMMANDS and not {"-h", "--help", "--version"} & set(arguments):
+                _unknown_command(word)
         args = plain or build_parser(only=_command_of(arguments) or "").parse_args(arguments)
         if plain is None:  # the fast validate path logs nothing and keeps its cold start
             from connectors.masking import install_log_masking
@@ -132,7 +201,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             code: int = args._module.run(args)
         except KeyboardInterrupt:
-            print("interrupted", file=sys.stderr)
+            from hub.messages import t
+
+            print(t("cli.interrupted"), file=sys.stderr)
             return 130
         return code
 

@@ -104,6 +104,14 @@ def _decode(raw: bytes) -> str:
         ) from None
 
 
+def _comment_at(text: str, pos: int) -> tuple[str, int]:
+    """``// comment`` or ``/* */ comment`` and where it starts, when the parser stopped at a comment (JSONC,
+    as editors and READMEs show packages, is not JSON); else an empty string."""
+    while pos < len(text) and text[pos] in " \t\r\n":
+        pos += 1
+    return {"//": "// comment", "/*": "/* */ comment"}.get(text[pos : pos + 2], ""), pos
+
+
 def parse_json_object(text: str) -> dict[str, Any]:
     """Parse JSON text that must hold one object; raise DocumentError with a position on any problem."""
     if not text.strip():
@@ -117,6 +125,12 @@ def parse_json_object(text: str) -> dict[str, Any]:
             f"duplicate key {json.dumps(exc.key)[:80]}: each key may appear once in an object"
         ) from None
     except json.JSONDecodeError as exc:
+        comment, at = _comment_at(text, exc.pos)
+        if comment:
+            line, column = text.count("\n", 0, at) + 1, at - text.rfind("\n", 0, at)
+            raise DocumentError(
+                f"comments are not allowed in JSON: remove the {comment} at line {line} column {column}"
+            ) from None
         raise DocumentError(f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
     except RecursionError:
         raise DocumentError(f"JSON nests deeper than {MAX_DEPTH} levels") from None

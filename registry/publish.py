@@ -13,7 +13,8 @@ from typing import Any
 
 from registry.document import DocumentError, load_document
 from registry.index import catalogue_entry, load_index, published_path, save_index, write_atomically
-from registry.problems import Problem, json_path
+from registry.placeholders import Found, find_placeholders
+from registry.problems import Problem, json_path, quote
 from registry.semver import Version
 from registry.templates import TemplateStore, forget_cached_templates, is_template
 from registry.validate import check_composition, check_document, compose_package
@@ -29,6 +30,9 @@ class PublishResult:
     version: str | None
     problems: list[Problem]
     sha256: str | None = None
+    # the starter's placeholders still in the file (also among ``problems``, rule ``starter-placeholder``),
+    # for a caller that words the refusal itself (the CLI, in the team's language)
+    placeholders: tuple[Found, ...] = ()
 
 
 @contextmanager
@@ -79,9 +83,14 @@ def publish(
         problems = check_document(file, doc, name)
     if extra_check is not None and not problems:
         problems += extra_check(name, doc)
+    # a draft may keep the starter's placeholders (it validates); a published version may not. Looked for
+    # in the file as written (an overlay's own values), where the team replaces them
+    placeholders = tuple(find_placeholders(document.data))
+    problems += [placeholder_problem(name, found) for found in placeholders]
     package_id, version = doc.get("id"), doc.get("version")
     if problems or not isinstance(package_id, str) or not isinstance(version, str):
-        return PublishResult("refused", package_id if isinstance(package_id, str) else None, None, problems)
+        known = package_id if isinstance(package_id, str) else None
+        return PublishResult("refused", known, None, problems, placeholders=placeholders)
     digest = sha256_hex(raw)
     with registry_lock(registry):
         index = load_index(registry)
@@ -108,6 +117,12 @@ def publish(
         index["packages"][package_id] = entry
         save_index(registry, index)
     return PublishResult("published", package_id, version, [], digest)
+
+
+def placeholder_problem(name: str, found: Found) -> Problem:
+    """The refusal of one placeholder, at its JSON path: which value, and what to write instead."""
+    message = f"still the starter's placeholder {quote(found.value)}: {found.placeholder.hint()}"
+    return Problem(name, json_path(found.path), message, "starter-placeholder")
 
 
 def _stamp(now: datetime | None) -> str:

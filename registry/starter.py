@@ -1,12 +1,19 @@
 """A valid starter package for ``mpphub init``: every value can be given; the rest are sensible defaults
-that a regional team edits."""
+that a regional team edits. The values it cannot know are placeholders (``registry/placeholders.py``, the
+one list): valid for drafting, refused by ``mpphub publish`` until replaced."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from registry import placeholders as ph
 from registry.secret_scope import secret_namespace
+
+# The ending of the one secret_ref an auth type names (derived from the region and slug); basic and
+# oauth2 name two secrets, derived in _auth
+_SECRET_TAIL = {"api_key": "API_KEY", "bearer": "TOKEN"}
 
 
 @dataclass
@@ -15,27 +22,76 @@ class StarterOptions:
 
     region: str
     slug: str
-    name_id: str = "Nama layanan"
-    name_en: str = "Service name"
+    name_id: str = ph.NAME_ID.text
+    name_en: str = ph.NAME_EN.text
     agency: str = "Dinas Penanaman Modal dan Pelayanan Terpadu Satu Pintu"
     category: str = "umum"
-    description: str = "Deskripsi singkat layanan untuk warga."
-    legal_basis: str = "Peraturan Daerah tentang penyelenggaraan pelayanan publik"
+    description: str = ph.DESCRIPTION.text
+    legal_basis: str = ph.LEGAL_BASIS.text
     sla_working_days: int = 5
     fee_idr: int = 0
-    fee_legal_basis: str = ""
+    fee_legal_basis: str = ""  # empty: the placeholder Perda (ph.FEE_LEGAL_BASIS) when there is a fee
     kind: str = "rest"
-    base_url: str = "https://layanan.example.go.id/api"
+    base_url: str = f"https://{ph.PLACEHOLDER_HOST}/api"
+    auth_type: str = "bearer"
+    token_url: str = f"https://{ph.PLACEHOLDER_HOST}/oauth/token"
+    dialect: str = "mariadb"
     secret_ref: str = ""
-    contact_email: str = "layanan@example.go.id"
+    contact_email: str = ph.EMAIL.text
     contact_unit: str = "Tim TI Diskominfo"
     channels: list[str] = field(default_factory=lambda: ["online", "counter"])
 
     def default_secret_ref(self) -> str:
         """E.g. ``R3576_IZIN_REKLAME_TOKEN``: in the region's secret namespace, unique per package, an env var
         name and a Connection id."""
-        tail = "TOKEN" if self.kind == "rest" else "DB_URL"
-        return f"{secret_namespace(self.region)}{self.slug.replace('-', '_').upper()}_{tail}"
+        tail = _SECRET_TAIL.get(self.auth_type, "TOKEN") if self.kind == "rest" else "DB_URL"
+        return f"{self.secret_prefix()}_{tail}"
+
+    def secret_prefix(self) -> str:
+        """``R3576_IZIN_REKLAME``: the start of every secret name this package's starter derives."""
+        return f"{secret_namespace(self.region)}{self.slug.replace('-', '_').upper()}"
+
+
+def schema_choices() -> dict[str, list[str]]:
+    """The closed lists a starter's answers choose from, read from the package schema (the single source):
+    ``category``, ``kind``, ``auth_type`` and ``dialect``."""
+    from registry.schemas import categories, package_schema
+
+    defs = package_schema()["$defs"]
+    local = defs["local_system"]
+    dialects: list[str] = next(
+        branch["then"]["properties"]["dialect"]["enum"]
+        for branch in local["allOf"]
+        if "dialect" in branch.get("then", {}).get("properties", {})
+    )
+    return {
+        "category": categories(),
+        "kind": list(local["properties"]["kind"]["enum"]),
+        "auth_type": list(defs["auth"]["properties"]["type"]["enum"]),
+        "dialect": list(dialects),
+    }
+
+
+# 250000 | 250.000 | 1.250.000 (dots group thousands, as Indonesians write amounts); then an optional ,00 or ,-
+_RUPIAH = re.compile(r"^(?P<digits>[0-9]+|[0-9]{1,3}(?:\.[0-9]{3})+)(?:,0{1,2}|,-)?$")
+
+
+def parse_rupiah(text: str) -> int:
+    """A fee as a regional team writes it: ``250000``, ``250.000``, ``Rp 250.000``, ``Rp250.000,00``,
+    ``IDR 250.000``; ``gratis``/``free`` is 0. ValueError for anything else (``250,000`` is refused: in
+    Indonesian the comma starts the decimals, and a rupiah fee has none)."""
+    cleaned = text.strip()
+    if cleaned.lower() in ("gratis", "free", "-"):
+        return 0
+    lowered = cleaned.lower()
+    for prefix in ("rp.", "rp", "idr"):
+        if lowered.startswith(prefix):
+            cleaned = cleaned[len(prefix) :].strip()
+            break
+    match = _RUPIAH.match(cleaned.replace(" ", ""))
+    if not match:
+        raise ValueError(f"not an amount in rupiah: {text.strip()[:40]!r}")
+    return int(match["digits"].replace(".", ""))
 
 
 def _form() -> dict[str, Any]:
@@ -75,11 +131,30 @@ _STATUS_MAP = {
 }
 
 
+def _auth(opts: StarterOptions, secret_ref: str) -> dict[str, Any]:
+    """The ``auth`` block of ``opts.auth_type``, its secrets named in the region's namespace."""
+    prefix = opts.secret_prefix()
+    if opts.auth_type == "none":
+        return {"type": "none"}
+    if opts.auth_type == "api_key":
+        return {"type": "api_key", "in": "header", "name": "X-API-Key", "secret_ref": secret_ref}
+    if opts.auth_type == "basic":
+        return {"type": "basic", "username_ref": f"{prefix}_USERNAME", "password_ref": f"{prefix}_PASSWORD"}
+    if opts.auth_type == "oauth2_client_credentials":
+        return {
+            "type": "oauth2_client_credentials",
+            "token_url": opts.token_url,
+            "client_id_ref": f"{prefix}_CLIENT_ID",
+            "client_secret_ref": f"{prefix}_CLIENT_SECRET",
+        }
+    return {"type": opts.auth_type, "secret_ref": secret_ref}  # bearer (and an unknown type: the schema says)
+
+
 def _rest_local_system(opts: StarterOptions, secret_ref: str) -> dict[str, Any]:
     return {
         "kind": "rest",
         "base_url": opts.base_url,
-        "auth": {"type": "bearer", "secret_ref": secret_ref},
+        "auth": _auth(opts, secret_ref),
         "operations": {
             "submit": {
                 "method": "POST",
@@ -116,7 +191,7 @@ def _rest_local_system(opts: StarterOptions, secret_ref: str) -> dict[str, Any]:
 def _sql_local_system(opts: StarterOptions, secret_ref: str) -> dict[str, Any]:
     return {
         "kind": "sql",
-        "dialect": "mariadb",
+        "dialect": opts.dialect,
         "connection_ref": secret_ref,
         "tables": {
             "applications": {
@@ -148,7 +223,11 @@ def starter_package(opts: StarterOptions) -> dict[str, Any]:
     secret_ref = opts.secret_ref or opts.default_secret_ref()
     fee: dict[str, Any] = {"type": "free"}
     if opts.fee_idr > 0:
-        fee = {"type": "paid", "amount_idr": opts.fee_idr, "legal_basis": opts.fee_legal_basis or opts.legal_basis}
+        fee = {
+            "type": "paid",
+            "amount_idr": opts.fee_idr,
+            "legal_basis": opts.fee_legal_basis or ph.FEE_LEGAL_BASIS.text,
+        }
     local = _rest_local_system(opts, secret_ref) if opts.kind == "rest" else _sql_local_system(opts, secret_ref)
     return {
         "schema_version": "1",
@@ -172,7 +251,7 @@ def starter_package(opts: StarterOptions) -> dict[str, Any]:
                     "required": True,
                 }
             ],
-            "outputs": ["Dokumen hasil layanan"],
+            "outputs": [ph.OUTPUT.text],
             "channels": list(opts.channels),
         },
         "form": _form(),

@@ -1,6 +1,11 @@
 """Write a valid starter package for a region's service.
 
-Every value has a flag; on a terminal, values not given are asked for (Enter keeps the default).
+Every value has a flag; on a terminal, values not given are asked for (Enter keeps the default), each
+answer checked as it is given (a wrong one is asked again with the reason; earlier answers are kept).
+Closed lists (categories, connector kinds, auth types, dialects) are listed from the schema and may be
+answered by number; only what the chosen kind needs is asked (no API URL for sql), and a fee's Perda.
+Fees are read as written in Indonesia: 250000, 250.000, Rp 250.000. Values left at the starter's
+placeholders are named when the file is written: ``mpphub publish`` refuses them until replaced.
 The file goes to registry/packages/REGION/SLUG.json unless --out says otherwise; an existing file is
 never overwritten without --force. The result is validated before it is written.
 Ending the questions early writes nothing: end of input (Ctrl-D) exits 1, an interrupt (Ctrl-C) exits 130.
@@ -13,23 +18,58 @@ import json
 import re
 import sys
 from collections.abc import Callable
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from hub.messages import count, t
+
 _SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
-# flag name -> (StarterOptions field, prompt)
-_PROMPTED = {
-    "name_id": "Nama layanan (Bahasa Indonesia)",
-    "name_en": "Service name (English)",
-    "agency": "Perangkat daerah (OPD) pelaksana",
-    "category": "Kategori",
-    "sla_working_days": "SLA (hari kerja)",
-    "fee_idr": "Tarif dalam rupiah (0 = gratis)",
-    "kind": "Jenis konektor (rest/sql)",
-    "base_url": "URL API sistem lokal (rest)",
-    "contact_email": "Email kontak tim",
-}
+
+
+@dataclass(frozen=True)
+class _Question:
+    """One question of the interactive init: the StarterOptions field it fills, how an answer is read,
+    the JSON path of the package it lands at (the validator's problems there are the reasons to re-ask),
+    and when it is asked at all (only what the chosen kind, fee or auth type needs)."""
+
+    field: str
+    read: str  # text | number | rupiah | choice
+    path: str
+    when: Callable[[Any], bool] = lambda opts: True
+
+
+_QUESTIONS = (
+    _Question("name_id", "text", "$.service.name.id"),
+    _Question("name_en", "text", "$.service.name.en"),
+    _Question("agency", "text", "$.service.agency"),
+    _Question("category", "choice", "$.service.category"),
+    _Question("legal_basis", "text", "$.service.legal_basis"),
+    _Question("sla_working_days", "number", "$.service.sla_working_days"),
+    _Question("fee_idr", "rupiah", "$.service.fee"),
+    _Question("fee_legal_basis", "text", "$.service.fee.legal_basis", lambda opts: opts.fee_idr > 0),
+    _Question("kind", "choice", "$.local_system.kind"),
+    _Question("base_url", "text", "$.local_system.base_url", lambda opts: opts.kind == "rest"),
+    _Question("auth_type", "choice", "$.local_system.auth", lambda opts: opts.kind == "rest"),
+    _Question(
+        "token_url",
+        "text",
+        "$.local_system.auth.token_url",
+        lambda opts: opts.kind == "rest" and opts.auth_type == "oauth2_client_credentials",
+    ),
+    _Question("dialect", "choice", "$.local_system.dialect", lambda opts: opts.kind == "sql"),
+    _Question("contact_email", "text", "$.contact.email"),
+)
+
+
+def _fee_arg(text: str) -> int:
+    """``--fee 250.000``: amounts as Indonesians write them (registry.starter.parse_rupiah)."""
+    from registry.starter import parse_rupiah
+
+    try:
+        return parse_rupiah(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(t("init.fee_format")) from None
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -43,10 +83,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--description", help="short description in Bahasa Indonesia")
     parser.add_argument("--legal-basis", help="the regulation the service rests on")
     parser.add_argument("--sla", dest="sla_working_days", type=int, help="SLA in working days")
-    parser.add_argument("--fee", dest="fee_idr", type=int, help="fee in IDR; 0 = free (default)")
-    parser.add_argument("--fee-legal-basis", help="the regulation that sets the fee")
-    parser.add_argument("--kind", choices=["rest", "sql"], help="connector kind (default: rest)")
+    parser.add_argument(
+        "--fee",
+        dest="fee_idr",
+        type=_fee_arg,
+        help="fee in rupiah: 250000, 250.000 or 'Rp 250.000'; 0 = free (default)",
+    )
+    parser.add_argument("--fee-legal-basis", help="the regulation (Perda) that sets the fee")
+    parser.add_argument("--kind", help="connector kind: rest (default) or sql (the schema's closed list)")
     parser.add_argument("--base-url", help="base URL of the local system's API (rest)")
+    parser.add_argument("--auth-type", help="how the hub signs in to the API (rest; default: bearer)")
+    parser.add_argument("--token-url", help="the OAuth2 token URL (rest, --auth-type oauth2_client_credentials)")
+    parser.add_argument("--dialect", help="database dialect (sql; default: mariadb)")
     parser.add_argument("--secret-ref", help="name of the credential secret (default derived from region and slug)")
     parser.add_argument("--contact-email", help="the team's e-mail address")
     parser.add_argument("--contact-unit", help="the team responsible for the package")
@@ -55,29 +103,96 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-input", action="store_true", help="never prompt, even on a terminal")
 
 
-def _ask(label: str, default: Any, convert: Callable[[str], Any]) -> Any:
-    while True:
-        answer = input(f"{label} [{default}]: ").strip()
-        if not answer:
-            return default
+def _read(question: _Question, answer: str, choices: list[str]) -> Any:
+    """The value of one typed answer; ValueError with the reason, in the run's language, when it is none."""
+    if question.read == "number":
         try:
-            return convert(answer)
+            return int(answer)
         except ValueError:
-            print("  please enter a whole number", file=sys.stderr)
+            raise ValueError(t("init.whole_number")) from None
+    if question.read == "rupiah":
+        from registry.starter import parse_rupiah
+
+        try:
+            return parse_rupiah(answer)
+        except ValueError:
+            raise ValueError(t("init.fee_format")) from None
+    if question.read == "choice":
+        if answer.isdigit() and 1 <= int(answer) <= len(choices):
+            return choices[int(answer) - 1]
+        if answer.lower() in choices:
+            return answer.lower()
+        from registry.suggest import did_you_mean
+
+        near = did_you_mean(answer.lower(), choices)
+        hint = t("cli.did_you_mean", match=near.split("'")[1]) if near else ""
+        raise ValueError(t("init.not_a_choice", answer=answer[:60], hint=hint))
+    return answer
+
+
+def _reasons(opts: Any, question: _Question, file: Path) -> list[str]:
+    """What the validator says about the package at the question's path: the answer's own problems (the
+    schema and the rules are the single source of what a value may be)."""
+    from registry.starter import starter_package
+    from registry.validate import check_document
+
+    problems = check_document(file, starter_package(opts), str(file))
+    return [
+        p.message
+        for p in problems
+        if p.path == question.path or p.path.startswith((question.path + ".", question.path + "["))
+    ]
+
+
+def _ask_all(opts: Any, given: set[str], file: Path) -> None:
+    """Ask every question the options still need, in order, each answer checked as it is given: a wrong
+    answer is asked again with the reason, and never costs the answers before it."""
+    from registry.placeholders import PLACEHOLDERS
+    from registry.starter import schema_choices
+
+    closed = schema_choices()
+    for question in _QUESTIONS:
+        if question.field in given or not question.when(opts):
+            continue
+        choices = closed.get(question.field, [])
+        if question.field == "fee_legal_basis" and not opts.fee_legal_basis:
+            from registry.placeholders import FEE_LEGAL_BASIS
+
+            opts.fee_legal_basis = FEE_LEGAL_BASIS.text  # shown as the default to replace
+        if choices:
+            print(t("init.choices", choices=", ".join(f"{i} {c}" for i, c in enumerate(choices, 1))))
+        while True:
+            current = getattr(opts, question.field)
+            answer = input(f"{t('init.prompt.' + question.field)} [{current}]: ").strip()
+            try:
+                value = current if not answer else _read(question, answer, choices)
+            except ValueError as exc:
+                print(t("init.rejected", reason=exc), file=sys.stderr)
+                continue
+            setattr(opts, question.field, value)
+            reasons = _reasons(opts, question, file)
+            if not reasons:
+                break
+            setattr(opts, question.field, current)  # keep the package as it was: only this answer goes
+            for reason in reasons:
+                print(t("init.rejected", reason=reason), file=sys.stderr)
+        if isinstance(value, str) and any(p.matches(value) for p in PLACEHOLDERS):
+            print(t("init.placeholder_kept"))
 
 
 def _cancelled(why: str) -> None:
     if sys.stdout.isatty():  # end the line the prompt left the cursor on
         print()
-    print(f"mpphub init: cancelled ({why}), nothing written", file=sys.stderr)
+    print(t("init.cancelled", why=t(f"init.why.{why}")), file=sys.stderr)
 
 
 def run(args: argparse.Namespace) -> int:
     """Build, validate and write the starter package."""
     from hub.output import print_problems
+    from registry.placeholders import find_placeholders
+    from registry.problems import json_path
     from registry.regions import REGION_CODE, region_table
-    from registry.schemas import categories
-    from registry.starter import StarterOptions, starter_package
+    from registry.starter import StarterOptions, schema_choices, starter_package
     from registry.validate import check_document
 
     if not REGION_CODE.match(args.region) or args.region not in region_table():
@@ -90,36 +205,39 @@ def run(args: argparse.Namespace) -> int:
             "mpphub init: SLUG must be lowercase letters, digits and single hyphens, e.g. izin-reklame", file=sys.stderr
         )
         return 2
-    if args.category is not None and args.category not in categories():
-        print(f"mpphub init: --category must be one of: {', '.join(categories())}", file=sys.stderr)
-        return 2
+    for name, allowed in schema_choices().items():
+        value = getattr(args, name, None)
+        if value is not None and value not in allowed:
+            print(f"mpphub init: --{name.replace('_', '-')} must be one of: {', '.join(allowed)}", file=sys.stderr)
+            return 2
     values = {f.name: getattr(args, f.name) for f in fields(StarterOptions) if getattr(args, f.name, None) is not None}
     opts = StarterOptions(
         region=args.region, slug=args.slug, **{k: v for k, v in values.items() if k not in ("region", "slug")}
     )
+    out: Path = args.out or Path("registry") / "packages" / args.region / f"{args.slug}.json"
+    if out.exists() and not args.force:  # said before the questions, not after them
+        print(t("init.exists", out=out), file=sys.stderr)
+        return 2
     if sys.stdin.isatty() and not args.no_input:
         try:
-            for name, label in _PROMPTED.items():
-                if name not in values:
-                    current = getattr(opts, name)
-                    setattr(opts, name, _ask(label, current, int if isinstance(current, int) else str))
+            _ask_all(opts, set(values), out)
         except EOFError:  # Ctrl-D: the user gave up on the questions
-            _cancelled("end of input")
+            _cancelled("eof")
             return 1
         except KeyboardInterrupt:  # Ctrl-C
-            _cancelled("interrupted")
+            _cancelled("interrupt")
             return 130
-    out: Path = args.out or Path("registry") / "packages" / args.region / f"{args.slug}.json"
-    if out.exists() and not args.force:
-        print(f"mpphub init: {out} exists; use --force to overwrite it", file=sys.stderr)
-        return 2
     doc = starter_package(opts)
     problems = check_document(out, doc, str(out))
     if problems:
         print_problems(problems, "text", sys.stderr)
-        print("mpphub init: the values given do not make a valid package; nothing was written", file=sys.stderr)
+        print(t("init.invalid"), file=sys.stderr)
         return 1
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    print(f"wrote {out}: edit it, then run 'mpphub validate {out}'")
+    print(t("init.wrote", out=out))
+    kept = find_placeholders(doc)
+    if kept:
+        paths = ", ".join(json_path(found.path) for found in kept)
+        print(t("init.wrote_placeholders", count=count(len(kept), "placeholder"), paths=paths))
     return 0

@@ -13,7 +13,7 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
-from hub.output import ProgressLine, plural, print_problems
+from hub.output import ProgressLine, print_problems
 
 if TYPE_CHECKING:  # `mpphub validate FILE` runs without importing argparse (see hub/cli.py)
     import argparse
@@ -60,11 +60,55 @@ def run(args: argparse.Namespace) -> int:
     problems = report.problems
     print_problems(problems, args.format)
     if args.format == "text":
+        from hub.messages import count, t
+
+        _note_placeholders(report)
         if problems:
-            print(f"{plural(len(problems), 'problem')} in {report.files_with_problems} of {plural(len(files), 'file')}")
+            problem_count, file_count = count(len(problems), "problem"), count(len(files), "file")
+            print(t("validate.problems", problems=problem_count, bad=report.files_with_problems, files=file_count))
         else:
-            print(f"{plural(len(files), 'file')} checked: all valid")
+            print(t("validate.all_valid", files=count(len(files), "file")))
     return 1 if problems else 0
+
+
+def _note_placeholders(report: Report) -> None:
+    """A draft may keep the starter's placeholders (valid), but publish refuses them: say so now, before
+    the summary line (which stays the last). Only files whose bytes hold a placeholder text are parsed."""
+    from pathlib import Path
+
+    from hub.messages import count, t
+    from registry.placeholders import find_placeholders, raw_may_hold_placeholders
+
+    holding: list[str] = []
+    found = 0
+    for file_report in report.files:
+        if any(p.rule == "file" for p in file_report.problems):
+            continue  # unreadable (a FIFO, too large, not JSON): already said, and never opened again
+        try:
+            raw = Path(file_report.file).read_bytes()
+        except OSError:
+            continue
+        if not raw_may_hold_placeholders(raw):
+            continue
+        import json
+
+        try:
+            placeholders = find_placeholders(json.loads(raw))
+        except ValueError:
+            continue
+        if placeholders:
+            holding.append(file_report.file)
+            found += len(placeholders)
+    if holding:
+        names = ", ".join(holding[:5]) + (", ..." if len(holding) > 5 else "")
+        print(
+            t(
+                "validate.placeholder_note",
+                files=count(len(holding), "file"),
+                count=count(found, "placeholder"),
+                names=names,
+            )
+        )
 
 
 def _check_allowed_hosts(report: Report, allowed: str) -> None:

@@ -78,6 +78,7 @@ def test_ending_the_questions_early_writes_nothing(tmp_path: Path, keys: bytes, 
 
 def test_at_a_terminal_the_questions_still_write_a_package(tmp_path: Path) -> None:
     out = tmp_path / "izin-reklame.json"
-    returncode, stdout, err = _init_at_a_terminal(out, b"Izin Reklame\n" + b"\n" * 8)
+    # Enter for the 10 other questions a rest package asks (name_en ... contact_email)
+    returncode, stdout, err = _init_at_a_terminal(out, b"Izin Reklame\n" + b"\n" * 10)
     assert (returncode, err) == (0, "")
     assert f"wrote {out}" in stdout and out.is_file()

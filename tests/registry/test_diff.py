@@ -139,9 +139,14 @@ CASES: list[tuple[str, Edit, str, str]] = [
     ("status mapping added", _status_mapping_added, "minor", "new status mapping 'ARSIP'"),
     ("base URL moved", _base_url_moved, "minor", "base_url changed"),
     ("SLA changed", _sla_changed, "minor", "sla_working_days changed"),
-    ("description reworded", _description_reworded, "patch", "description changed"),
+    ("description reworded", _description_reworded, "patch", "description.id changed: '..."),
     ("field title changed", _field_title_changed, "patch", "title of 'anak_ke' changed"),
-    ("contact changed", _contact_changed, "patch", "contact changed"),
+    (
+        "contact changed",
+        _contact_changed,
+        "patch",
+        "contact.email changed: 'capil@mojokertokota.go.id' -> 'dispendukcapil@mojokertokota.go.id'",
+    ),
 ]
 
 
@@ -201,3 +206,80 @@ def test_a_detailed_change_has_no_redundant_parent_line(good_doc: dict[str, Any]
     paths = [c.path for c in diff_packages(good_doc, new).changes]
     assert "$.form" not in paths and "$.service" not in paths, paths
     assert len(paths) == len(set(paths)) == 2, paths
+
+
+def test_a_changed_value_is_shown_old_to_new(good_doc: dict[str, Any]) -> None:
+    new = copy.deepcopy(good_doc)
+    _sla_changed(new)
+    _base_url_moved(new)
+    reasons = {c.path: c.reason for c in diff_packages(good_doc, new).changes}
+    assert reasons["$.service.sla_working_days"] == "sla_working_days changed: 3 -> 5"
+    assert reasons["$.local_system.base_url"] == (
+        "base_url changed: 'https://dispendukcapil.mojokertokota.go.id/api/v1' -> "
+        "'https://siak.mojokertokota.go.id/api/v1'"
+    )
+
+
+def test_paths_are_spelt_as_validate_spells_them(good_doc: dict[str, Any]) -> None:
+    """A key with a dot is written ['a.b'] and a list item [i], as registry.problems.json_path does."""
+    new = copy.deepcopy(good_doc)
+    _mapped_target_removed(new)
+    _requirement_now_required(new)
+    paths = [c.path for c in diff_packages(good_doc, new).changes]
+    assert "$.local_system.operations.submit.body['ayah.nik']" in paths, paths
+    assert "$.service.requirements[2]" in paths, paths
+
+
+def _cli_diff(tmp_path: Path, old: dict[str, Any], new: dict[str, Any], *flags: str) -> Any:
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    files = [str(_write(tmp_path, "old.json", old)), str(_write(tmp_path, "new.json", new))]
+    mpphub = Path(sys.executable).with_name("mpphub")  # the real console script of this venv
+    return subprocess.run([mpphub, "diff", *flags, *files], capture_output=True, text=True, cwd=REPO, check=False)
+
+
+def test_cli_diff_of_identical_packages_says_no_change(good_doc: dict[str, Any], tmp_path: Path) -> None:
+    done = _cli_diff(tmp_path, good_doc, copy.deepcopy(good_doc))
+    assert (done.returncode, done.stdout) == (
+        0,
+        "no change: both files hold 35.76/akta-kelahiran 1.0.0 with the same content\n",
+    )
+
+
+def test_cli_diff_calls_a_downgrade_a_downgrade(good_doc: dict[str, Any], tmp_path: Path) -> None:
+    old = dict(good_doc, version="1.2.0")
+    new = copy.deepcopy(good_doc)
+    _add_optional_field(new)
+    done = _cli_diff(tmp_path, old, new)
+    assert done.returncode == 1
+    assert done.stdout.splitlines()[-1] == (
+        "change: minor; version 1.2.0 -> 1.0.0 is a downgrade: NOT enough: the new version must be above 1.2.0"
+    )
+    payload = json.loads(_cli_diff(tmp_path, old, new, "--format", "json").stdout)
+    assert (payload["version_change"], payload["bump_sufficient"]) == ("downgrade", False)
+
+
+def test_cli_diff_calls_a_pre_release_a_pre_release(good_doc: dict[str, Any], tmp_path: Path) -> None:
+    new = copy.deepcopy(good_doc)
+    _add_optional_field(new)
+    new["version"] = "1.1.0-rc.1"
+    done = _cli_diff(tmp_path, good_doc, new)
+    assert done.returncode == 0, done.stdout
+    assert done.stdout.splitlines()[-1] == (
+        "change: minor; version 1.0.0 -> 1.1.0-rc.1 is a pre-release of 1.1.0 (a minor bump): enough"
+    )
+    assert "minor  $.form.properties.golongan_darah: new optional form field 'golongan_darah'" in done.stdout
+
+
+def test_cli_diff_of_an_unbumped_change(good_doc: dict[str, Any], tmp_path: Path) -> None:
+    new = copy.deepcopy(good_doc)
+    _sla_changed(new)
+    done = _cli_diff(tmp_path, good_doc, new)
+    assert done.returncode == 1
+    assert done.stdout.splitlines() == [
+        "minor  $.service.sla_working_days: sla_working_days changed: 3 -> 5",
+        "change: minor; version 1.0.0 -> 1.0.0 is not bumped: NOT enough: bump the minor version",
+    ]

@@ -138,3 +138,25 @@ def test_verify_index_detects_an_edited_published_file(good_doc: dict[str, Any],
     assert verify_index(registry) == [
         "35.76/akta-kelahiran 1.0.0: published/35.76/akta-kelahiran/1.0.0.json was changed after publishing"
     ]
+
+
+def test_a_starter_placeholder_left_anywhere_is_refused_at_its_path(good_doc: dict[str, Any], tmp_path: Path) -> None:
+    registry = tmp_path / "registry"
+    good_doc["contact"]["email"] = "layanan@example.go.id"
+    good_doc["service"]["outputs"].append("Dokumen hasil layanan")
+    good_doc["local_system"]["base_url"] = "https://layanan.example.go.id/api/v2"  # the starter's host, edited
+    source = _save(tmp_path / "35.76" / "akta-kelahiran.json", good_doc)
+    result = publish(source, registry)
+    assert result.outcome == "refused"
+    refused = [(p.path, p.rule) for p in result.problems]
+    assert refused == [
+        (f"$.service.outputs[{len(good_doc['service']['outputs']) - 1}]", "starter-placeholder"),
+        ("$.local_system.base_url", "starter-placeholder"),
+        ("$.contact.email", "starter-placeholder"),
+    ]
+    assert [found.value for found in result.placeholders] == [
+        "Dokumen hasil layanan",
+        "https://layanan.example.go.id/api/v2",
+        "layanan@example.go.id",
+    ]
+    assert not (registry / "index.json").exists()

@@ -84,8 +84,9 @@ def test_init_rejects_values_that_make_an_invalid_package(tmp_path: Path, cli: A
 
 
 def test_init_prompts_on_a_terminal(tmp_path: Path, cli: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    # name, English name, agency, category, legal basis, SLA ('abc' then 3), fee, kind, URL, auth, e-mail
     answers = iter(
-        ["Izin Penelitian", "", "Badan Kesatuan Bangsa dan Politik", "penelitian", "abc", "3", "", "", "", ""]
+        ["Izin Penelitian", "", "Badan Kesatuan Bangsa dan Politik", "penelitian", "", "abc", "3", "", "", "", "", ""]
     )
     monkeypatch.setattr("sys.stdin.isatty", lambda: True)
     monkeypatch.setattr("builtins.input", lambda prompt="": next(answers))
@@ -97,3 +98,69 @@ def test_init_prompts_on_a_terminal(tmp_path: Path, cli: Any, monkeypatch: pytes
     assert doc["service"]["agency"] == "Badan Kesatuan Bangsa dan Politik"
     assert doc["service"]["sla_working_days"] == 3  # 'abc' was refused and asked again
     assert validate_file(out).problems == []
+
+
+@pytest.mark.parametrize(
+    ("written", "amount"),
+    [
+        ("250000", 250000),
+        ("250.000", 250000),
+        ("Rp 250.000", 250000),
+        ("Rp250.000,00", 250000),
+        ("IDR 1.250.000", 1250000),
+        ("Rp. 50.000,-", 50000),
+        ("gratis", 0),
+        ("0", 0),
+    ],
+)
+def test_fees_are_read_as_indonesians_write_them(written: str, amount: int) -> None:
+    from registry.starter import parse_rupiah
+
+    assert parse_rupiah(written) == amount
+
+
+@pytest.mark.parametrize("written", ["250,000", "25.00", "2.50.000", "Rp", "dua ratus", "-5", "1.5"])
+def test_amounts_that_are_not_rupiah_are_refused(written: str) -> None:
+    from registry.starter import parse_rupiah
+
+    with pytest.raises(ValueError):
+        parse_rupiah(written)
+
+
+def test_the_fee_flag_takes_an_indonesian_amount(tmp_path: Path, cli: Any) -> None:
+    out = tmp_path / "x.json"
+    result = cli("init", "35.76", "izin-reklame", "--out", out, "--no-input", "--fee", "Rp 250.000")
+    assert result.code == 0, result.err
+    fee = json.loads(out.read_text())["service"]["fee"]
+    assert fee["amount_idr"] == 250000
+    assert fee["legal_basis"] == "Peraturan Daerah tentang retribusi daerah"  # the placeholder Perda to replace
+    bad = cli("init", "35.76", "izin-reklame", "--out", tmp_path / "y.json", "--no-input", "--fee", "250,000")
+    assert bad.code == 2 and "Rp 250.000" in bad.err
+
+
+@pytest.mark.parametrize("auth_type", ["none", "api_key", "bearer", "basic", "oauth2_client_credentials"])
+def test_every_auth_type_of_the_schema_makes_a_valid_package(auth_type: str, tmp_path: Path, cli: Any) -> None:
+    out = tmp_path / "35.76" / "izin-reklame.json"
+    result = cli("init", "35.76", "izin-reklame", "--out", out, "--no-input", "--auth-type", auth_type)
+    assert result.code == 0, result.err
+    assert validate_file(out).problems == []
+    assert json.loads(out.read_text())["local_system"]["auth"]["type"] == auth_type
+
+
+@pytest.mark.parametrize(
+    ("flag", "value", "listed"), [("--kind", "soap", "rest, sql"), ("--auth-type", "jwt", "basic")]
+)
+def test_closed_lists_come_from_the_schema(flag: str, value: str, listed: str, tmp_path: Path, cli: Any) -> None:
+    result = cli("init", "35.76", "izin", "--out", tmp_path / "x.json", "--no-input", flag, value)
+    assert result.code == 2
+    assert f"{flag} must be one of:" in result.err and listed in result.err
+
+
+def test_init_names_the_placeholders_it_kept(tmp_path: Path, cli: Any) -> None:
+    out = tmp_path / "x.json"
+    result = cli("init", "35.76", "izin-reklame", "--out", out, "--no-input", "--name-id", "Izin Reklame")
+    assert result.code == 0, result.err
+    last = result.out.splitlines()[-1]
+    assert last.startswith("it still holds 6 placeholders, to replace before 'mpphub publish': $.service.name.en,")
+    assert "$.service.legal_basis[0]" in last and "$.local_system.base_url" in last and "$.contact.email" in last
+    assert "$.service.name.id" not in last  # the value given is no placeholder
