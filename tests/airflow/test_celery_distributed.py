@@ -157,6 +157,9 @@ def cluster(
             "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
             "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
             "MPPHUB_DAG_CACHE_DIR": str(home),
+            # one service a task (the default batches 50 into one): the region's few services become as
+            # many tasks, which the two workers split between them
+            "MPPHUB_DAG_SERVICES_PER_TASK": "1",
             "PYTHONPATH": os.pathsep.join([str(REPO), str(DAGS)]),
         }
     )
