@@ -51,56 +51,66 @@ class FeedDirectory:
     """The region feeds of a registry, found from the packages' declarations (once per package source)."""
 
     def __init__(self) -> None:
-        self._feeds: dict[tuple[str, str], RegionFeed] = {}
-        self._refused: dict[str, str] = {}  # service id -> why it cannot read its feed
-        self._built_for: int | None = None
+        # (the package index it was built from, region) -> (feed name -> feed, member id -> why refused)
+        self._regions: dict[tuple[int, str], tuple[dict[str, RegionFeed], dict[str, str]]] = {}
         self._lock = threading.Lock()
 
     def feed_of(self, ctx: SyncContext, service_id: str) -> RegionFeed | None:
         """The region feed a service's status changes come from, or None; FatalError when the service's
-        package declares the feed unlike its owner, or with a code another member already has."""
-        self._build(ctx)
-        if service_id in self._refused:
-            raise FatalError(self._refused[service_id])
+        package declares the feed unlike its owner, or with a code another member already has. Only the
+        service's own region is looked at (its packages once per package source): a service without a
+        feed costs one look at its own package, and a national registry is never read whole for one."""
         feed = declared_feed(ctx.packages.latest(service_id))
         if feed is None:
             return None
         region = str(ctx.packages.index["packages"][service_id]["region"])
-        return self._feeds[(region, str(feed["name"]))]
+        feeds, refused = self._region(ctx, region)
+        if service_id in refused:
+            raise FatalError(refused[service_id])
+        return feeds[str(feed["name"])]
 
-    def _build(self, ctx: SyncContext) -> None:
+    def _region(self, ctx: SyncContext, region: str) -> tuple[dict[str, RegionFeed], dict[str, str]]:
+        """The feeds of one region (name -> feed) and its members that cannot read theirs (id -> why)."""
+        key = (id(ctx.packages.index), region)
         with self._lock:
-            if self._built_for == id(ctx.packages.index):
-                return
-            groups: dict[tuple[str, str], list[str]] = {}
-            for service_id in ctx.packages.service_ids():
-                feed = declared_feed(ctx.packages.latest(service_id))
-                if feed is not None:
-                    region = str(ctx.packages.index["packages"][service_id]["region"])
-                    groups.setdefault((region, str(feed["name"])), []).append(service_id)
-            feeds: dict[tuple[str, str], RegionFeed] = {}
-            refused: dict[str, str] = {}
-            for (region, name), services in groups.items():
-                owner = services[0]  # service_ids() is sorted: the owner is stable
-                expected = read_declaration(ctx.packages.latest(owner))
-                members: dict[str, str] = {}
-                refused_codes: dict[str, str] = {}
-                for service_id in services:
-                    package = ctx.packages.latest(service_id)
-                    code = str(package["local_system"]["operations"]["status_changes"]["feed"]["service_code"])
-                    differs = differences(expected, read_declaration(package))
-                    if differs:
-                        refused[service_id] = (
-                            f"region feed {name}: declared unlike its first service {owner} "
-                            f"({', '.join(differs[:5])}): one feed is read one way"
-                        )
-                        refused_codes.setdefault(code, f"{service_id}: {refused[service_id]}")
-                    elif code in members:
-                        refused[service_id] = f"region feed {name}: service code {code!r} is already {members[code]}'s"
-                    else:
-                        members[code] = service_id
-                feeds[(region, name)] = RegionFeed(region, name, owner, members, refused_codes)
-            self._feeds, self._refused, self._built_for = feeds, refused, id(ctx.packages.index)
+            built = self._regions.get(key)
+            if built is None:
+                built = self._regions[key] = _build_region(ctx, region)
+            return built
+
+
+def _build_region(ctx: SyncContext, region: str) -> tuple[dict[str, RegionFeed], dict[str, str]]:
+    groups: dict[str, list[str]] = {}
+    entries = ctx.packages.index["packages"]
+    for service_id in ctx.packages.service_ids(region):
+        if entries[service_id]["region"] != region:
+            continue  # a province's id prefix also matches its regencies: one region's feed is its own
+        feed = declared_feed(ctx.packages.latest(service_id))
+        if feed is not None:
+            groups.setdefault(str(feed["name"]), []).append(service_id)
+    feeds: dict[str, RegionFeed] = {}
+    refused: dict[str, str] = {}
+    for name, services in groups.items():
+        owner = services[0]  # service_ids() is sorted: the owner is stable
+        expected = read_declaration(ctx.packages.latest(owner))
+        members: dict[str, str] = {}
+        refused_codes: dict[str, str] = {}
+        for service_id in services:
+            package = ctx.packages.latest(service_id)
+            code = str(package["local_system"]["operations"]["status_changes"]["feed"]["service_code"])
+            differs = differences(expected, read_declaration(package))
+            if differs:
+                refused[service_id] = (
+                    f"region feed {name}: declared unlike its first service {owner} "
+                    f"({', '.join(differs[:5])}): one feed is read one way"
+                )
+                refused_codes.setdefault(code, f"{service_id}: {refused[service_id]}")
+            elif code in members:
+                refused[service_id] = f"region feed {name}: service code {code!r} is already {members[code]}'s"
+            else:
+                members[code] = service_id
+        feeds[name] = RegionFeed(region, name, owner, members, refused_codes)
+    return feeds, refused
 
 
 class FeedReads:

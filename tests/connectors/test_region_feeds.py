@@ -293,3 +293,33 @@ def test_a_failed_region_feed_read_is_every_members_failure(
         and "401" in message
         for message in fatal.values()
     ), fatal
+
+
+class _CountingPackages(_Packages):
+    """Counts which packages are read: finding a service's feed must not read the whole registry."""
+
+    def __init__(self, packages: list[dict[str, Any]]) -> None:
+        super().__init__(packages)
+        self.read: set[str] = set()
+
+    def latest(self, service_id: str) -> dict[str, Any]:
+        self.read.add(service_id)
+        return super().latest(service_id)
+
+
+def test_finding_a_feed_reads_only_the_services_own_region(ledger: Ledger, good_doc: dict[str, Any]) -> None:
+    members = [_member(good_doc, service, code) for code, service in CODES.items()]
+    elsewhere = copy.deepcopy(good_doc)
+    elsewhere.update(id="35.16/akta-kelahiran", region="35.16")  # another region, no feed
+    packages = _CountingPackages([*members, elsewhere])
+    national = NationalClient("http://127.0.0.1:9", "unused")
+    ctx = SyncContext(ledger, packages, national, lambda pkg: cast(LocalConnector, None))
+    assert ctx.feeds.feed_of(ctx, "35.16/akta-kelahiran") is None
+    assert packages.read == {"35.16/akta-kelahiran"}, "a service without a feed looks at its own package only"
+    packages.read.clear()
+    feed = ctx.feeds.feed_of(ctx, CODES["KIA"])
+    assert feed is not None and feed.owner == CODES["AKTA"] and set(feed.members.values()) == set(CODES.values())
+    assert packages.read == set(CODES.values()), "its region's packages, never the rest of the registry"
+    packages.read.clear()
+    assert ctx.feeds.feed_of(ctx, CODES["PINDAH"]) is feed
+    assert packages.read == {CODES["PINDAH"]}, "the region is looked at once"
