@@ -17,9 +17,6 @@ references, and any local value they quote (a time that does not parse, a refere
 
 from __future__ import annotations
 
-import email.parser
-import email.policy
-import json
 import random
 import uuid
 from collections.abc import Callable, Iterator
@@ -27,9 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
-
-import requests
+from urllib.parse import urlsplit
 
 from connectors.errors import BusyAnswer, ConnectorError, FatalError, RecordError, RetriableError
 from connectors.kinds import CONNECTOR_KINDS
@@ -38,6 +33,7 @@ from connectors.masking import scrub_text
 from connectors.records import BadRecord, ChangeRecord, canonical_cursor, local_cursor, parse_time
 from connectors.secrets import SecretResolver, for_package
 from connectors.url_policy import HostPolicy, host_policy
+from hub.request_capture import Captured, CaptureSession, body_field_names
 from registry.document import DocumentError, load_document
 from registry.rules.request_encodings import DEFAULT_ENCODING, MEDIA_TYPES, content_type_fits
 from registry.secret_scope import secret_namespace
@@ -141,28 +137,6 @@ class _WrongSecrets:
         return WRONG_CREDENTIAL
 
 
-class _Captured(Exception):  # not an error: how the capturing session hands the request back
-    """Raised by ``_CaptureSession`` with the request it was asked to send."""
-
-    def __init__(self, request: requests.PreparedRequest) -> None:
-        super().__init__("captured")
-        self.request = request
-
-
-class _CaptureSession(requests.Session):
-    """A session that prepares a request exactly as it would be sent, then raises it instead of sending
-    it: the submit request is built by the connector's own code path (body mapping, encoding, headers),
-    and nothing leaves the machine. It carries no auth, so no secret is ever in what is shown."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.trust_env = False  # no ~/.netrc credentials or proxy settings in the request shown
-
-    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
-        """Never sends: hands the prepared request back."""
-        raise _Captured(request)
-
-
 def _close(connector: Any) -> None:
     """Release a connector's connections (a sql engine, a rest session)."""
     close = getattr(connector, "close", None)
@@ -170,27 +144,6 @@ def _close(connector: Any) -> None:
         close()
     elif getattr(connector, "client", None) is not None:
         connector.client.session.close()
-
-
-def _json_names(value: Any, prefix: str = "") -> list[str]:
-    """The field names of a JSON body, nested ones dotted (``pelapor.nik``), list items as ``[0]``."""
-    if isinstance(value, dict) and value:
-        return [n for k, v in value.items() for n in _json_names(v, f"{prefix}.{k}" if prefix else str(k))]
-    if isinstance(value, list) and value:
-        return [n for i, v in enumerate(value) for n in _json_names(v, f"{prefix}[{i}]")]
-    return [prefix] if prefix else []
-
-
-def _body_names(content_type: str, body: bytes) -> list[str]:
-    """The field names a local system reads from an encoded body, read back from the bytes themselves."""
-    media = content_type.split(";", 1)[0].strip().lower()
-    if media == MEDIA_TYPES["form"]:
-        return [name for name, _ in parse_qsl(body.decode("ascii"), keep_blank_values=True)]
-    if media == MEDIA_TYPES["multipart"]:
-        head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode()
-        message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + body)
-        return [str(part.get_param("name", header="content-disposition")) for part in message.iter_parts()]
-    return _json_names(json.loads(body)) if body else []
 
 
 def _is_time_text(value: Any, date_format: str | None, zone: tzinfo) -> bool:
@@ -448,10 +401,10 @@ class PackageCheck:
         op = doc["local_system"]["operations"]["submit"]
         encoding = op.get("body_encoding", DEFAULT_ENCODING)
         connector = self._connector(doc)
-        connector.client.session = _CaptureSession()  # prepares, never sends (and holds no credential)
+        connector.client.session = CaptureSession()  # prepares, never sends (and holds no credential)
         try:
             connector.submit(envelope, form, files=[])
-        except _Captured as captured:
+        except Captured as captured:
             request = captured.request
         else:  # pragma: no cover - submit always makes its request first
             return FAILED, "the connector built no submit request"
@@ -463,7 +416,7 @@ class PackageCheck:
         ):
             return FAILED, f"body_encoding {encoding} but the request says Content-Type {content_type or 'none'}"
         try:
-            names = _body_names(content_type, body)
+            names = body_field_names(content_type, body)
         except (ValueError, UnicodeDecodeError) as exc:
             return FAILED, f"the encoded {encoding} body cannot be read back: {type(exc).__name__}"
         data = {"application": envelope, "form": form}
