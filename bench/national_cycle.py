@@ -62,13 +62,11 @@ import math
 import os
 import pstats
 import random
-import re
 import resource
 import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from collections import Counter
@@ -86,9 +84,10 @@ sys.path.insert(0, str(REPO))
 # (connectors/url_policy.py): opt in explicitly, for this process and the ones it starts
 os.environ["MPPHUB_ALLOW_LOOPBACK"] = "1"
 
-from sqlalchemy import Engine, MetaData, create_engine, event, func, select, text  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
+from bench.cycle_counters import HttpRecorder, SqlCounter, ledger_rows  # noqa: E402
 from connectors.ledger.store import Ledger  # noqa: E402
 from connectors.national import NationalClient  # noqa: E402
 from connectors.secrets import StaticSecrets  # noqa: E402
@@ -121,7 +120,6 @@ NATIONAL_SERVICES = 100_000
 CYCLE_TARGET_SECONDS = 300.0
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 TIMEOUT = 60
-_WRITE = re.compile(r'^\s*(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)', re.IGNORECASE)
 
 
 def _say(quiet: bool, message: str) -> None:
@@ -217,103 +215,6 @@ def generate_registry(root: Path, services: int, quiet: bool) -> list[tuple[dict
     index_doc["packages"].update(entries)
     save_index(root, index_doc)
     return generated
-
-
-# --- counting -------------------------------------------------------------------------------------
-
-
-@dataclass
-class HttpRecorder:
-    """Wraps ``requests.Session.send`` in this process: counts every request per service ordinal and keeps
-    the GETs (url, headers) for the baseline."""
-
-    active: bool = False
-    ordinal: int = 0  # the service whose run is in progress (0-based position in the cycle)
-    per_service: Counter[int] = field(default_factory=Counter)
-    seconds: dict[int, float] = field(default_factory=dict)
-    methods: Counter[str] = field(default_factory=Counter)
-    gets: list[tuple[int, str, dict[str, str]]] = field(default_factory=list)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def install(self) -> None:
-        """Wrap the class method (every session, every thread)."""
-        original = requests.Session.send
-        recorder = self
-
-        def send(session: requests.Session, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
-            if not recorder.active:
-                return original(session, request, **kwargs)
-            ordinal, started = recorder.ordinal, time.perf_counter()
-            try:
-                return original(session, request, **kwargs)
-            finally:
-                with recorder._lock:
-                    recorder.per_service[ordinal] += 1
-                    recorder.seconds[ordinal] = recorder.seconds.get(ordinal, 0.0) + time.perf_counter() - started
-                    method = str(request.method)
-                    recorder.methods[method] += 1
-                    if method == "GET":
-                        recorder.gets.append((ordinal, str(request.url), dict(request.headers)))
-
-        requests.Session.send = send  # type: ignore[method-assign,assignment]
-
-
-@dataclass
-class SqlCounter:
-    """Statements, transactions, rows inserted/updated and seconds in the database, of one engine."""
-
-    statements: int = 0
-    commits: int = 0
-    seconds: float = 0.0
-    writes: Counter[str] = field(default_factory=Counter)  # "INSERT sync_health" -> rows (whole numbers)
-
-    def install(self, engine: Engine) -> None:
-        """Listen to the ledger's engine (nothing in the engine changes)."""
-        starts: dict[int, float] = {}
-
-        @event.listens_for(engine, "before_cursor_execute")
-        def _before(conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: bool) -> None:
-            starts[id(cursor)] = time.perf_counter()
-
-        @event.listens_for(engine, "after_cursor_execute")
-        def _after(conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: bool) -> None:
-            self.seconds += time.perf_counter() - starts.pop(id(cursor), time.perf_counter())
-            self.statements += 1
-            match = _WRITE.match(statement)
-            if match:
-                rows = cursor.rowcount
-                if rows is None or rows < 0:
-                    rows = len(params) if many and isinstance(params, list | tuple) else 1
-                self.writes[f"{match.group(1).split()[0].upper()} {match.group(2)}"] += rows
-
-        @event.listens_for(engine, "commit")
-        def _commit(conn: Any) -> None:
-            self.commits += 1
-
-    def snapshot(self) -> tuple[int, int, float, Counter[str]]:
-        """The counters now."""
-        return self.statements, self.commits, self.seconds, Counter(self.writes)
-
-
-def ledger_rows(engine: Engine) -> dict[str, Counter[str]]:
-    """Rows of every ledger table, per service (``""``: rows of no service, or of a table without one)."""
-    counts: dict[str, Counter[str]] = {}
-    meta = MetaData()
-    meta.reflect(engine)
-    with engine.connect() as conn:
-        for table in meta.sorted_tables:
-            per: Counter[str] = Counter()
-            if "service_id" in table.c:
-                query = select(table.c.service_id, func.count()).group_by(table.c.service_id)
-                for service, n in conn.execute(query):
-                    per[str(service or "")] += int(n)
-            elif table.name == "stream_lease":
-                for stream, n in conn.execute(select(table.c.stream, func.count()).group_by(table.c.stream)):
-                    per[str(stream).partition(":")[2]] += int(n)
-            else:
-                per[""] = int(conn.execute(select(func.count()).select_from(table)).scalar_one())
-            counts[table.name] = per
-    return counts
 
 
 # --- servers, ledger --------------------------------------------------------------------------------
