@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Index, Integer, String, Text, UniqueConstraint, false
+from sqlalchemy import JSON, Boolean, DateTime, Index, Integer, String, Text, UniqueConstraint, false, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -153,6 +153,15 @@ class StatusEvent(Base):
     __table_args__ = (
         UniqueConstraint("national_id", "sequence", name="uq_status_event_sequence"),
         Index("ix_status_event_pending", "service_id", "state", "next_attempt_at"),
+        # the pending events of a region (the end of a sync cycle's history sample): a partial index holds
+        # only the few pending rows, not the millions pushed
+        Index(
+            "ix_status_event_region_pending",
+            "region",
+            "created_at",
+            postgresql_where=text("state = 'pending'"),
+            sqlite_where=text("state = 'pending'"),
+        ),
     )
 
 
@@ -220,6 +229,24 @@ class SyncHealth(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     last_finished_at: Mapped[datetime] = mapped_column(UtcDateTime())
     last_success_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class RegionHistory(Base):
+    """One region's health in one UTC hour, for its history chart: written at the end of every sync cycle
+    (``connectors/ledger/history.py``) and upserted in place, so a region costs at most 24 rows a day
+    whatever the number of cycles; rows older than ``MPPHUB_HISTORY_DAYS`` are pruned."""
+
+    __tablename__ = "region_history"
+    region: Mapped[str] = mapped_column(String(8), primary_key=True)
+    hour: Mapped[datetime] = mapped_column(UtcDateTime(), primary_key=True)  # the hour's start, UTC
+    lag_seconds: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # worst of the hour
+    backlog: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # worst of the hour
+    failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # failed runs, summed
+    dead_letters: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # worst of the hour
+    samples: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # cycles that wrote it
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+    __table_args__ = (Index("ix_region_history_hour", "hour"),)
 
 
 class ApiToken(Base):

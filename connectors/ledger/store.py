@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from connectors.ledger.admin import AdminLedger
 from connectors.ledger.audit import AuditLedger
 from connectors.ledger.db import make_engine, upgrade
+from connectors.ledger.history import HistoryLedger
 from connectors.ledger.inbound import InboundLedger
 from connectors.ledger.outbound import OutboundLedger
 from connectors.ledger.types import (
@@ -25,7 +26,7 @@ from connectors.ledger.types import (
 )
 
 
-class Ledger(OutboundLedger, InboundLedger, AdminLedger, AuditLedger):
+class Ledger(OutboundLedger, InboundLedger, AdminLedger, AuditLedger, HistoryLedger):
     """The hub's durable store: open with ``Ledger.open(url)`` (migrates to the latest schema)."""
 
     def __init__(self, engine: Engine) -> None:

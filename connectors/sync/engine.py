@@ -103,9 +103,11 @@ class SyncEngine:
         if held is None:  # a call of its own, not part of a cycle: its idle runs are written at its end
             self.ctx.feed_reads.new_cycle()  # and the region feed it reads is read again
             try:
-                return self._run_service(service_id, region, result, flows, self._held_now(service_id))
+                self._run_service(service_id, region, result, flows, self._held_now(service_id))
             finally:
                 self.ctx.ledger.flush_idle_runs()
+            self._record_history([result])  # a cycle of one service: its region's hour too
+            return result
         return self._run_service(service_id, region, result, flows, held)
 
     def _held_now(self, service_id: str) -> dict[str, tuple[str, datetime]]:
@@ -210,14 +212,26 @@ class SyncEngine:
             if self.ctx.concurrency > 1 and len(services) > 1:
                 from connectors.sync.concurrency import run_side_by_side
 
-                return run_side_by_side(self, services, flows, progress, held)
-            results = []
-            for index, service_id in enumerate(services, start=1):
-                outcome = self.run_service(service_id, flows, held)
-                results.append(outcome)
-                if progress:
-                    progress(index, len(services), outcome)
-            return results
+                results = run_side_by_side(self, services, flows, progress, held)
+            else:
+                results = []
+                for index, service_id in enumerate(services, start=1):
+                    outcome = self.run_service(service_id, flows, held)
+                    results.append(outcome)
+                    if progress:
+                        progress(index, len(services), outcome)
         finally:
             self.ctx.cycle = None
             self.ctx.ledger.flush_idle_runs()  # the cycle's idle runs, in one transaction
+        # after a cycle that ran to its end (a failed ledger has nothing to sample): its regions' hour
+        self._record_history(results)
+        return results
+
+    def _record_history(self, results: Sequence[ServiceResult]) -> None:
+        """The rows of this hour in ``region_history`` of the regions of ``results`` (one per service of the
+        cycle; ``connectors/ledger/history.py``): one batch for the whole cycle, with each region's failed
+        flow runs of the cycle."""
+        failures: Counter[str] = Counter({result.region: 0 for result in results})
+        for result in results:
+            failures[result.region] += len(result.errors)
+        self.ctx.ledger.record_region_history(failures)

@@ -15,7 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 from connectors.ledger.store import Ledger
-from hub.api import routes_health, routes_ops, routes_registry
+from hub.api import routes_health, routes_history, routes_ops, routes_registry
 from hub.api.auth import Caller, State, require_role
 from hub.api.errors import ERRORS, install_error_handlers
 from hub.api.metrics import CONTENT_TYPE, render
@@ -61,6 +61,7 @@ def create_app(
     app.include_router(routes_health.router)
     app.include_router(routes_registry.router)
     app.include_router(routes_ops.router)
+    app.include_router(routes_history.router)
 
     @app.get(
         "/metrics",

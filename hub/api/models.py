@@ -381,3 +381,28 @@ class AuditVerification(BaseModel):
     records: int
     broken_seq: int | None
     reason: str | None
+
+
+class HistoryPoint(BaseModel):
+    """One UTC hour of a region, as the sync sampled it at the end of its cycles."""
+
+    at: str = Field(description="the hour's start, UTC")
+    lag_seconds: int = Field(description="the worst lag of the hour: age of the oldest waiting item")
+    backlog: int = Field(
+        description="the worst backlog of the hour (ledger: undelivered applications and unpushed events)"
+    )
+    failures: int = Field(description="failed flow runs (retriable or fatal) in the hour")
+    dead_letters: int = Field(description="the most open dead letters in the hour")
+    samples: int = Field(description="sync cycles that sampled the region in the hour")
+
+
+class RegionHistory(BaseModel):
+    """A region's hourly history over the last ``days`` (hours without a sync cycle have no point)."""
+
+    code: str
+    name: str
+    days: int
+    retention_days: int = Field(description="how many days the ledger keeps (MPPHUB_HISTORY_DAYS)")
+    since: str = Field(description="the first hour asked for, UTC")
+    until: str = Field(description="the end of the current hour, UTC")
+    points: list[HistoryPoint]

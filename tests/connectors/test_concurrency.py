@@ -56,6 +56,9 @@ class _Ledger:
         _Ledger.flushes += 1
         return 0
 
+    def record_region_history(self, failures_by_region: dict[str, int]) -> int:
+        return len(failures_by_region)
+
 
 class _Ctx:
     """The parts of a SyncContext the side-by-side runner reads."""

@@ -22,6 +22,12 @@ MATRIX: list[tuple[str, str, str, tuple[int, ...]]] = [
     ("GET", "/api/v1/provinces", "/api/v1/provinces", (401, 200, 200, 200, 200)),
     ("GET", "/api/v1/regions", "/api/v1/regions", (401, 200, 200, 200, 200)),
     ("GET", "/api/v1/regions/{code}", f"/api/v1/regions/{REGION}", (401, 200, 403, 200, 200)),
+    (
+        "GET",
+        "/api/v1/regions/{code}/history",
+        f"/api/v1/regions/{REGION}/history",
+        (401, 200, 403, 200, 200),
+    ),
     ("GET", "/api/v1/services/{service_id}", f"/api/v1/services/{SERVICE}", (401, 200, 403, 200, 200)),
     ("GET", "/api/v1/catalogue", f"/api/v1/catalogue?region={REGION}", (401, 200, 403, 200, 200)),
     ("GET", "/api/v1/templates", "/api/v1/templates", (401, 200, 200, 200, 200)),

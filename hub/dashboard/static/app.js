@@ -4,6 +4,7 @@
 import { ApiError, adoptTokenFromHash, clearToken, get, setToken, token } from "./api.js";
 import { clock, h, replace } from "./dom.js";
 import { lang, setLang, t } from "./i18n.js";
+import { MapView } from "./map.js";
 import { DeadLettersView, OverviewView, ProvinceView, ProvincesView, RegionView, ServiceView, setViewer } from "./views.js";
 
 const REFRESH_MS = 30_000;
@@ -16,12 +17,13 @@ let timer = null;
 let lastUpdated = null;
 let me = null; // who is signed in: {name, role, region}
 
-/** The view for the current address: #/, #/provinces, #/province/35, #/region/35.76, #/service/35.76/slug. */
+/** The view for the current address: #/, #/provinces, #/map, #/province/35, #/region/35.76, #/service/35.76/slug. */
 function routeView() {
   const [path, query = ""] = location.hash.replace(/^#\/?/, "").split("?");
   const [page, ...rest] = path.split("/").map(decodeURIComponent);
   if (page === "dead-letters") return new DeadLettersView(query);
   if (page === "provinces") return new ProvincesView();
+  if (page === "map") return new MapView();
   if (page === "province" && rest[0]) return new ProvinceView(rest[0]);
   if (page === "region" && rest[0]) return new RegionView(rest[0]);
   if (page === "service" && rest.length >= 2) return new ServiceView(rest.join("/"));

@@ -6,6 +6,7 @@ import { get, post, servicePath } from "./api.js";
 import { lineChart } from "./charts.js";
 import { duration, h, num, redact, replace, stateBadge, when } from "./dom.js";
 import { label, lang, t } from "./i18n.js";
+import { provinceName } from "./map.js";
 import { reasonText } from "./reasons.js";
 import { DataTable } from "./table.js";
 
@@ -267,7 +268,10 @@ export class ProvinceView {
 
   async fetch() {
     const [provinces, regions] = await Promise.all([get("/provinces"), get("/regions", { province: this.code })]);
-    const province = provinces.find((p) => p.code === this.code);
+    // a province without a published service (a grey tile of the map) has an empty page, not "not found"
+    const zero = Object.fromEntries(["regions", ...STATES, "backlog", "dead_letters", "sla_breaches"].map((k) => [k, 0]));
+    const quiet = provinceName(this.code) && { ...zero, code: this.code, name: provinceName(this.code) };
+    const province = provinces.find((p) => p.code === this.code) ?? quiet;
     if (!province) throw Object.assign(new Error(t("error.notfound")), { status: 404 });
     return { province, regions };
   }
@@ -303,7 +307,12 @@ export class RegionView {
   }
 
   async fetch() {
-    return { region: await get(`/regions/${enc(this.code)}`) };
+    const [region, history] = await Promise.all([
+      get(`/regions/${enc(this.code)}`),
+      // the page stands without its history (an older hub): the charts' place says it is unavailable
+      get(`/regions/${enc(this.code)}/history`, { days: HISTORY_DAYS }).catch(() => null),
+    ]);
+    return { region, history };
   }
 
   mount(root, data) {
@@ -328,11 +337,18 @@ export class RegionView {
       ],
     });
     this.head = h("div");
-    replace(root, this.head, h("section", { "aria-labelledby": "services-h" }, h("h2", { id: "services-h" }, t("region.services")), this.table.element));
+    this.history = h("div", { class: "charts" });
+    replace(
+      root,
+      this.head,
+      h("section", { "aria-labelledby": "history-h", id: "region-history" }, h("h2", { id: "history-h" }, t("history.title", { days: num(HISTORY_DAYS) })), this.history),
+      h("section", { "aria-labelledby": "services-h" }, h("h2", { id: "services-h" }, t("region.services")), this.table.element),
+    );
     this.update(data);
   }
 
-  update({ region }) {
+  update({ region, history }) {
+    replace(this.history, historyCharts(history));
     replace(
       this.head,
       breadcrumbs([
@@ -358,6 +374,35 @@ export class RegionView {
     );
     this.table.setRows(region.services ?? []);
   }
+}
+
+const HISTORY_DAYS = 14;
+
+/** A region's last days, hour by hour (GET /regions/{code}/history): its lag, and what waits or failed. */
+function historyCharts(history) {
+  if (!history) return h("p", { class: "chart-empty", id: "history-unavailable" }, t("history.unavailable"));
+  const span = { since: history.since, until: history.until };
+  return [
+    lineChart({
+      id: "chart-history-lag",
+      title: t("history.lag"),
+      points: history.points,
+      lines: [{ key: "lag_seconds", label: t("chart.lag_seconds"), cls: "s3" }],
+      format: duration,
+      span,
+    }),
+    lineChart({
+      id: "chart-history-queue",
+      title: t("history.queue"),
+      points: history.points,
+      lines: [
+        { key: "backlog", label: t("col.backlog"), cls: "s1" },
+        { key: "failures", label: t("col.failures"), cls: "s2" },
+        { key: "dead_letters", label: t("col.dead_letters"), cls: "s4" },
+      ],
+      span,
+    }),
+  ];
 }
 
 /** One service: health, recent applications (masked NIK and phone only), dead letters with reasons. */
