@@ -114,6 +114,26 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "mpphub init: the values given do not make a valid package; nothing was written",
         "mpphub init: nilai yang diberikan tidak menghasilkan paket yang sah; tidak ada yang ditulis",
     ),
+    # mpphub adopt, at a terminal (hub/commands/adopt_questions.py)
+    "adopt.asking": (
+        "the values the template leaves to the region, one at a time; Enter leaves one for later (listed at the end)",
+        "nilai yang diserahkan template ke daerah, satu per satu; Enter menundanya (dicantumkan di akhir)",
+    ),
+    "adopt.prompt": ("{path}{title}", "{path}{title}"),
+    "adopt.profile": (
+        "local_system: the connector profile of your local application (name or number)",
+        "local_system: profil konektor aplikasi lokal Anda (nama atau nomor)",
+    ),
+    "adopt.not_a_number": ("please enter a number", "masukkan angka"),
+    "adopt.yes_no": ("please answer y or n", "jawab y atau t"),
+    "adopt.not_json": (
+        'write it as JSON, e.g. {"id": "..."}',
+        'tulis sebagai JSON, mis. {"id": "..."}',
+    ),
+    "adopt.cancelled": (
+        "mpphub adopt: cancelled ({why}), nothing written",
+        "mpphub adopt: dibatalkan ({why}), tidak ada yang ditulis",
+    ),
 }
 
 _chosen: str | None = None

@@ -33,6 +33,7 @@ class Adoption:
     template: TemplateVersion
     profile: TemplateVersion | None
     to_supply: list[Problem] = field(default_factory=list)
+    composed: dict[str, Any] | None = None  # template + profile + overlay, as validated (None: not composable)
 
     def text(self) -> str:
         """The overlay as it is written (two-space JSON, like the sample packages)."""
@@ -117,7 +118,7 @@ def plan_adoption(
     composition = compose_package(path, overlay, str(path), store)
     problems = check_composition(composition, path)
     mine = [p for p in problems if p.file == str(path)]
-    return Adoption(package_id, path, overlay, template, profile, mine)
+    return Adoption(package_id, path, overlay, template, profile, mine, composition.doc)
 
 
 @dataclass
@@ -194,16 +195,17 @@ def bump(version: Version, level: str) -> Version:
     return Version(version.major, version.minor, version.patch + 1)
 
 
-def service_templates(registry: Path) -> list[str]:
-    """The ids of every service template in the registry (published or draft), sorted."""
+def service_templates(registry: Path, kind: str = "service") -> list[str]:
+    """The ids of every template of ``kind`` in the registry (published or draft), sorted: ``service``, or
+    ``connector_profile`` for the profiles a region may build its local system on."""
     from registry.templates import _drafts, _published_templates
 
     forget_cached_templates()
     root = registry.resolve()
-    ids = {i for i, entry in _published_templates(root).items() if entry.get("kind") == "service"}
+    ids = {i for i, entry in _published_templates(root).items() if entry.get("kind") == kind}
     store = TemplateStore(registry)
     for template_id, version in _drafts(root):
         found = store.get(template_id, version)
-        if found is not None and found.kind == "service":
+        if found is not None and found.kind == kind:
             ids.add(template_id)
     return sorted(ids)

@@ -7,6 +7,9 @@ file is never overwritten without --force. The overlay is composed with its temp
 and validated: each value still to supply is printed as `file::$.path: message`. --set PATH=VALUE puts a
 value in the overlay (VALUE is read as JSON when it parses, else as text), e.g. --set
 local_system.base_url=https://... or --set service.sla_working_days=3.
+On a terminal (stdin a TTY, no --no-input), each value still to supply is asked for first, each answer
+checked as it is given (hub/commands/adopt_questions.py); ending the questions early writes nothing (end
+of input exits 1, an interrupt 130). Not on a terminal, nothing is asked.
 Exit 0 when the overlay is complete and valid, 1 when values are still to supply (the overlay is written
 all the same: fill it in, then `mpphub validate` it), 2 on a usage error (unknown template or region, a
 file in the way).
@@ -39,6 +42,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--force", action="store_true", help="overwrite an existing package file")
     parser.add_argument("--dry-run", action="store_true", help="print the overlay instead of writing it")
+    parser.add_argument("--no-input", action="store_true", help="never ask for missing values, even on a terminal")
 
 
 def parse_sets(pairs: list[str]) -> dict[str, Any]:
@@ -58,6 +62,7 @@ def parse_sets(pairs: list[str]) -> dict[str, Any]:
 def run(args: argparse.Namespace) -> int:
     """Write the overlay, print what is missing, return the exit code."""
     from hub.output import plural, print_problems
+    from hub.prompting import asked, at_a_terminal
     from registry.adoption import AdoptionError, plan_adoption
 
     try:
@@ -75,11 +80,20 @@ def run(args: argparse.Namespace) -> int:
     except (AdoptionError, ValueError) as exc:
         print(f"mpphub adopt: {exc}", file=sys.stderr)
         return 2
-    if args.dry_run:
-        sys.stdout.write(plan.text())
-    elif plan.path.exists() and not args.force:
+    if plan.path.exists() and not args.force and not args.dry_run:  # said before any question
         print(f"mpphub adopt: {plan.path} exists (use --force to overwrite, or --slug)", file=sys.stderr)
         return 2
+    if plan.to_supply and at_a_terminal(args.no_input):
+        from hub.commands.adopt_questions import Answers, ask_missing, replanner
+
+        answers = Answers(dict(values), args.profile)
+        answered: list[Any] = []
+        stopped = asked(lambda: answered.append(ask_missing(plan, answers, replanner(args))), "adopt.cancelled")
+        if stopped is not None:
+            return stopped
+        plan = answered[0]
+    if args.dry_run:
+        sys.stdout.write(plan.text())
     else:
         plan.path.parent.mkdir(parents=True, exist_ok=True)
         plan.path.write_text(plan.text(), encoding="utf-8")

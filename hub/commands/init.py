@@ -105,11 +105,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _read(question: _Question, answer: str, choices: list[str]) -> Any:
     """The value of one typed answer; ValueError with the reason, in the run's language, when it is none."""
+    from hub.prompting import read_choice, read_whole_number
+
     if question.read == "number":
-        try:
-            return int(answer)
-        except ValueError:
-            raise ValueError(t("init.whole_number")) from None
+        return read_whole_number(answer)
     if question.read == "rupiah":
         from registry.starter import parse_rupiah
 
@@ -118,15 +117,7 @@ def _read(question: _Question, answer: str, choices: list[str]) -> Any:
         except ValueError:
             raise ValueError(t("init.fee_format")) from None
     if question.read == "choice":
-        if answer.isdigit() and 1 <= int(answer) <= len(choices):
-            return choices[int(answer) - 1]
-        if answer.lower() in choices:
-            return answer.lower()
-        from registry.suggest import did_you_mean
-
-        near = did_you_mean(answer.lower(), choices)
-        hint = t("cli.did_you_mean", match=near.split("'")[1]) if near else ""
-        raise ValueError(t("init.not_a_choice", answer=answer[:60], hint=hint))
+        return read_choice(answer, choices)
     return answer
 
 
@@ -147,6 +138,7 @@ def _reasons(opts: Any, question: _Question, file: Path) -> list[str]:
 def _ask_all(opts: Any, given: set[str], file: Path) -> None:
     """Ask every question the options still need, in order, each answer checked as it is given: a wrong
     answer is asked again with the reason, and never costs the answers before it."""
+    from hub.prompting import ask, show_choices
     from registry.placeholders import PLACEHOLDERS
     from registry.starter import schema_choices
 
@@ -160,35 +152,29 @@ def _ask_all(opts: Any, given: set[str], file: Path) -> None:
 
             opts.fee_legal_basis = FEE_LEGAL_BASIS.text  # shown as the default to replace
         if choices:
-            print(t("init.choices", choices=", ".join(f"{i} {c}" for i, c in enumerate(choices, 1))))
-        while True:
+            show_choices(choices)
+
+        def check(value: Any, question: _Question = question) -> list[str]:
             current = getattr(opts, question.field)
-            answer = input(f"{t('init.prompt.' + question.field)} [{current}]: ").strip()
-            try:
-                value = current if not answer else _read(question, answer, choices)
-            except ValueError as exc:
-                print(t("init.rejected", reason=exc), file=sys.stderr)
-                continue
             setattr(opts, question.field, value)
             reasons = _reasons(opts, question, file)
-            if not reasons:
-                break
-            setattr(opts, question.field, current)  # keep the package as it was: only this answer goes
-            for reason in reasons:
-                print(t("init.rejected", reason=reason), file=sys.stderr)
+            if reasons:
+                setattr(opts, question.field, current)  # keep the package as it was: only this answer goes
+            return reasons
+
+        def parse(answer: str, question: _Question = question, choices: list[str] = choices) -> Any:
+            return _read(question, answer, choices)
+
+        value = ask(t("init.prompt." + question.field), getattr(opts, question.field), parse, check)
+        setattr(opts, question.field, value)
         if isinstance(value, str) and any(p.matches(value) for p in PLACEHOLDERS):
             print(t("init.placeholder_kept"))
-
-
-def _cancelled(why: str) -> None:
-    if sys.stdout.isatty():  # end the line the prompt left the cursor on
-        print()
-    print(t("init.cancelled", why=t(f"init.why.{why}")), file=sys.stderr)
 
 
 def run(args: argparse.Namespace) -> int:
     """Build, validate and write the starter package."""
     from hub.output import print_problems
+    from hub.prompting import asked, at_a_terminal
     from registry.placeholders import find_placeholders
     from registry.problems import json_path
     from registry.regions import REGION_CODE, region_table
@@ -218,15 +204,10 @@ def run(args: argparse.Namespace) -> int:
     if out.exists() and not args.force:  # said before the questions, not after them
         print(t("init.exists", out=out), file=sys.stderr)
         return 2
-    if sys.stdin.isatty() and not args.no_input:
-        try:
-            _ask_all(opts, set(values), out)
-        except EOFError:  # Ctrl-D: the user gave up on the questions
-            _cancelled("eof")
-            return 1
-        except KeyboardInterrupt:  # Ctrl-C
-            _cancelled("interrupt")
-            return 130
+    if at_a_terminal(args.no_input):
+        stopped = asked(lambda: _ask_all(opts, set(values), out), "init.cancelled")
+        if stopped is not None:
+            return stopped
     doc = starter_package(opts)
     problems = check_document(out, doc, str(out))
     if problems:

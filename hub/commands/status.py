@@ -5,6 +5,9 @@ States: live (synced within --stall-minutes), onboarding (published, never synce
 run of a flow ended in an error), stalled (no successful run within --stall-minutes), stuck (a queue held
 by the same item: its head application or status event tried 3 times and not through, even if every run
 ended "ok"; the reason names the item, its attempts and its last error, NIK and phone masked).
+--templates shows standardisation instead (hub/commands/status_templates.py): per template, regions
+adopting it, by version, how many behind the latest, the most divergent packages; read from the
+registry's index (--registry, default MPPHUB_REGISTRY or registry), no ledger needed.
 Exit 0: the status was printed; 2: unknown region, or no ledger to report from (none was created yet: run
 `mpphub sync` first or set MPPHUB_LEDGER_URL; or its database cannot be reached or read).
 """
@@ -14,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 
@@ -24,6 +28,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--stall-minutes", type=float, default=15.0, metavar="M", help="stalled after M minutes (default 15)"
     )
+    parser.add_argument(
+        "--templates",
+        action="store_true",
+        help="standardisation per template: adopting regions, versions, behind latest, most divergent packages",
+    )
+    parser.add_argument("--registry", type=Path, metavar="DIR", help="registry folder for --templates")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -40,6 +50,8 @@ def run(args: argparse.Namespace) -> int:
     from hub.settings import Settings
 
     settings = Settings.from_env()
+    if args.templates:
+        return _templates(args, settings.registry)
     try:
         report, leases = read_ledger(
             settings, lambda ledger: (current_report(ledger, settings, args.stall_minutes), ledger.stale_leases())
@@ -108,6 +120,24 @@ def run(args: argparse.Namespace) -> int:
         f" letters, {t['sla_breaches']} SLA breaches ({t['sla_closed_late']} closed late in the last 30 days)"
     )
     _print_stale(stale)
+    return 0
+
+
+def _templates(args: argparse.Namespace, registry: Path) -> int:
+    """``--templates``: print standardisation (region-scoped with --region); 2 for an unknown region or an
+    unreadable index."""
+    from hub.commands.status_templates import print_templates, templates_document
+    from registry.regions import region_table
+
+    if args.region and args.region not in region_table():
+        print(f"mpphub status: unknown region {args.region!r}", file=sys.stderr)
+        return 2
+    try:
+        document = templates_document(args.registry or registry, args.region)
+    except (OSError, ValueError) as exc:
+        print(f"mpphub status: cannot read the registry's index: {exc}", file=sys.stderr)
+        return 2
+    print_templates(document, args.format)
     return 0
 
 

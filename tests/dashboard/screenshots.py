@@ -31,8 +31,8 @@ from tests.hub import dead_letter_world as dl
 
 TARGET = REPO / "docs" / "screenshots"
 MAX_HEIGHT = 1500
-PAGES = {"overview": "#/", "dead-letters": "#/dead-letters"}
-WAIT_FOR = {"overview": "#regions", "dead-letters": "#dead-letter-table tbody tr"}
+PAGES = {"overview": "#/", "dead-letters": "#/dead-letters", "templates": "#/templates"}
+WAIT_FOR = {"overview": "#regions", "dead-letters": "#dead-letter-table tbody tr", "templates": "#templates tbody tr"}
 # the provinces' tile map, and a region's page with its history chart
 PAGES |= {"map": "#/map", "region-history": f"#/region/{dl.REGION}"}
 WAIT_FOR |= {"map": "#tile-map a.tile", "region-history": "#chart-history-lag svg"}

@@ -122,5 +122,13 @@ def test_jawa_timur_regions_adopt_the_national_templates() -> None:
         code = doc["region"].replace(".", "")
         assert doc["local_system"]["auth"]["secret_ref"] == f"R{code}_BAKESBANGPOL_TOKEN", path
     assert {d["extends"]["template"] for d in adopting.values()} > {"nasional/izin-penelitian"}
-    urls = [_whole(p)["local_system"].get("base_url") for p in adopting]
+    systems = [_whole(p)["local_system"] for p in adopting]
+    urls = [s["base_url"] for s in systems if "base_url" in s]
     assert len(set(urls)) == len(urls)  # every region its own system
+    # an SQL profile's packages of one region share its one database (tests/registry/test_shared_sql_profile.py)
+    databases = {
+        (doc["region"], s["connection_ref"])
+        for doc, s in zip(adopting.values(), systems, strict=True)
+        if "connection_ref" in s
+    }
+    assert len({ref for _, ref in databases}) == len(databases)

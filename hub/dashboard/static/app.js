@@ -5,6 +5,7 @@ import { ApiError, adoptTokenFromHash, clearToken, get, setToken, token } from "
 import { clock, h, replace } from "./dom.js";
 import { lang, setLang, t } from "./i18n.js";
 import { MapView } from "./map.js";
+import { StandardsView } from "./standards.js";
 import { DeadLettersView, OverviewView, ProvinceView, ProvincesView, RegionView, ServiceView, setViewer } from "./views.js";
 
 const REFRESH_MS = 30_000;
@@ -24,6 +25,7 @@ function routeView() {
   if (page === "dead-letters") return new DeadLettersView(query);
   if (page === "provinces") return new ProvincesView();
   if (page === "map") return new MapView();
+  if (page === "templates") return new StandardsView();
   if (page === "province" && rest[0]) return new ProvinceView(rest[0]);
   if (page === "region" && rest[0]) return new RegionView(rest[0]);
   if (page === "service" && rest.length >= 2) return new ServiceView(rest.join("/"));
