@@ -1,40 +1,40 @@
 """The closed map of connector kinds: the ``kind`` enum of the package schema -> the class that talks to it.
 
-Config never names a class or a module; a new kind is a new entry here and in the schema's enum
-(tests/connectors/test_kinds.py keeps the two equal).
+Config never names a class or a module; a new kind is one class implementing ``LocalConnector``
+(``connectors/local_connector.py``, where the interface and its choice of an ABC are explained), one
+entry here, its ``$def`` and enum value in the package schema (tests/connectors/test_kinds.py keeps the
+two equal) and its rows in the conformance suite (tests/connectors/conformance/). Callers ask the class
+(``kind_of(package)``), never the kind's name.
 """
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any
 
+from connectors.local_connector import LocalConnector, WiringInputs
 from connectors.records import BadRecord, ChangeRecord, WalkInRecord
 from connectors.rest import RestConnector
+from connectors.soap import SoapConnector
 from connectors.sql import SqlConnector
 
-
-class LocalConnector(Protocol):
-    """What the sync engine needs from any local system."""
-
-    honours_idempotency_keys: bool
-
-    def submit(self, envelope: dict[str, Any], form: dict[str, Any]) -> str:
-        """Deliver one application; return its local reference."""
-        ...
-
-    def lookup(self, envelope: dict[str, Any]) -> str | None:
-        """Find an application by its national id."""
-        ...
-
-    def status_changes(self, since: Any) -> Any:
-        """Pages of ChangeRecord | BadRecord since a cursor value."""
-        ...
-
-    def walk_ins(self, since: Any) -> Any:
-        """Pages of WalkInRecord since a cursor value."""
-        ...
+CONNECTOR_KINDS: dict[str, type[LocalConnector]] = {
+    "rest": RestConnector,
+    "sql": SqlConnector,
+    "soap": SoapConnector,
+}
 
 
-CONNECTOR_KINDS: dict[str, type[Any]] = {"rest": RestConnector, "sql": SqlConnector}
+def kind_of(package: dict[str, Any]) -> type[LocalConnector]:
+    """The connector class of a package's ``local_system.kind`` (a validated package names a known one)."""
+    return CONNECTOR_KINDS[package["local_system"]["kind"]]
 
-__all__ = ["CONNECTOR_KINDS", "BadRecord", "ChangeRecord", "LocalConnector", "WalkInRecord"]
+
+__all__ = [
+    "CONNECTOR_KINDS",
+    "BadRecord",
+    "ChangeRecord",
+    "LocalConnector",
+    "WalkInRecord",
+    "WiringInputs",
+    "kind_of",
+]

@@ -6,7 +6,7 @@ import base64
 import hashlib
 from collections.abc import Iterator
 from dataclasses import replace
-from typing import Any, Protocol
+from typing import Any, Self
 
 import requests
 
@@ -14,6 +14,7 @@ from connectors.auth import build_auth
 from connectors.encodings import EncodedBody, FilePart, encode_body, file_field, request_headers
 from connectors.errors import ConnectorError, FatalError, RecordError, RetriableError, UnusableAnswer
 from connectors.http import HttpClient, ResponseTooLarge, UrlPolicy, json_body
+from connectors.local_connector import Files, LocalConnector, UploadLog, WiringInputs
 from connectors.mapping import build_object, fill, search
 from connectors.pagination import pages
 from connectors.records import (
@@ -26,28 +27,84 @@ from connectors.records import (
     required_text,
 )
 from connectors.secrets import SecretResolver, for_package
+from registry.starter import STARTER_STATUS_MAP, StarterKind, StarterOptions, starter_auth
 from registry.time_zones import package_zone
 
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 
 
-class UploadLog(Protocol):
-    """Where the files of one application uploaded after its create are recorded (the ledger's
-    ``attachment_upload``, through the sync engine): read before uploading, written after each upload."""
+def starter_local_system(opts: StarterOptions, secret_ref: str) -> dict[str, Any]:
+    """The ``rest`` section of ``mpphub init``'s starter package: JSON, page numbers, Idempotency-Key."""
+    return {
+        "kind": "rest",
+        "base_url": opts.base_url,
+        "auth": starter_auth(opts, secret_ref),
+        "operations": {
+            "submit": {
+                "method": "POST",
+                "path": "/permohonan",
+                "body": {
+                    "id_permohonan_nasional": "application.id",
+                    "tanggal_pengajuan": "application.submitted_at",
+                    "nik": "form.nik",
+                    "nama": "form.nama_lengkap",
+                    "telepon": "form.no_hp",
+                    "alamat": "form.alamat",
+                },
+                "reference_path": "data.nomor_registrasi",
+            },
+            "status_changes": {
+                "method": "GET",
+                "path": "/permohonan/perubahan-status",
+                "records_path": "data",
+                "pagination": {
+                    "style": "page_number",
+                    "page_param": "halaman",
+                    "size_param": "per_halaman",
+                    "page_size": 100,
+                },
+                "cursor": {"param": "sejak", "field": "diperbarui_pada", "lookback_seconds": 300},
+                "fields": {"reference": "nomor_registrasi", "status": "kode_status", "changed_at": "diperbarui_pada"},
+            },
+        },
+        "status_map": dict(STARTER_STATUS_MAP),
+        "idempotency": {"strategy": "key_header", "header": "Idempotency-Key"},
+    }
 
-    def uploaded(self) -> dict[int, str]:
-        """position in the envelope's ``attachments`` -> sha256 of the files recorded as uploaded."""
-        ...
 
-    def record(self, position: int, meta: dict[str, Any], reference: str) -> None:
-        """Record one file as uploaded (called right after its upload succeeded)."""
-        ...
-
-
-class RestConnector:
+class RestConnector(LocalConnector):
     """Talks to one package's REST local system."""
 
     kind = "rest"
+    fetches_attachments = True
+    starter = StarterKind(frozenset({"base_url", "auth_type", "token_url"}), starter_local_system)
+    client: HttpClient
+
+    @classmethod
+    def from_package(cls, package: dict[str, Any], inputs: WiringInputs) -> Self:
+        """Its base URL overridden as the wiring says; attachments fetched with the national client."""
+        return cls(
+            package,
+            inputs.secrets,
+            base_url=inputs.base_url(package["local_system"]["base_url"]),
+            url_policy=inputs.url_policy,
+            attachment_fetcher=inputs.attachment_fetcher,
+        )
+
+    @classmethod
+    def lookback_seconds(cls, local: dict[str, Any]) -> int:
+        """``operations.status_changes.cursor.lookback_seconds`` (0 when not declared)."""
+        return int(local["operations"]["status_changes"]["cursor"].get("lookback_seconds", 0))
+
+    @classmethod
+    def declares_walk_ins(cls, local: dict[str, Any]) -> bool:
+        """Whether ``operations.walk_ins`` is declared."""
+        return "walk_ins" in local.get("operations", {})
+
+    @classmethod
+    def supports_lookup(cls, local: dict[str, Any]) -> bool:
+        """Whether ``operations.lookup`` is declared."""
+        return "lookup" in local.get("operations", {})
 
     def __init__(
         self,
@@ -78,6 +135,25 @@ class RestConnector:
     def honours_idempotency_keys(self) -> bool:
         """True when retries can simply resend with the same key."""
         return bool(self.idempotency["strategy"] == "key_header")
+
+    def close(self) -> None:
+        """Close the HTTP session (its pooled connections)."""
+        self.client.session.close()
+
+    def refusal_shape(self, operation: str) -> dict[str, Any] | None:
+        """The answer envelope an operation's 2xx answers are read with."""
+        return self.answer_envelope(self.operations[operation])
+
+    def raw_status_page(self, since: Any = None) -> list[dict[str, Any]]:
+        """The first page of raw status records (as the local system wrote them)."""
+        for page in self._pages("status_changes", since):
+            return page
+        return []
+
+    def status_field_paths(self) -> tuple[str | None, str]:
+        """``fields.changed_at`` and ``cursor.field`` of the status feed."""
+        op = self.operations["status_changes"]
+        return op["fields"].get("changed_at"), op["cursor"]["field"]
 
     def _call(
         self,
@@ -112,9 +188,7 @@ class RestConnector:
         declared: dict[str, Any] | None = op.get("envelope", self.local.get("envelope"))
         return declared
 
-    def fetch_files(
-        self, envelope: dict[str, Any], fetcher: HttpClient | None = None
-    ) -> list[tuple[dict[str, Any], bytes]]:
+    def fetch_files(self, envelope: dict[str, Any], fetcher: HttpClient | None = None) -> Files:
         """The application's files as ``submit`` sends them (sha256-checked); [] when none go along.
         ``fetcher``: another client for the national layer (a worker thread's own session)."""
         if not self.operations["submit"].get("attachments") or not envelope.get("attachments"):
@@ -125,7 +199,7 @@ class RestConnector:
         self,
         envelope: dict[str, Any],
         form: dict[str, Any],
-        files: list[tuple[dict[str, Any], bytes]] | None = None,
+        files: Files | None = None,
         uploads: UploadLog | None = None,
     ) -> str:
         """Deliver one application; returns the local reference. The national id is the idempotency key.

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar, Self
 
 from sqlalchemy import Engine, column, create_engine, insert, inspect, literal_column, select, table
 from sqlalchemy.exc import DBAPIError, IntegrityError, NoSuchTableError, OperationalError, SQLAlchemyError
@@ -20,6 +20,7 @@ from sqlalchemy.sql.expression import ColumnClause
 from sqlalchemy.types import String
 
 from connectors.errors import FatalError, RecordError, RetriableError
+from connectors.local_connector import Files, LocalConnector, UploadLog, WiringInputs
 from connectors.mapping import build_object
 from connectors.records import (
     BadRecord,
@@ -35,6 +36,7 @@ from connectors.secrets import SecretResolver, for_package
 from connectors.sql_guard import check_database_url
 from connectors.url_policy import HostPolicy
 from registry.date_formats import sorts_as_text
+from registry.starter import STARTER_STATUS_MAP, StarterKind, StarterOptions
 from registry.time_zones import package_zone
 
 PAGE_SIZE = 500
@@ -50,10 +52,75 @@ def engine_url(dialect: str, url: str) -> str:
     return f"{_DRIVERS[dialect]}://{rest}"
 
 
-class SqlConnector:
+def starter_local_system(opts: StarterOptions, secret_ref: str) -> dict[str, Any]:
+    """The ``sql`` section of ``mpphub init``'s starter package: an applications table and a status history."""
+    return {
+        "kind": "sql",
+        "dialect": opts.dialect,
+        "connection_ref": secret_ref,
+        "tables": {
+            "applications": {
+                "table": "permohonan",
+                "reference_column": "id",
+                "national_id_column": "id_nasional",
+                "columns": {
+                    "id_nasional": "application.id",
+                    "nik": "form.nik",
+                    "nama": "form.nama_lengkap",
+                    "telepon": "form.no_hp",
+                    "alamat": "form.alamat",
+                    "tgl_masuk": "application.submitted_at",
+                },
+            },
+            "status_changes": {
+                "table": "riwayat_status",
+                "cursor_column": "id",
+                "columns": {"reference": "permohonan_id", "status": "status", "changed_at": "waktu", "event_id": "id"},
+            },
+        },
+        "status_map": dict(STARTER_STATUS_MAP),
+        "idempotency": {"strategy": "lookup_by_reference"},
+    }
+
+
+class SqlConnector(LocalConnector):
     """Reads and writes one package's tables."""
 
     kind = "sql"
+    # the secret's name ends in DB_URL (it holds the database URL), whatever the auth type
+    starter = StarterKind(frozenset({"dialect"}), starter_local_system, secret_tail="DB_URL")  # noqa: S106
+    dry_run_skips: ClassVar[Mapping[str, str]] = {
+        "credentials": "sql: the database URL given with --local-url is used",
+        "date round-trip": "sql: the database compares cursors itself (no text to send back)",
+        "error answer": "sql: a database refuses with driver errors, not with answers",
+        "submit encoding": "sql: the hub writes table columns, no request body",
+    }
+
+    @classmethod
+    def from_package(cls, package: dict[str, Any], inputs: WiringInputs) -> Self:
+        """Its database URL from the package's secret (or the given address); never the ledger's database."""
+        return cls(
+            package,
+            inputs.secrets,
+            database_url=inputs.address,
+            url_policy=inputs.url_policy,
+            ledger_url=inputs.ledger_url,
+        )
+
+    @classmethod
+    def lookback_seconds(cls, local: dict[str, Any]) -> int:
+        """``tables.status_changes.lookback_seconds`` (0 when not declared)."""
+        return int(local["tables"]["status_changes"].get("lookback_seconds", 0))
+
+    @classmethod
+    def declares_walk_ins(cls, local: dict[str, Any]) -> bool:
+        """Whether ``tables.walk_ins`` is declared."""
+        return "walk_ins" in local.get("tables", {})
+
+    @classmethod
+    def supports_lookup(cls, local: dict[str, Any]) -> bool:
+        """Always: the applications table has a national id column."""
+        return True
 
     def __init__(
         self,
@@ -96,8 +163,14 @@ class SqlConnector:
             return FatalError(f"local database error (does the package match the tables?): {type(exc.orig).__name__}")
         return RetriableError(f"local database: {type(exc).__name__}", outcome_unknown=write)
 
-    def submit(self, envelope: dict[str, Any], form: dict[str, Any]) -> str:
-        """Insert the application row; returns its reference column's value."""
+    def submit(
+        self,
+        envelope: dict[str, Any],
+        form: dict[str, Any],
+        files: Files | None = None,
+        uploads: UploadLog | None = None,
+    ) -> str:
+        """Insert the application row; returns its reference column's value (a table takes no files)."""
         spec = self.tables["applications"]
         values = {
             k: self._column_value(v)

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from connectors.kinds import CONNECTOR_KINDS, LocalConnector
+from connectors.kinds import LocalConnector, WiringInputs, kind_of
 from connectors.ledger.store import Ledger
 from connectors.national import NationalClient
 from connectors.secrets import SecretResolver
@@ -26,22 +26,18 @@ def connector_factory(
     ledger_url: str | None = None,
 ) -> ConnectorFactory:
     """A function package -> local connector, honouring base-URL overrides and the host policy (HTTP
-    endpoints and SQL hosts alike); a ``sql`` package may never reach ``ledger_url``'s database."""
-    # never None: without a configured list, the secure default (public hosts; MPPHUB_ALLOW_LOOPBACK)
-    policy = host_policy(allowed_hosts)
-    overrides = dict(base_url_overrides or {})
+    endpoints and database hosts alike); a database kind may never reach ``ledger_url``'s database."""
+    inputs = WiringInputs(
+        secrets=secrets,
+        base_url_overrides=dict(base_url_overrides or {}),
+        # never None: without a configured list, the secure default (public hosts; MPPHUB_ALLOW_LOOPBACK)
+        url_policy=host_policy(allowed_hosts),
+        attachment_fetcher=national.http,
+        ledger_url=ledger_url,
+    )
 
     def build(package: dict[str, Any]) -> LocalConnector:
-        local = package["local_system"]
-        cls = CONNECTOR_KINDS[local["kind"]]
-        if local["kind"] == "rest":
-            base = overrides.get(local["base_url"], local["base_url"])
-            connector: LocalConnector = cls(
-                package, secrets, base_url=base, url_policy=policy, attachment_fetcher=national.http
-            )
-            return connector
-        connector = cls(package, secrets, url_policy=policy, ledger_url=ledger_url)
-        return connector
+        return kind_of(package).from_package(package, inputs)
 
     return build
 

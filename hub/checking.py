@@ -27,7 +27,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from connectors.errors import BusyAnswer, ConnectorError, FatalError, RecordError, RetriableError
-from connectors.kinds import CONNECTOR_KINDS
+from connectors.kinds import LocalConnector, WiringInputs, kind_of
 from connectors.mapping import search
 from connectors.masking import scrub_text
 from connectors.records import BadRecord, ChangeRecord, canonical_cursor, local_cursor, parse_time
@@ -137,15 +137,6 @@ class _WrongSecrets:
         return WRONG_CREDENTIAL
 
 
-def _close(connector: Any) -> None:
-    """Release a connector's connections (a sql engine, a rest session)."""
-    close = getattr(connector, "close", None)
-    if close is not None:
-        close()
-    elif getattr(connector, "client", None) is not None:
-        connector.client.session.close()
-
-
 def _is_time_text(value: Any, date_format: str | None, zone: tzinfo) -> bool:
     """Whether a cursor value is a time (in the package's format, else ISO 8601) rather than an id."""
     if not isinstance(value, str) or value.strip().isdigit():
@@ -208,40 +199,39 @@ class PackageCheck:
         except ConnectorError as exc:
             report.add("connect", FAILED, str(exc))
             return report
-        rest = local["kind"] == "rest"
+        kind = kind_of(doc)
+        skips = kind.dry_run_skips  # the steps that do not apply to this kind, and why
         try:
             feed = self._step(report, "status feed", lambda: self._status_feed(doc, connector))
-            if not rest:
-                report.add(
-                    "date round-trip", SKIPPED, "sql: the database compares cursors itself (no text to send back)"
-                )
+            if "date round-trip" in skips:
+                report.add("date round-trip", SKIPPED, skips["date round-trip"])
             elif feed.outcome == FAILED:
                 report.add("date round-trip", SKIPPED, "the status feed could not be read")
             else:
                 self._step(report, "date round-trip", lambda: self._dates(doc, connector))
-            if "walk_ins" in local.get("operations", {}) or "walk_ins" in local.get("tables", {}):
+            if kind.declares_walk_ins(local):
                 self._step(report, "walk-in feed", lambda: self._walk_ins(doc, connector))
             else:
                 report.add("walk-in feed", SKIPPED, "the package declares no walk-ins")
-            if rest:
-                self._step(report, "error answer", lambda: self._error_answer(doc))
+            if "error answer" in skips:
+                report.add("error answer", SKIPPED, skips["error answer"])
             else:
-                report.add("error answer", SKIPPED, "sql: a database refuses with driver errors, not with answers")
-            has_lookup = "lookup" in local.get("operations", {}) or local["kind"] == "sql"
+                self._step(report, "error answer", lambda: self._error_answer(doc))
+            has_lookup = kind.supports_lookup(local)
             if has_lookup:
                 self._step(report, "lookup", lambda: self._lookup_absent(doc, connector))
             else:
                 report.add("lookup", SKIPPED, "the package declares no lookup operation")
-            if rest:
-                self._step(report, "submit encoding", lambda: self._submit_encoding(doc))
+            if "submit encoding" in skips:
+                report.add("submit encoding", SKIPPED, skips["submit encoding"])
             else:
-                report.add("submit encoding", SKIPPED, "sql: the hub writes table columns, no request body")
+                self._step(report, "submit encoding", lambda: self._submit_encoding(doc))
             if self.write:
                 self._step(report, "submit", lambda: self._submit(doc, connector, has_lookup))
             else:
                 report.add("submit", SKIPPED, "read-only check: add --write to submit one test application")
         finally:
-            _close(connector)
+            connector.close()
         return report
 
     @staticmethod
@@ -272,8 +262,9 @@ class PackageCheck:
 
     def _credentials(self, report: CheckReport, doc: dict[str, Any]) -> bool:
         local = doc["local_system"]
-        if local["kind"] == "sql":
-            report.add("credentials", SKIPPED, "sql: the database URL given with --local-url is used")
+        skips = kind_of(doc).dry_run_skips
+        if "credentials" in skips:
+            report.add("credentials", SKIPPED, skips["credentials"])
             return True
         refs = _secret_refs(local)
         # only the package region's namespace is ever looked up (the validator already refused other names)
@@ -293,16 +284,13 @@ class PackageCheck:
         )
         return True
 
-    def _connector(self, doc: dict[str, Any]) -> Any:
-        kind = doc["local_system"]["kind"]
-        cls = CONNECTOR_KINDS[kind]
-        policy = self._policy()
-        if kind == "rest":
-            return cls(doc, self.secrets, base_url=self.local_url, url_policy=policy)
-        return cls(doc, self.secrets, database_url=self.local_url, url_policy=policy)
+    def _connector(self, doc: dict[str, Any], secrets: SecretResolver | None = None) -> LocalConnector:
+        """The package's connector at ``--local-url`` under the hub's host policy (``secrets``: others)."""
+        inputs = WiringInputs(secrets=secrets or self.secrets, url_policy=self._policy(), address=self.local_url)
+        return kind_of(doc).from_package(doc, inputs)
 
     @staticmethod
-    def _status_feed(doc: dict[str, Any], connector: Any) -> tuple[str, str]:
+    def _status_feed(doc: dict[str, Any], connector: LocalConnector) -> tuple[str, str]:
         page = _first_page(connector.status_changes(None))
         changes = [r for r in page if isinstance(r, ChangeRecord)]
         bad = [r for r in page if isinstance(r, BadRecord)]
@@ -319,7 +307,7 @@ class PackageCheck:
         return OK, detail + ("" if page else " (empty feed: nothing to map yet)")
 
     @staticmethod
-    def _walk_ins(doc: dict[str, Any], connector: Any) -> tuple[str, str]:
+    def _walk_ins(doc: dict[str, Any], connector: LocalConnector) -> tuple[str, str]:
         import jsonschema_rs
 
         validator = jsonschema_rs.validator_for(doc["form"])
@@ -349,7 +337,7 @@ class PackageCheck:
         """A fresh national id no local system can hold (``CHECK-`` and 20 random hex digits)."""
         return f"CHECK-{uuid.UUID(int=self.rng.getrandbits(128)).hex[:20].upper()}"
 
-    def _lookup_absent(self, doc: dict[str, Any], connector: Any) -> tuple[str, str]:
+    def _lookup_absent(self, doc: dict[str, Any], connector: LocalConnector) -> tuple[str, str]:
         probe = self._national_id()
         found = connector.lookup(self._envelope(doc, probe))
         if found is not None:
@@ -373,7 +361,7 @@ class PackageCheck:
                 self._application = (self._envelope(doc, self._national_id()), form)
         return self._application
 
-    def _submit(self, doc: dict[str, Any], connector: Any, has_lookup: bool) -> tuple[str, str]:
+    def _submit(self, doc: dict[str, Any], connector: LocalConnector, has_lookup: bool) -> tuple[str, str]:
         application = self._test_application(doc)
         if isinstance(application, str):
             return FAILED, application
@@ -401,6 +389,8 @@ class PackageCheck:
         op = doc["local_system"]["operations"]["submit"]
         encoding = op.get("body_encoding", DEFAULT_ENCODING)
         connector = self._connector(doc)
+        if connector.client is None:  # pragma: no cover - a kind without HTTP skips this step (dry_run_skips)
+            return SKIPPED, f"{connector.kind}: no HTTP request to show"
         connector.client.session = CaptureSession()  # prepares, never sends (and holds no credential)
         try:
             connector.submit(envelope, form, files=[])
@@ -408,6 +398,8 @@ class PackageCheck:
             request = captured.request
         else:  # pragma: no cover - submit always makes its request first
             return FAILED, "the connector built no submit request"
+        finally:
+            connector.close()
         body = request.body if isinstance(request.body, bytes) else str(request.body or "").encode()
         content_type = request.headers.get("Content-Type", "")
         media = content_type.split(";", 1)[0].strip().lower()
@@ -451,29 +443,29 @@ class PackageCheck:
                 outcome, detail = self._refused(
                     "the status feed with a cursor that is no time and no id",
                     lambda: _first_page(probe.status_changes(BAD_CURSOR)),
-                    probe.answer_envelope(local["operations"]["status_changes"]),
+                    probe.refusal_shape("status_changes"),
                 )
             finally:
-                _close(probe)
+                probe.close()
             if outcome == FAILED and detail.endswith(_ANSWERED_AS_SUCCESS):
                 # a lenient system may read any cursor: nothing proves this was a refusal
                 return WARNING, f"{detail}; could not make the system refuse anything (no credentials to get wrong)"
             return outcome, detail
-        probe = CONNECTOR_KINDS["rest"](doc, _WrongSecrets(), base_url=self.local_url, url_policy=self._policy())
+        probe = self._connector(doc, _WrongSecrets())
         try:
             results = [
                 self._refused(
                     "the status feed with a wrong credential",
                     lambda: _first_page(probe.status_changes(None)),
-                    probe.answer_envelope(local["operations"]["status_changes"]),
+                    probe.refusal_shape("status_changes"),
                 )
             ]
-            if "lookup" in local["operations"]:
+            if kind_of(doc).supports_lookup(local):
                 envelope = self._envelope(doc, self._national_id())
-                shape = probe.answer_envelope(local["operations"]["lookup"])
+                shape = probe.refusal_shape("lookup")
                 results.append(self._refused("a lookup with a wrong credential", lambda: probe.lookup(envelope), shape))
         finally:
-            _close(probe)
+            probe.close()
         rank = {FAILED: 0, WARNING: 1, OK: 2}
         outcome = min((o for o, _ in results), key=rank.__getitem__)
         return outcome, "; ".join(d for _, d in results)
@@ -505,17 +497,16 @@ class PackageCheck:
         )
         return FAILED, f"{what}: read as success ({got}); {hint}{_ANSWERED_AS_SUCCESS}"
 
-    def _dates(self, doc: dict[str, Any], connector: Any) -> tuple[str, str]:
+    def _dates(self, doc: dict[str, Any], connector: LocalConnector) -> tuple[str, str]:
         """Read every ``changed_at`` and cursor of the feed's first page as the package declares its times
         (``date_format``, zone), and send each time cursor through ISO 8601 and back to the local format:
         the text must come back unchanged, or the hub would ask the local system for another moment."""
         local = doc["local_system"]
-        op = local["operations"]["status_changes"]
         date_format: str | None = local.get("date_format")
         zone = package_zone(doc)
         declared = f"{date_format or 'ISO 8601'} in {zone.tzname(None)}"
-        changed_field, cursor_field = op["fields"].get("changed_at"), op["cursor"]["field"]
-        page = _first_page(connector._pages("status_changes", None))
+        changed_field, cursor_field = connector.status_field_paths()
+        page = connector.raw_status_page()
         if not page:
             return SKIPPED, f"the first page of the status feed is empty: no times to read yet ({declared})"
         problems: list[str] = []

@@ -33,8 +33,8 @@ from sandbox.national.citizens import CitizenSimulator
 from sandbox.serve import serve_in_process, serve_in_thread, serve_many_in_process
 from sandbox.world import Say, start_sql_systems
 
-# the shared simulated REST systems, one per style, serving the hand-written packages (sandbox/credentials.py)
-SHARED_STYLES = ("indonesian", "cursor", "form")
+# the shared simulated HTTP systems, one per style, serving the hand-written packages (sandbox/credentials.py)
+SHARED_STYLES = tuple(cred.FACTORIES)
 
 
 @contextmanager
@@ -97,17 +97,17 @@ def run_demo(
         local_urls = [s.url for s in started]
         secrets = cred.secret_values(docs)
         sql_systems: list[SqlLocalSystem] = []
-        services = [d["id"] for d in docs if d["local_system"]["kind"] == "rest"]
+        services = [d["id"] for d in docs if cred.http_style(d) is not None]
         for sql in start_sql_systems(stack, docs, seed=1, say=say):
             sql_systems.append(sql.system)
             services += [d["id"] for d in sql.packages]
             secrets.update(sql.secrets)
         overrides = {
             d["local_system"]["base_url"]: (
-                regional_servers[(d["region"], cred.rest_style(d))] if "extends" in d else local[cred.rest_style(d)]
+                regional_servers[(d["region"], style)] if "extends" in d else local[style]
             ).url
             for d in docs
-            if d["local_system"]["kind"] == "rest"
+            if (style := cred.http_style(d)) is not None
         }
         settings = Settings(
             ledger_url=f"sqlite:///{tmp}/ledger.db", national_url=national.url, base_url_overrides=overrides

@@ -18,9 +18,10 @@ READ_KEYS = ("kind", "base_url", "auth", "date_format", "time_zone", "envelope",
 
 
 def declared_feed(package: dict[str, Any]) -> dict[str, Any] | None:
-    """The ``status_changes.feed`` a REST package declares, or None (an ordinary, per-service feed)."""
+    """The ``status_changes.feed`` a package declares (only the ``rest`` kind's schema has one), or None (an
+    ordinary, per-service feed). Read from the section's shape, not its kind's name."""
     local = package.get("local_system")
-    if not isinstance(local, dict) or local.get("kind") != "rest":
+    if not isinstance(local, dict):
         return None
     operations = local.get("operations")
     operation = operations.get("status_changes") if isinstance(operations, dict) else None

@@ -5,6 +5,7 @@ one list): valid for drafting, refused by ``mpphub publish`` until replaced."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,7 +13,7 @@ from registry import placeholders as ph
 from registry.secret_scope import secret_namespace
 
 # The ending of the one secret_ref an auth type names (derived from the region and slug); basic and
-# oauth2 name two secrets, derived in _auth
+# oauth2 name two secrets, derived in starter_auth
 _SECRET_TAIL = {"api_key": "API_KEY", "bearer": "TOKEN"}
 
 
@@ -41,15 +42,41 @@ class StarterOptions:
     contact_unit: str = "Tim TI Diskominfo"
     channels: list[str] = field(default_factory=lambda: ["online", "counter"])
 
-    def default_secret_ref(self) -> str:
+    def default_secret_ref(self, starter: StarterKind) -> str:
         """E.g. ``R3576_IZIN_REKLAME_TOKEN``: in the region's secret namespace, unique per package, an env var
-        name and a Connection id."""
-        tail = _SECRET_TAIL.get(self.auth_type, "TOKEN") if self.kind == "rest" else "DB_URL"
+        name and a Connection id. Its ending is the kind's (``DB_URL``), else the auth type's."""
+        tail = starter.secret_tail or _SECRET_TAIL.get(self.auth_type, "TOKEN")
         return f"{self.secret_prefix()}_{tail}"
 
     def secret_prefix(self) -> str:
         """``R3576_IZIN_REKLAME``: the start of every secret name this package's starter derives."""
         return f"{secret_namespace(self.region)}{self.slug.replace('-', '_').upper()}"
+
+
+# The StarterOptions fields only some kinds use: each kind's StarterKind.questions says which it asks.
+KIND_OPTIONS = frozenset({"base_url", "auth_type", "token_url", "dialect"})
+
+
+@dataclass(frozen=True)
+class StarterKind:
+    """What ``mpphub init`` needs from one connector kind: which of ``KIND_OPTIONS`` it asks (``token_url``
+    only under oauth2 auth), how its one derived secret name ends (None: by the auth type, e.g. ``TOKEN``),
+    and its starter ``local_system`` section built from the options and that secret name.
+
+    Each connector class carries its own (``LocalConnector.starter``, connectors/): the registry cannot
+    import connectors, so the hub hands the chosen kind's StarterKind to ``starter_package``."""
+
+    questions: frozenset[str]
+    local_system: Callable[[StarterOptions, str], dict[str, Any]]
+    secret_tail: str | None = None
+
+    def asks(self, option: str, opts: StarterOptions) -> bool:
+        """Whether ``mpphub init`` asks ``option`` of a package of this kind (options of other kinds: never)."""
+        if option not in KIND_OPTIONS:
+            return True
+        if option == "token_url" and opts.auth_type != "oauth2_client_credentials":
+            return False
+        return option in self.questions
 
 
 def schema_choices() -> dict[str, list[str]]:
@@ -120,7 +147,8 @@ def _form() -> dict[str, Any]:
     }
 
 
-_STATUS_MAP = {
+# the local status codes every starter begins with (the team edits them to its system's own)
+STARTER_STATUS_MAP = {
     "BARU": "received",
     "VERIFIKASI": "verifying",
     "PERBAIKAN": "needs_revision",
@@ -131,7 +159,7 @@ _STATUS_MAP = {
 }
 
 
-def _auth(opts: StarterOptions, secret_ref: str) -> dict[str, Any]:
+def starter_auth(opts: StarterOptions, secret_ref: str) -> dict[str, Any]:
     """The ``auth`` block of ``opts.auth_type``, its secrets named in the region's namespace."""
     prefix = opts.secret_prefix()
     if opts.auth_type == "none":
@@ -150,77 +178,10 @@ def _auth(opts: StarterOptions, secret_ref: str) -> dict[str, Any]:
     return {"type": opts.auth_type, "secret_ref": secret_ref}  # bearer (and an unknown type: the schema says)
 
 
-def _rest_local_system(opts: StarterOptions, secret_ref: str) -> dict[str, Any]:
-    return {
-        "kind": "rest",
-        "base_url": opts.base_url,
-        "auth": _auth(opts, secret_ref),
-        "operations": {
-            "submit": {
-                "method": "POST",
-                "path": "/permohonan",
-                "body": {
-                    "id_permohonan_nasional": "application.id",
-                    "tanggal_pengajuan": "application.submitted_at",
-                    "nik": "form.nik",
-                    "nama": "form.nama_lengkap",
-                    "telepon": "form.no_hp",
-                    "alamat": "form.alamat",
-                },
-                "reference_path": "data.nomor_registrasi",
-            },
-            "status_changes": {
-                "method": "GET",
-                "path": "/permohonan/perubahan-status",
-                "records_path": "data",
-                "pagination": {
-                    "style": "page_number",
-                    "page_param": "halaman",
-                    "size_param": "per_halaman",
-                    "page_size": 100,
-                },
-                "cursor": {"param": "sejak", "field": "diperbarui_pada", "lookback_seconds": 300},
-                "fields": {"reference": "nomor_registrasi", "status": "kode_status", "changed_at": "diperbarui_pada"},
-            },
-        },
-        "status_map": dict(_STATUS_MAP),
-        "idempotency": {"strategy": "key_header", "header": "Idempotency-Key"},
-    }
-
-
-def _sql_local_system(opts: StarterOptions, secret_ref: str) -> dict[str, Any]:
-    return {
-        "kind": "sql",
-        "dialect": opts.dialect,
-        "connection_ref": secret_ref,
-        "tables": {
-            "applications": {
-                "table": "permohonan",
-                "reference_column": "id",
-                "national_id_column": "id_nasional",
-                "columns": {
-                    "id_nasional": "application.id",
-                    "nik": "form.nik",
-                    "nama": "form.nama_lengkap",
-                    "telepon": "form.no_hp",
-                    "alamat": "form.alamat",
-                    "tgl_masuk": "application.submitted_at",
-                },
-            },
-            "status_changes": {
-                "table": "riwayat_status",
-                "cursor_column": "id",
-                "columns": {"reference": "permohonan_id", "status": "status", "changed_at": "waktu", "event_id": "id"},
-            },
-        },
-        "status_map": dict(_STATUS_MAP),
-        "idempotency": {"strategy": "lookup_by_reference"},
-    }
-
-
-def starter_package(opts: StarterOptions) -> dict[str, Any]:
-    """Build the package document for ``opts`` (valid when the options are)."""
-    secret_ref = opts.secret_ref or opts.default_secret_ref()
+def starter_package(opts: StarterOptions, starter: StarterKind) -> dict[str, Any]:
+    """Build the package document for ``opts``, its ``local_system`` by the kind's ``starter`` (valid when
+    the options are)."""
+    secret_ref = opts.secret_ref or opts.default_secret_ref(starter)
     fee: dict[str, Any] = {"type": "free"}
     if opts.fee_idr > 0:
         fee = {
@@ -228,7 +189,7 @@ def starter_package(opts: StarterOptions) -> dict[str, Any]:
             "amount_idr": opts.fee_idr,
             "legal_basis": opts.fee_legal_basis or ph.FEE_LEGAL_BASIS.text,
         }
-    local = _rest_local_system(opts, secret_ref) if opts.kind == "rest" else _sql_local_system(opts, secret_ref)
+    local = starter.local_system(opts, secret_ref)
     return {
         "schema_version": "1",
         "id": f"{opts.region}/{opts.slug}",

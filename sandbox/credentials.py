@@ -21,11 +21,21 @@ def rest_style(package: dict[str, Any]) -> str:
     return "form" if local["operations"]["submit"].get("body_encoding") == "form" else "cursor"
 
 
-# the simulated REST systems' app factories and credentials, by style
+def http_style(package: dict[str, Any]) -> str | None:
+    """The simulated HTTP system serving a package: its REST style, ``soap`` (``soap_service``), or None
+    for a kind without one (``sql``: tables in a scratch database, sandbox/world.py)."""
+    kind = package["local_system"]["kind"]
+    if kind == "rest":
+        return rest_style(package)
+    return kind if kind in FACTORIES else None
+
+
+# the simulated HTTP systems' app factories and credentials, by style
 FACTORIES = {
     "indonesian": "sandbox.local.rest_indonesian:create_app",
     "cursor": "sandbox.local.rest_cursor:create_app",
     "form": "sandbox.local.rest_form:create_app",
+    "soap": "sandbox.local.soap_service:create_app",
 }
 
 
@@ -35,17 +45,18 @@ def factory_kwargs(style: str) -> dict[str, Any]:
         return {"token": LOCAL_TOKEN}
     if style == "form":
         return {"api_key": LOCAL_API_KEY}
+    if style == "soap":
+        return {"username": LOCAL_USERNAME, "password": LOCAL_PASSWORD}
     return {"username": LOCAL_USERNAME, "password": LOCAL_PASSWORD, "api_key": LOCAL_API_KEY}
 
 
 def secret_values(packages: list[dict[str, Any]]) -> dict[str, str]:
-    """Every REST package's secret references -> the sandbox credential of that auth kind."""
+    """Every HTTP package's secret references (its ``auth``) -> the sandbox credential of that auth kind."""
     values: dict[str, str] = {}
     for package in packages:
-        local = package["local_system"]
-        if local["kind"] != "rest":
+        auth = package["local_system"].get("auth")
+        if auth is None:
             continue
-        auth = local["auth"]
         if auth["type"] == "bearer":
             values[auth["secret_ref"]] = LOCAL_TOKEN
         elif auth["type"] == "basic":

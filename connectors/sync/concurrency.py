@@ -22,8 +22,9 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
-from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING, Any
+
+from connectors.kinds import kind_of
 
 if TYPE_CHECKING:
     from connectors.sync.engine import ServiceResult, SyncEngine
@@ -31,15 +32,16 @@ if TYPE_CHECKING:
 Progress = Callable[[int, int, "ServiceResult"], None]
 
 
-def host_of(package: dict[str, object]) -> str:
-    """The local system a package reaches: its base URL's host, else (a database) its region."""
-    local = package.get("local_system")
-    base_url = local.get("base_url") if isinstance(local, dict) else None
-    if isinstance(base_url, str):
-        host = urlsplit(base_url).hostname
-        if host:
-            return host
-    return f"region:{package.get('region')}"
+def host_of(package: dict[str, Any]) -> str:
+    """The local system a package loads, as its kind says (``LocalConnector.host_key``: an HTTP kind's base
+    URL host, a database's region)."""
+    return kind_of(package).host_key(package)
+
+
+class _ThreadEngine(threading.local):
+    """Each worker thread's own engine twin (None until the thread's first service)."""
+
+    engine: SyncEngine | None = None
 
 
 def interleaved_by_host(services: Sequence[str], hosts: dict[str, str]) -> list[str]:
@@ -67,12 +69,12 @@ def run_side_by_side(
     ctx = engine.ctx
     hosts = {service_id: host_of(ctx.packages.latest(service_id)) for service_id in services}
     per_host = {host: threading.BoundedSemaphore(max(ctx.per_host, 1)) for host in set(hosts.values())}
-    local = threading.local()
+    local = _ThreadEngine()
     done_lock = threading.Lock()
     done = [0]
 
     def run(service_id: str) -> ServiceResult:
-        twin = getattr(local, "engine", None)
+        twin = local.engine
         if twin is None:  # one engine per thread, over the shared ledger, packages and connectors
             twin = local.engine = SyncEngine(dataclasses.replace(ctx, national=ctx.national.clone()), engine.worker)
         with per_host[hosts[service_id]]:

@@ -19,6 +19,7 @@ from datetime import datetime
 from sqlalchemy.exc import SQLAlchemyError
 
 from connectors.errors import ConnectorError, FatalError, RetriableError, StreamHeld
+from connectors.kinds import kind_of
 from connectors.ledger.leases import LeaseLost
 from connectors.ledger.store import CursorMoved
 from connectors.ledger.types import utcnow
@@ -83,8 +84,7 @@ class SyncEngine:
                 ("deliver", lambda: outbound.deliver(ctx, service_id)),
             ]
         if flow == "walk_in":
-            local = package["local_system"]
-            declared = "walk_ins" in local.get("operations", {}) or "walk_ins" in local.get("tables", {})
+            declared = kind_of(package).declares_walk_ins(package["local_system"])
             return [("walk_in", lambda: walk_in.register(ctx, service_id, region))] if declared else []
         if flow == "inbound":
             return [

@@ -19,6 +19,7 @@ from typing import Any
 
 from connectors.ahead import read_ahead
 from connectors.errors import ConnectorError, RetriableError
+from connectors.kinds import kind_of
 from connectors.ledger.store import InboundCounts, Quarantined, StatusChange
 from connectors.records import BadRecord, ChangeRecord, cursor_with_lookback, is_later, later_cursor
 from connectors.sync.context import SyncContext, keep_going
@@ -45,13 +46,6 @@ def _tie_breaker(local_event_id: str | None, cursor: Any, index: int) -> tuple[f
     return (float(index), index)
 
 
-def _lookback(package: dict[str, Any]) -> int:
-    local = package["local_system"]
-    if local["kind"] == "rest":
-        return int(local["operations"]["status_changes"]["cursor"].get("lookback_seconds", 0))
-    return int(local["tables"]["status_changes"].get("lookback_seconds", 0))
-
-
 @dataclass
 class _Read:
     """One read of a local feed, mapped: the changes per service (in the local system's order), what
@@ -74,8 +68,9 @@ def _read(ctx: SyncContext, package: dict[str, Any], cursor: Any, route: Route, 
     read = _Read(newest=cursor)
     orders: dict[str, list[tuple[float, int]]] = {}
     fresh = 0  # records after the stored cursor; the look-back's re-reads do not count towards the bound
+    since = cursor_with_lookback(cursor, kind_of(package).lookback_seconds(package["local_system"]))
     # the next page is fetched while this one is mapped (the connector's session is used by that thread only)
-    for page in read_ahead(connector.status_changes(cursor_with_lookback(cursor, _lookback(package)))):
+    for page in read_ahead(connector.status_changes(since)):
         ctx.ledger.heartbeat()  # a long read writes nothing until the end: keep the lease meanwhile
         for record in page:
             # every record moves the cursor, held ones too: a row the hub cannot use never stalls the read

@@ -14,10 +14,12 @@ import time
 from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
 from connectors.errors import FatalError, LostReply, RecordError, RetriableError
+from connectors.http import HttpClient
 from connectors.ledger.store import NewApplication
+from connectors.local_connector import Files, LocalConnector
 from connectors.records import parse_time
 from connectors.sync.backoff import answered_again
 from connectors.sync.context import SyncContext, keep_going
@@ -108,6 +110,12 @@ FILE_THREADS = 2  # an application has several files: fetching two at a time kee
 ACKS_IN_FLIGHT = 32  # acknowledgements sent but not yet recorded (bounded, as above)
 
 
+class _ThreadFetcher(threading.local):
+    """Each files thread's own national client (None until its first fetch)."""
+
+    client: HttpClient | None = None
+
+
 class _Beside:
     """Work beside the deliveries, on threads of their own, each with its own HTTP session:
     fetching files ahead (read-only) and acknowledging nationally (idempotent; an application is
@@ -117,7 +125,7 @@ class _Beside:
         self.ctx = ctx
         self._files_pool = ThreadPoolExecutor(FILE_THREADS, thread_name_prefix="outbound-files")
         self._acks_pool = ThreadPoolExecutor(1, thread_name_prefix="outbound-acks")
-        self._fetchers = threading.local()  # one national session per files thread
+        self._fetchers = _ThreadFetcher()  # one national session per files thread
         self._national = ctx.national.clone()
         self._files: dict[str, Future[list[tuple[dict[str, Any], bytes]]]] = {}
         self._acks: list[tuple[str, Future[None]]] = []
@@ -133,17 +141,18 @@ class _Beside:
                 package = self.ctx.packages.version(str(app["service_id"]), str(app["package_version"]))
             except KeyError:
                 continue  # the delivery itself reports it
-            fetch = getattr(self.ctx.connector(package), "fetch_files", None)
-            if fetch is None or not isinstance(payload, dict) or not payload["application"].get("attachments"):
+            connector = self.ctx.connector(package)
+            if not connector.fetches_attachments:
                 continue
-            self._files[national_id] = self._files_pool.submit(self._fetch, fetch, payload["application"])
+            if not isinstance(payload, dict) or not payload["application"].get("attachments"):
+                continue
+            self._files[national_id] = self._files_pool.submit(self._fetch, connector, payload["application"])
 
-    def _fetch(self, fetch: Any, envelope: dict[str, Any]) -> list[tuple[dict[str, Any], bytes]]:
-        fetcher = getattr(self._fetchers, "client", None)
+    def _fetch(self, connector: LocalConnector, envelope: dict[str, Any]) -> Files:
+        fetcher = self._fetchers.client
         if fetcher is None:
             fetcher = self._fetchers.client = self.ctx.national.http.clone()
-        files: list[tuple[dict[str, Any], bytes]] = fetch(envelope, fetcher)
-        return files
+        return connector.fetch_files(envelope, fetcher)
 
     def files(self, national_id: str) -> list[tuple[dict[str, Any], bytes]] | None:
         """The fetched files of an application (raising what fetching raised), or None if not fetched ahead."""
@@ -293,32 +302,24 @@ def _deliver_one(ctx: SyncContext, app: dict[str, object], counts: Counter[str],
         counts["taken_elsewhere"] += 1  # delivered by another worker since the queue was read
         return
     # files uploaded after the create (attachments.mode multipart) are recorded one by one: a later attempt
-    # uploads exactly those not recorded yet (only rest connectors upload files separately)
-    uploads = _UploadRecord(ctx, national_id) if hasattr(connector, "upload_missing") else None
+    # uploads exactly those not recorded yet (a kind that sends no files after the create never reads it)
+    uploads = _UploadRecord(ctx, national_id)
     # decided from the row as it is now (the claim), not from the queue's earlier read
     if claim.previous == "sending" and not connector.honours_idempotency_keys:
         # an earlier attempt may have arrived: look before writing again
         reference = connector.lookup(envelope)
         if reference is not None:
             counts["found_by_lookup"] += 1
-            if uploads is not None:
-                # the create arrived, but its reply (or the process) may have been lost before every file
-                # was uploaded: send the missing ones before the application counts as delivered
-                sent = cast(Any, connector).upload_missing(
-                    envelope, form, reference, beside.files(national_id), uploads
-                )
-                if sent:
-                    counts["files_uploaded_after_lookup"] += sent
+            # the create arrived, but its reply (or the process) may have been lost before every file was
+            # uploaded: send the missing ones before the application counts as delivered
+            sent = connector.upload_missing(envelope, form, reference, beside.files(national_id), uploads)
+            if sent:
+                counts["files_uploaded_after_lookup"] += sent
             ctx.ledger.mark_delivered(national_id, reference)
             beside.acknowledge(national_id, reference)
             return
-    files = beside.files(national_id)
-    if uploads is not None:  # rest: its submit takes the files (None: it fetches them) and the record
-        reference = cast(Any, connector).submit(envelope, form, files, uploads)
-    elif files is None:
-        reference = connector.submit(envelope, form)
-    else:  # only connectors with fetch_files (rest) fetch ahead, and their submit takes the files
-        reference = cast(Any, connector).submit(envelope, form, files)
+    # the files fetched ahead (None: not fetched, the connector fetches them if it sends any)
+    reference = connector.submit(envelope, form, beside.files(national_id), uploads)
     ctx.ledger.mark_delivered(national_id, reference)
     counts["delivered"] += 1
     beside.acknowledge(national_id, reference)

@@ -20,9 +20,12 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hub.messages import count, t
+
+if TYPE_CHECKING:
+    from registry.starter import StarterKind
 
 _SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
@@ -49,17 +52,25 @@ _QUESTIONS = (
     _Question("fee_idr", "rupiah", "$.service.fee"),
     _Question("fee_legal_basis", "text", "$.service.fee.legal_basis", lambda opts: opts.fee_idr > 0),
     _Question("kind", "choice", "$.local_system.kind"),
-    _Question("base_url", "text", "$.local_system.base_url", lambda opts: opts.kind == "rest"),
-    _Question("auth_type", "choice", "$.local_system.auth", lambda opts: opts.kind == "rest"),
-    _Question(
-        "token_url",
-        "text",
-        "$.local_system.auth.token_url",
-        lambda opts: opts.kind == "rest" and opts.auth_type == "oauth2_client_credentials",
-    ),
-    _Question("dialect", "choice", "$.local_system.dialect", lambda opts: opts.kind == "sql"),
+    # asked only when the chosen kind's starter asks them (StarterKind.asks: no API URL for sql)
+    _Question("base_url", "text", "$.local_system.base_url"),
+    _Question("auth_type", "choice", "$.local_system.auth"),
+    _Question("token_url", "text", "$.local_system.auth.token_url"),
+    _Question("dialect", "choice", "$.local_system.dialect"),
     _Question("contact_email", "text", "$.contact.email"),
 )
+
+
+def _starter(opts: Any) -> StarterKind:
+    """The starter of the chosen connector kind (each kind's class carries its own)."""
+    from connectors.kinds import CONNECTOR_KINDS
+
+    return CONNECTOR_KINDS[opts.kind].starter
+
+
+def _asked(question: _Question, opts: Any) -> bool:
+    """Whether a question applies: its own condition, and the chosen kind's starter uses its option."""
+    return question.when(opts) and _starter(opts).asks(question.field, opts)
 
 
 def _fee_arg(text: str) -> int:
@@ -90,10 +101,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="fee in rupiah: 250000, 250.000 or 'Rp 250.000'; 0 = free (default)",
     )
     parser.add_argument("--fee-legal-basis", help="the regulation (Perda) that sets the fee")
-    parser.add_argument("--kind", help="connector kind: rest (default) or sql (the schema's closed list)")
-    parser.add_argument("--base-url", help="base URL of the local system's API (rest)")
-    parser.add_argument("--auth-type", help="how the hub signs in to the API (rest; default: bearer)")
-    parser.add_argument("--token-url", help="the OAuth2 token URL (rest, --auth-type oauth2_client_credentials)")
+    parser.add_argument("--kind", help="connector kind: rest (default), or one of the schema's closed list")
+    parser.add_argument("--base-url", help="base URL of the local system's API (HTTP kinds)")
+    parser.add_argument("--auth-type", help="how the hub signs in to the API (HTTP kinds; default: bearer)")
+    parser.add_argument("--token-url", help="the OAuth2 token URL (--auth-type oauth2_client_credentials)")
     parser.add_argument("--dialect", help="database dialect (sql; default: mariadb)")
     parser.add_argument("--secret-ref", help="name of the credential secret (default derived from region and slug)")
     parser.add_argument("--contact-email", help="the team's e-mail address")
@@ -127,7 +138,7 @@ def _reasons(opts: Any, question: _Question, file: Path) -> list[str]:
     from registry.starter import starter_package
     from registry.validate import check_document
 
-    problems = check_document(file, starter_package(opts), str(file))
+    problems = check_document(file, starter_package(opts, _starter(opts)), str(file))
     return [
         p.message
         for p in problems
@@ -144,7 +155,7 @@ def _ask_all(opts: Any, given: set[str], file: Path) -> None:
 
     closed = schema_choices()
     for question in _QUESTIONS:
-        if question.field in given or not question.when(opts):
+        if question.field in given or not _asked(question, opts):
             continue
         choices = closed.get(question.field, [])
         if question.field == "fee_legal_basis" and not opts.fee_legal_basis:
@@ -208,7 +219,7 @@ def run(args: argparse.Namespace) -> int:
         stopped = asked(lambda: _ask_all(opts, set(values), out), "init.cancelled")
         if stopped is not None:
             return stopped
-    doc = starter_package(opts)
+    doc = starter_package(opts, _starter(opts))
     problems = check_document(out, doc, str(out))
     if problems:
         print_problems(problems, "text", sys.stderr)

@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
         LOCAL_USERNAME,
         NATIONAL_TOKEN,
         factory_kwargs,
-        rest_style,
+        http_style,
         secret_values,
     )
     from sandbox.faults import FaultConfig
@@ -103,6 +103,9 @@ def run(args: argparse.Namespace) -> int:
             port=args.cursor_port,
         )
         servers["form"] = serve_in_process(FACTORIES["form"], {**factory_kwargs("form"), **common}, port=args.form_port)
+        for style in FACTORIES:  # every other simulated system (the soap web service...): on any free port
+            if style not in servers:
+                servers[style] = serve_in_process(FACTORIES[style], {**factory_kwargs(style), **common})
         started = serve_many_in_process(
             [
                 (FACTORIES[style], {**factory_kwargs(style), **common, "packages": group})
@@ -125,8 +128,8 @@ def run(args: argparse.Namespace) -> int:
             sql_secrets.update(sql.secrets)
             where = sql.url.split("@")[-1]
             print(f"SQL ({sql.dialect:<10})  {where}   {len(sql.packages)} packages' tables (dropped at Ctrl-C)")
-    rest = [p for p in packages if p["local_system"]["kind"] == "rest"]
-    overrides = {p["local_system"]["base_url"]: servers[rest_style(p)].url for p in rest}
+    rest = [p for p in packages if http_style(p) is not None]  # every package a simulated HTTP system serves
+    overrides = {p["local_system"]["base_url"]: servers[str(http_style(p))].url for p in rest}
     for (region, style), group in regional.items():
         overrides.update({p["local_system"]["base_url"]: servers[f"{region} {style}"].url for p in group})
         rest += group
@@ -136,6 +139,10 @@ def run(args: argparse.Namespace) -> int:
         f"REST (cursor/Link) {servers['cursor'].url}   basic {LOCAL_USERNAME}:{LOCAL_PASSWORD}, X-API-Key {LOCAL_API_KEY}"
     )
     print(f"REST (PHP forms)    {servers['form'].url}   ?api_key={LOCAL_API_KEY}, answers 200 + status envelope")
+    for style in FACTORIES:
+        if style not in ("indonesian", "cursor", "form"):
+            given = ", ".join(f"{k} {v}" for k, v in factory_kwargs(style).items())
+            print(f"{style.upper():<18} {servers[style].url}   {given}")
     for (region, style), group in regional.items():
         ids = ", ".join(p["id"].split("/", 1)[1] for p in group)
         print(f"REST {region:<13} {servers[f'{region} {style}'].url}   {style} style, {region}'s own system: {ids}")

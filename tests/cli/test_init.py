@@ -148,7 +148,7 @@ def test_every_auth_type_of_the_schema_makes_a_valid_package(auth_type: str, tmp
 
 
 @pytest.mark.parametrize(
-    ("flag", "value", "listed"), [("--kind", "soap", "rest, sql"), ("--auth-type", "jwt", "basic")]
+    ("flag", "value", "listed"), [("--kind", "grpc", "rest, sql, soap"), ("--auth-type", "jwt", "basic")]
 )
 def test_closed_lists_come_from_the_schema(flag: str, value: str, listed: str, tmp_path: Path, cli: Any) -> None:
     result = cli("init", "35.76", "izin", "--out", tmp_path / "x.json", "--no-input", flag, value)

@@ -27,7 +27,7 @@ class _Packages:
         return {
             "id": service_id,
             "region": "35.76",
-            "local_system": {"base_url": f"https://{self.hosts[service_id]}/api"},
+            "local_system": {"kind": "rest", "base_url": f"https://{self.hosts[service_id]}/api"},
         }
 
 
@@ -110,7 +110,10 @@ def test_bounds_per_worker_and_per_host(monkeypatch: pytest.MonkeyPatch) -> None
 def test_hosts_take_turns_and_keep_their_order() -> None:
     hosts = {"a1": "a", "a2": "a", "a3": "a", "b1": "b", "c1": "c", "c2": "c"}
     assert interleaved_by_host(list(hosts), hosts) == ["a1", "b1", "c1", "a2", "c2", "a3"]
-    assert host_of({"local_system": {"base_url": "https://siak.kotamojokerto.go.id/api"}}) == "siak.kotamojokerto.go.id"
+    assert (
+        host_of({"local_system": {"kind": "rest", "base_url": "https://siak.kotamojokerto.go.id/api"}})
+        == "siak.kotamojokerto.go.id"
+    )
     assert host_of({"region": "35.16", "local_system": {"kind": "sql"}}) == "region:35.16"
 
 

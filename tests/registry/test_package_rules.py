@@ -302,9 +302,9 @@ CASES: list[tuple[str, Mutation, str, str, str]] = [
     # --- connector shape ---
     (
         "unknown connector kind",
-        _set("local_system.kind", "soap"),
+        _set("local_system.kind", "grpc"),
         "$.local_system.kind",
-        "'soap' is not one of: rest, sql",
+        "'grpc' is not one of: rest, sql, soap",
         "schema.enum",
     ),
     (
