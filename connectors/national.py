@@ -50,9 +50,13 @@ class NationalClient:
             raise FatalError(f"the national catalogue refused {package['id']} {package['version']}: {exc}") from None
         return "created" if response.status_code == 201 else "unchanged"
 
-    def new_applications(self, region: str, service_id: str, cursor: str | None, limit: int = 100) -> ApplicationPage:
-        """The next page of new applications of one service."""
-        params: dict[str, Any] = {"service_id": service_id, "limit": limit}
+    def new_applications(
+        self, region: str, service_id: str | None, cursor: str | None, limit: int = 100
+    ) -> ApplicationPage:
+        """The next page of new applications of one service, or of all the region's (``service_id`` None)."""
+        params: dict[str, Any] = {"limit": limit}
+        if service_id is not None:
+            params["service_id"] = service_id
         if cursor:
             params["cursor"] = cursor
         body = json_body(self.http.request("GET", f"/regions/{region}/applications", params=params))

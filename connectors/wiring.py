@@ -56,6 +56,7 @@ def build_context(
     run_seconds: float = 300.0,
     concurrency: int = 1,
     per_host: int = 2,
+    region_reads: bool = True,
 ) -> SyncContext:
     """A ready SyncContext (the ledger is opened and migrated); the caller closes ``ctx.ledger``."""
     ledger = Ledger.open(ledger_url)
@@ -70,4 +71,5 @@ def build_context(
         run_seconds=run_seconds,
         concurrency=concurrency,
         per_host=per_host,
+        region_reads=region_reads,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
@@ -38,6 +39,9 @@ class Settings(BaseModel):
     # most this many on one local host at once
     sync_concurrency: int = Field(default=1, ge=1, le=64)
     sync_per_host: int = Field(default=2, ge=1, le=16)
+    # the national feed of new applications: read once per cycle per region for all its services
+    # (`region`), or once per service (`service`, for a national layer without the unfiltered feed)
+    national_reads: Literal["region", "service"] = "region"
     # a region is `failing` (status, alerts, API, dashboard) when at least this share of its services fail
     failing_share: float = Field(default=0.05, gt=0.0, le=1.0)
 

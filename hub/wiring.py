@@ -35,4 +35,5 @@ def build_context(settings: Settings, secrets: SecretResolver | None = None) -> 
         run_seconds=settings.run_seconds,
         concurrency=settings.sync_concurrency,
         per_host=settings.sync_per_host,
+        region_reads=settings.national_reads == "region",
     )

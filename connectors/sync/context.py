@@ -39,6 +39,9 @@ class SyncContext:
     # (MPPHUB_SYNC_PER_HOST): connectors/sync/concurrency.py
     concurrency: int = 1
     per_host: int = 2
+    # the national feed of new applications read once per cycle per region, for all its services
+    # (MPPHUB_NATIONAL_READS=region, the default), or once per service (=service): connectors/sync/region_reads.py
+    region_reads: bool = True
     # who takes the leases (the engine sets it: flows that take a lease of their own, a region feed's)
     worker: str = ""
     # the region feeds of the registry, and which of them this cycle has read (connectors/sync/feeds.py)

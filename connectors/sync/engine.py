@@ -26,6 +26,7 @@ from connectors.ledger.types import utcnow
 from connectors.sync import catalogue, inbound, outbound, walk_in
 from connectors.sync.context import SyncContext
 from connectors.sync.cycle import CycleView
+from connectors.sync.region_reads import region_key
 
 log = logging.getLogger("mpphub.sync")
 
@@ -207,7 +208,12 @@ class SyncEngine:
         held = self.ctx.ledger.streams_held_by_others(self.worker)
         self.ctx.feed_reads.new_cycle()  # each region feed is read once in this cycle
         # cursors and "anything due?" of every service, in a few statements (connectors/sync/cycle.py)
-        self.ctx.cycle = CycleView.read(self.ctx.ledger.engine, services)
+        # (and the cursor of each region's national feed, read once per region: region_reads.py)
+        regions: set[str] = set()
+        if self.ctx.region_reads:
+            entries = self.ctx.packages.index["packages"]
+            regions = {region_key(entries[s]["region"]) for s in services if s in entries}
+        self.ctx.cycle = CycleView.read(self.ctx.ledger.engine, [*services, *sorted(regions)])
         try:
             if self.ctx.concurrency > 1 and len(services) > 1:
                 from connectors.sync.concurrency import run_side_by_side

@@ -118,11 +118,16 @@ class FeedReads:
     of its services comes first). The others find their rows stored — or, when the read failed, fail the
     same way: a wrong key or a feed that is down is every member's problem, not only the reader's. A
     member that comes while the read is still going (services side by side) waits for it. A new cycle
-    starts afresh."""
+    starts afresh.
+
+    A read is ended by the thread that claimed it, on the very entry it claimed: two engines may share one
+    context (a new cycle begun by one while the other's read is still going replaces the entry), and the
+    members waiting on the older read must still be woken by it, never left waiting for good."""
 
     def __init__(self) -> None:
         self._cycle = 0
-        self._reads: dict[str, tuple[int, threading.Event, list[ConnectorError]]] = {}
+        self._reads: dict[str, _Read] = {}
+        self._mine: dict[tuple[int, str], _Read] = {}  # (reader thread, key) -> the read it claimed
         self._lock = threading.Lock()
 
     def new_cycle(self) -> None:
@@ -135,23 +140,38 @@ class FeedReads:
         later caller: False once the read is done, or raises the read's failure (for this member)."""
         with self._lock:
             found = self._reads.get(key)
-            if found is None or found[0] != self._cycle:
-                self._reads[key] = (self._cycle, threading.Event(), [])
+            if found is None or found.cycle != self._cycle:
+                self._reads[key] = self._mine[(threading.get_ident(), key)] = _Read(self._cycle)
                 return True
-            _, finished, failures = found
-        finished.wait()
-        if failures:
-            raise _as_members(failures[0])
+        if not found.finished.wait(READ_WAIT_SECONDS):
+            raise RetriableError(f"{key}: the read by another service of the region did not end in time")
+        if found.failures:
+            raise _as_members(found.failures[0])
         return False
 
     def done(self, key: str, failure: ConnectorError | None = None) -> None:
-        """The first caller's read of ``key`` ended (with ``failure``, if it failed)."""
+        """The claiming thread's read of ``key`` ended (with ``failure``, if it failed); a second call
+        for the same read does nothing."""
         with self._lock:
-            found = self._reads.get(key)
-        if found is not None:
+            read = self._mine.pop((threading.get_ident(), key), None)
+        if read is not None:
             if failure is not None:
-                found[2].append(failure)
-            found[1].set()
+                read.failures.append(failure)
+            read.finished.set()
+
+
+# How long a service waits for its region's read by another service of the same cycle: far beyond one
+# read's budget (MPPHUB_RUN_SECONDS, 300 s by default), only so that no thread can wait for good.
+READ_WAIT_SECONDS = 900.0
+
+
+@dataclass
+class _Read:
+    """One read of a feed in one cycle: done when ``finished`` is set, with what failed."""
+
+    cycle: int
+    finished: threading.Event = field(default_factory=threading.Event)
+    failures: list[ConnectorError] = field(default_factory=list)
 
 
 def _as_members(failure: ConnectorError) -> ConnectorError:

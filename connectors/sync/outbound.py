@@ -24,10 +24,14 @@ from connectors.records import parse_time
 from connectors.sync.backoff import answered_again
 from connectors.sync.context import SyncContext, keep_going
 from connectors.sync.packages import masked_identifiers, subject_hash
+from connectors.sync.region_reads import pull_region
 
 
 def pull(ctx: SyncContext, service_id: str, region: str) -> Counter[str]:
-    """Store every new national application of a service; returns counts."""
+    """Store every new national application of a service; returns counts. By default the region's feed
+    is read once per cycle for all its services (``connectors/sync/region_reads.py``)."""
+    if ctx.region_reads:
+        return pull_region(ctx, service_id, region)
     counts: Counter[str] = Counter()
     package = ctx.packages.latest(service_id)
     while keep_going(ctx):

@@ -63,6 +63,16 @@ def _count(name: str, default: str, maximum: int) -> int:
     return int(text)
 
 
+def _national_reads() -> str:
+    """``MPPHUB_NATIONAL_READS``: ``region`` (default: one national read per region and cycle) or ``service``."""
+    from connectors.errors import FatalError
+
+    text = _env("NATIONAL_READS", "region")
+    if text not in ("region", "service"):
+        raise FatalError(f"MPPHUB_NATIONAL_READS must be region or service, not {text[:40]!r}")
+    return text
+
+
 @contextmanager
 def sync_context() -> Iterator[SyncContext]:
     """The engine's context from the worker's environment; the ledger is closed afterwards."""
@@ -92,6 +102,7 @@ def sync_context() -> Iterator[SyncContext]:
         run_seconds=_seconds("RUN_SECONDS", "300", minimum=1.0),
         concurrency=_count("SYNC_CONCURRENCY", "1", 64),
         per_host=_count("SYNC_PER_HOST", "2", 64),
+        region_reads=_national_reads() == "region",
     )
     try:
         yield ctx

@@ -71,6 +71,7 @@ class _Ctx:
         self.national = _National()
         self.concurrency = concurrency
         self.per_host = per_host
+        self.region_reads = False  # the national feed per service: no package index to find regions in
 
 
 def test_bounds_per_worker_and_per_host(monkeypatch: pytest.MonkeyPatch) -> None:
