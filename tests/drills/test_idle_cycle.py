@@ -28,7 +28,8 @@ def _count_commits(engine: Engine) -> _Commits:
     return counter
 
 
-BOUNDED = {"sync_health"}  # one row per stream, updated in place
+# one row per stream, and one per region and hour (its history chart), each updated in place
+BOUNDED = {"sync_health", "region_history"}
 
 
 @pytest.mark.parametrize("ledger_kind", ["sqlite", "postgresql"])
@@ -54,14 +55,17 @@ def test_an_idle_cycle_leaves_the_ledger_unchanged_but_its_health_rows(
         commits = _count_commits(world.ledger.engine)
         results = world.cycle()
         assert all(not r.errors and not r.fatal for r in results)
-        # one cycle (SyncEngine.run_once): its idle runs in one transaction, nothing else (no lease taken,
-        # given back or renewed, no cursor or run row written)
-        assert commits.count == 1, f"{commits.count} transactions for an idle cycle of {len(world.services)} services"
+        # one cycle (SyncEngine.run_once): its idle runs in one transaction, its regions' hour of history in
+        # another, nothing else (no lease taken, given back or renewed, no cursor or run row written)
+        assert commits.count == 2, f"{commits.count} transactions for an idle cycle of {len(world.services)} services"
         after = ledger_snapshot(world.ledger)
         changed = sorted(name for name in before if before[name] != after[name])
         assert set(changed) <= BOUNDED, f"an idle cycle changed {changed}"
         assert len(after["sync_run"]) == len(before["sync_run"]), "no run row for an idle flow"
         assert len(after["sync_health"]) == len(before["sync_health"]), "health is bounded: one row per stream"
+        regions = {world.ctx.packages.index["packages"][s]["region"] for s in world.services}
+        # the same hour's rows updated in place (a new one only when the cycle began a new hour)
+        assert len(after["region_history"]) - len(before["region_history"]) <= len(regions)
         assert {row[:2]: row for row in after["sync_health"]} != health_before, "the last successful poll moved"
     finally:
         world.close()
