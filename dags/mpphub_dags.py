@@ -59,7 +59,8 @@ def region_dag(region: str, services: list[str]) -> DAG:
     """The sync DAG of one region."""
     with DAG(
         dag_id=plan.region_dag_id(region),
-        description=f"Sync of region {region}: {len(services)} services",
+        # in the operators' language, named as in the region table (the UI lists DAGs by id and description)
+        description=f"Sinkronisasi layanan {plan.region_label(region)}: {len(services)} layanan",
         schedule=SYNC_EVERY,
         start_date=START,
         catchup=False,

@@ -64,7 +64,8 @@ def run_demo(
     ``summary.services``).
 
     With ``dashboard``, keep serving the API and the dashboard over the demo's ledger after the summary
-    (until Ctrl-C or ``dashboard.stop``), printing its URL with a fresh coordinator token.
+    (until Ctrl-C or ``dashboard.stop``), printing its URL with a fresh coordinator token. Ctrl-C raises
+    KeyboardInterrupt once everything the demo started is stopped and its temporary folder removed.
     """
     from connectors.masking import install_log_masking
 
@@ -213,9 +214,7 @@ def serve_dashboard(world: _World, options: DashboardOptions, say: Say) -> None:
                     world.engine.run_service(service_id, ["outbound", "walk_in", "inbound"])
             except Exception as exc:  # keep serving: the dashboard shows what the ledger has
                 say(f"background sync cycle failed ({type(exc).__name__}); the dashboard keeps serving")
-    except KeyboardInterrupt:
-        say("\nstopped")
-    finally:
+    finally:  # Ctrl-C goes on up through run_demo, which stops the sandbox and removes its temporary folder
         server.stop()
 
 

@@ -6,10 +6,13 @@ from __future__ import annotations
 import importlib
 import multiprocessing
 import multiprocessing.connection
+import os
+import signal
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from types import FrameType
 from typing import Any
 
 import uvicorn
@@ -68,10 +71,35 @@ def serve_in_thread(app: Any, port: int = 0, startup_timeout: float = 10.0, **op
     return RunningServer(url=f"http://{LOOPBACK}:{bound}", port=bound, _stop=stop)
 
 
-def _child(factory_path: str, kwargs: dict[str, Any], port: int, conn: multiprocessing.connection.Connection) -> None:
+class _ChildServer(uvicorn.Server):
+    """uvicorn's server in a child process, whose lifetime its parent owns: it stops on SIGTERM (what
+    ``RunningServer.stop`` sends) but not on SIGINT. A terminal's Ctrl-C reaches every process of the
+    foreground group; the parent handles it (``mpphub demo`` and ``sandbox up`` stop each child, then say
+    "stopped"), while a child reacting to it by itself would re-raise KeyboardInterrupt after its shutdown
+    (uvicorn does) and print a traceback per server — and stop before the parent has finished with it."""
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        if sig != signal.SIGINT:
+            super().handle_exit(sig, frame)
+
+
+def _exit_when_orphaned(server: uvicorn.Server, parent: int) -> None:
+    """Stop ``server`` once its parent process is gone (killed with no chance to stop its children): a
+    server ignoring Ctrl-C must not outlive the command that started it."""
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    server.should_exit = True
+
+
+def _child(
+    factory_path: str, kwargs: dict[str, Any], port: int, conn: multiprocessing.connection.Connection, parent: int
+) -> None:
+    # deaf to Ctrl-C from the start, also while importing the app (see _ChildServer)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     module_name, _, attr = factory_path.partition(":")
     app = getattr(importlib.import_module(module_name), attr)(**kwargs)
-    server = uvicorn.Server(_config(app, port))
+    server = _ChildServer(_config(app, port))
+    threading.Thread(target=_exit_when_orphaned, args=(server, parent), name="orphan-watch", daemon=True).start()
 
     original_startup = server.startup
 
@@ -101,7 +129,7 @@ def serve_many_in_process(
     children = []
     for (factory_path, kwargs), port in zip(apps, ports, strict=True):
         parent_conn, child_conn = ctx.Pipe(duplex=False)
-        process = ctx.Process(target=_child, args=(factory_path, kwargs, port, child_conn), daemon=True)
+        process = ctx.Process(target=_child, args=(factory_path, kwargs, port, child_conn, os.getpid()), daemon=True)
         process.start()
         children.append((factory_path, process, parent_conn))
     deadline = time.monotonic() + startup_timeout

@@ -1,5 +1,5 @@
 """What the DAG file generates, from ``registry/index.json`` alone: the regions with published services,
-their DAG ids, pools and mapping batches. Pure: no Airflow, no network, no database.
+their DAG ids, names, pools and mapping batches. Pure: no Airflow, no network, no database.
 
 The index of a national registry (100,000 packages) is ~60 MB of JSON and takes over a second to parse;
 the DAG processor parses the DAG file every few minutes. So the plan (region -> service ids, a few MB)
@@ -36,6 +36,18 @@ def registry_dir() -> Path:
 def region_dag_id(region: str) -> str:
     """``35.76`` -> ``mpphub_sync_35_76``."""
     return "mpphub_sync_" + region.replace(".", "_")
+
+
+def region_label(region: str) -> str:
+    """The region as its operators name it, from the Kemendagri table the registry validates codes
+    against: ``35.76`` -> ``Kota Mojokerto (35.76)``, ``35`` -> ``Provinsi Jawa Timur (35)``; a code the
+    table does not hold (validation refuses those) -> ``wilayah 99.99``."""
+    from registry.regions import region_table  # a dict literal: a few milliseconds, once per process
+
+    found = region_table().get(region)
+    if found is None:
+        return f"wilayah {region}"
+    return f"{'Provinsi ' if found.is_province else ''}{found.name} ({region})"
 
 
 def pool_name(region: str) -> str:

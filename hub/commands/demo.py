@@ -1,8 +1,8 @@
 """Run the embedded demo: sandbox national layer and local systems, the sample registry published to the
 catalogue, simulated citizens and officers, sync cycles, then a per-region summary with duplicates and
 losses counted against the sandboxes' truth (both must be 0: exit 1 otherwise). From a terminal it then
-prints the dashboard's URL (with a fresh coordinator token) and keeps serving until Ctrl-C; without a
-terminal (CI, pipes) it exits after the summary."""
+prints the dashboard's URL (with a fresh coordinator token) and keeps serving until Ctrl-C (which stops
+everything, says "stopped" and exits 130); without a terminal (CI, pipes) it exits after the summary."""
 
 from __future__ import annotations
 
@@ -28,11 +28,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run the demo; exit 1 if anything was duplicated or lost."""
+    """Run the demo; exit 1 if anything was duplicated or lost, 130 when ended by Ctrl-C."""
+    from hub.commands.sandbox import INTERRUPTED
     from hub.demo import DashboardOptions, run_demo
 
     serve = sys.stdout.isatty() if args.serve is None else args.serve
     dashboard = DashboardOptions(port=args.port) if serve else None
-    summary = run_demo(args.registry, citizens=args.citizens, cycles=args.cycles, dashboard=dashboard)
+    try:
+        summary = run_demo(args.registry, citizens=args.citizens, cycles=args.cycles, dashboard=dashboard)
+    except KeyboardInterrupt:  # how the serving dashboard ends (or an impatient reader): all stopped by now
+        print("\nstopped", flush=True)
+        return INTERRUPTED
     bad = sum(c.get("duplicated", 0) + c.get("events_duplicated", 0) + c.get("lost", 0) for c in summary.values())
     return 1 if bad else 0

@@ -3,7 +3,7 @@
 `mpphub sandbox up` starts each server in its own process, prints their URLs and credentials and the
 MPPHUB_* environment with which `mpphub sync` talks to them (MPPHUB_ALLOW_LOOPBACK=1 among it: the hub
 refuses loopback endpoints unless told so), then keeps serving (with simulated citizens
-and officers when asked) until Ctrl-C. The sql packages' tables are created in throw-away databases on this machine's PostgreSQL and MariaDB
+and officers when asked) until Ctrl-C, which stops every server, says "stopped" and exits 130. The sql packages' tables are created in throw-away databases on this machine's PostgreSQL and MariaDB
 (admin URLs: MPPHUB_DEMO_POSTGRES_ADMIN_URL, MPPHUB_DEMO_MARIADB_ADMIN_URL) and dropped at Ctrl-C.
 """
 
@@ -17,6 +17,8 @@ import threading
 import time
 from contextlib import ExitStack
 from pathlib import Path
+
+INTERRUPTED = 130  # the exit code of a command ended by Ctrl-C (128 + SIGINT), as shells report it
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -164,22 +166,28 @@ def run(args: argparse.Namespace) -> int:
         args.env_file.parent.mkdir(parents=True, exist_ok=True)
         args.env_file.write_text("".join(f"export {k}={shlex.quote(v)}\n" for k, v in env.items()), encoding="utf-8")
     stop = threading.Event()
+    citizens: threading.Thread | None = None
     if args.citizens_rate > 0:
         from sandbox.national.citizens import CitizenSimulator
 
         simulator = CitizenSimulator.to_url(servers["national"].url, registry_dir=args.registry, seed=args.seed)
-        threading.Thread(
+        citizens = threading.Thread(
             target=simulator.run, kwargs={"rate_per_second": args.citizens_rate, "stop": stop.is_set}, daemon=True
-        ).start()
+        )
+        citizens.start()
     print("\nserving; Ctrl-C stops", flush=True)
     try:
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:
-        print("\nstopping ...")
+        pass  # the way to stop; the servers ignore the terminal's Ctrl-C and are stopped here, in order
     finally:
         stop.set()
+        if citizens is not None:  # its last application delivered before the national layer goes away
+            citizens.join(timeout=30)
         for server in servers.values():
             server.stop()
         stack.close()
-    return 0
+    # one line, once everything is stopped and dropped ("\n": off the line the terminal echoed ^C on)
+    print("\nstopped", flush=True)
+    return INTERRUPTED

@@ -248,7 +248,9 @@ class CitizenSimulator:
     ) -> int:
         """Submit at ``rate_per_second`` until ``count`` applications, ``duration`` seconds or ``stop()``.
 
-        Paced on a fixed schedule (no drift); the number submitted is returned.
+        Paced on a fixed schedule (no drift); the number submitted is returned. ``stop()`` is asked again
+        at least every 0.1 s while waiting, so a slow rate still ends promptly: nothing is sent once it
+        holds (``mpphub sandbox up`` joins this thread before stopping the national layer it sends to).
         """
         if rate_per_second <= 0:
             raise ValueError("the rate must be positive")
@@ -258,7 +260,10 @@ class CitizenSimulator:
             if duration is not None and offset >= duration:
                 break
             due = start + offset
-            time.sleep(max(0.0, due - time.monotonic()))
+            while (wait := due - time.monotonic()) > 0 and not stop():
+                time.sleep(min(wait, 0.1))
+            if stop():
+                break
             self.submit(1)
             sent += 1
         return sent

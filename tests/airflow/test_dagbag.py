@@ -149,3 +149,24 @@ def test_the_plan_reads_the_same_ids_from_any_index_layout(tmp_path: Path, layou
     for service_id, found in sorted(index["packages"].items()):
         expected.setdefault(found["region"], []).append(service_id)
     assert _plan_from_index(tmp_path / "index.json") == {r: sorted(ids) for r, ids in sorted(expected.items())}
+
+
+def test_each_region_dag_is_described_by_the_regions_name() -> None:
+    from registry.regions import region_table
+
+    bag = dagbag()
+    table = region_table()
+    assert bag.dags["mpphub_sync_35_76"].description.startswith("Sinkronisasi layanan Kota Mojokerto (35.76): ")
+    assert bag.dags["mpphub_sync_35"].description.startswith("Sinkronisasi layanan Provinsi Jawa Timur (35): ")
+    for region in REGIONS:
+        found = table.get(region)
+        assert found is not None, region
+        description = bag.dags["mpphub_sync_" + region.replace(".", "_")].description
+        assert f"{found.name} ({region})" in description, description
+
+
+def test_a_code_outside_the_region_table_still_gets_a_description() -> None:
+    from mpphub_airflow.plan import region_label
+
+    assert region_label("35.16") == "Kabupaten Mojokerto (35.16)"
+    assert region_label("99.99") == "wilayah 99.99"

@@ -92,6 +92,9 @@ def _multipart(body: bytes, content_type: str) -> tuple[dict[str, list[str]], di
     _, form, files = parse_form_data(environ)
     fields = {name: form.getlist(name) for name in form}
     parts = {name: [(f.filename or "", f.mimetype, f.read()) for f in files.getlist(name)] for name in files}
+    for name in files:  # werkzeug spools each file to a temporary file: closed once read
+        for upload in files.getlist(name):
+            upload.close()
     return fields, parts
 
 

@@ -209,6 +209,7 @@ def test_status_alerts_and_metrics_over_the_same_facts(world: dict[str, Any], cl
         alerting = cli("alerts", "--stall-minutes", "0", "--webhook", url)
     finally:
         server.shutdown()
+        server.server_close()  # the listening socket too (shutdown only ends serve_forever)
     assert alerting.code == 1 and region in alerting.out and "sync stalled" in alerting.out
     assert len(_Hook.received) == 1
     assert region in {a["region"] for a in _Hook.received[0]["alerts"]}

@@ -48,7 +48,7 @@ def test_serve_answers_with_a_created_token_and_stops_on_ctrl_c(tmp_path: Path) 
     finally:
         serve.send_signal(signal.SIGINT)
         try:
-            serve.wait(timeout=30)
+            serve.communicate(timeout=30)  # reads what is left and closes the pipes
         except subprocess.TimeoutExpired:
             serve.kill()
             raise

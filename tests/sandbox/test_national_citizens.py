@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import random
 import re
+import threading
 import time
 from datetime import date
 from typing import Any
@@ -136,6 +137,21 @@ def test_pacing_follows_the_rate(national_server: NationalServer) -> None:
     assert elapsed >= 11 / 40  # paced, never faster than the rate
     assert len(national_server.truth()["applications"]) == 12
     assert simulator.run(rate_per_second=1000, duration=0.05) <= 50
+
+
+def test_a_slow_run_stops_promptly_and_sends_nothing_once_stopped(national_server: NationalServer) -> None:
+    # `mpphub sandbox up` at Ctrl-C: the citizens' thread ends before the national layer is stopped, not
+    # one 1/rate-second sleep later with an application for a server already gone (a traceback)
+    simulator = CitizenSimulator.to_url(national_server.url, seed=3)
+    stop = threading.Event()
+    runner = threading.Thread(target=simulator.run, kwargs={"rate_per_second": 0.1, "stop": stop.is_set})
+    runner.start()
+    time.sleep(0.5)  # the first application goes at once, the next is due in 10 s
+    stop.set()
+    started = time.monotonic()
+    runner.join(timeout=5)
+    assert not runner.is_alive() and time.monotonic() - started < 0.5
+    assert simulator.submitted == 1 == len(national_server.truth()["applications"])
 
 
 def test_store_sink_writes_straight_into_the_database(national_server: NationalServer) -> None:
