@@ -32,7 +32,6 @@ from sqlalchemy import func, insert, select  # noqa: E402
 
 from connectors.ledger.models import Application, DeadLetter, StatusEvent, SyncHealth, SyncRun  # noqa: E402
 from connectors.ledger.store import Ledger  # noqa: E402
-from connectors.ledger.types import utcnow  # noqa: E402
 from hub.health.queries import gather, hourly_series  # noqa: E402
 from hub.health.report import build_report  # noqa: E402
 from registry.regions import region_table  # noqa: E402
@@ -57,7 +56,7 @@ def synthetic_index(services: int) -> dict[str, Any]:
 
 
 def seed(ledger: Ledger, index: dict[str, Any], applications: int, rng: random.Random) -> None:
-    now = utcnow()
+    now = ledger.clock.now()
     ids = list(index["packages"])
     batch = 20_000
     runs = []
@@ -179,7 +178,7 @@ def main() -> int:
         print(
             f"seeded {args.services} services in {len(region_table())} regions, {args.applications} applications in {seeding:.1f}s"
         )
-        engine, now = ledger.engine, utcnow()
+        engine, now = ledger.engine, ledger.clock.now()
 
         def baseline() -> int:
             with engine.connect() as conn:

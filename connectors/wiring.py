@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from connectors.clock import SYSTEM_CLOCK, Clock
 from connectors.kinds import LocalConnector, WiringInputs, kind_of
 from connectors.ledger.store import Ledger
 from connectors.national import NationalClient
@@ -57,9 +58,11 @@ def build_context(
     concurrency: int = 1,
     per_host: int = 2,
     region_reads: bool = True,
+    clock: Clock = SYSTEM_CLOCK,
 ) -> SyncContext:
-    """A ready SyncContext (the ledger is opened and migrated); the caller closes ``ctx.ledger``."""
-    ledger = Ledger.open(ledger_url)
+    """A ready SyncContext (the ledger is opened and migrated); the caller closes ``ctx.ledger``. The
+    ledger and the context keep time with ``clock``: the system's, unless a test passes its own."""
+    ledger = Ledger.open(ledger_url, clock=clock)
     national = NationalClient(national_url, national_token)
     return SyncContext(
         ledger=ledger,

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import argparse
 
+    from connectors.clock import Clock
+
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
 # command name -> (module under hub.commands, one-line help)
@@ -176,8 +178,12 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``mpphub`` console script; returns the exit code."""
+def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> int:
+    """Entry point of the ``mpphub`` console script; returns the exit code.
+
+    ``clock``: the time the command's ledger and sync keep (``connectors/clock.py``; None: the system's).
+    Only a caller in the same process passes one — a test that lets hours of backoff pass between two
+    commands; commands read it as ``args.clock`` (``hub.commands._ledger.clock_of``)."""
     from hub.output import closed_pipes_tolerated
 
     # `mpphub validate . | head -1`: output the reader no longer wants is dropped, so the command still
@@ -194,6 +200,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if word is not None and word not in COMMANDS and not {"-h", "--help", "--version"} & set(arguments):
                 _unknown_command(word)
         args = plain or build_parser(only=_command_of(arguments) or "").parse_args(arguments)
+        args.clock = clock
         if plain is None:  # the fast validate path logs nothing and keeps its cold start
             from connectors.masking import install_log_masking
 

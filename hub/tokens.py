@@ -15,8 +15,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from connectors.clock import SYSTEM_CLOCK, Clock
 from connectors.ledger.models import ApiToken
-from connectors.ledger.types import as_utc, utcnow
+from connectors.ledger.types import as_utc
 from registry.regions import region_table
 
 ROLES = ("region", "coordinator", "operator")
@@ -46,8 +47,10 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def create_token(engine: Engine, name: str, role: str, region: str | None = None) -> str:
-    """Create a token and return it (the only time it is visible)."""
+def create_token(
+    engine: Engine, name: str, role: str, region: str | None = None, *, clock: Clock = SYSTEM_CLOCK
+) -> str:
+    """Create a token and return it (the only time it is visible); ``clock``: the ledger's, for its stamp."""
     name = name.strip()
     if not name or len(name) > 80:
         raise TokenError("the name must be 1 to 80 characters")
@@ -65,7 +68,7 @@ def create_token(engine: Engine, name: str, role: str, region: str | None = None
         with engine.begin() as conn:
             conn.execute(
                 insert(ApiToken).values(
-                    name=name, role=role, region=region, token_hash=token_hash(token), created_at=utcnow()
+                    name=name, role=role, region=region, token_hash=token_hash(token), created_at=clock.now()
                 )
             )
     except IntegrityError:
@@ -90,22 +93,22 @@ def list_tokens(engine: Engine) -> list[dict[str, object]]:
         return [{k: (as_utc(v) if isinstance(v, datetime) else v) for k, v in row._mapping.items()} for row in rows]
 
 
-def revoke_token(engine: Engine, name: str) -> None:
-    """Revoke a token by name; it stops working at once."""
+def revoke_token(engine: Engine, name: str, *, clock: Clock = SYSTEM_CLOCK) -> None:
+    """Revoke a token by name; it stops working at once (stamped with ``clock``, the ledger's)."""
     with engine.begin() as conn:
         done = conn.execute(
-            update(ApiToken).where(ApiToken.name == name, ApiToken.revoked_at.is_(None)).values(revoked_at=utcnow())
+            update(ApiToken).where(ApiToken.name == name, ApiToken.revoked_at.is_(None)).values(revoked_at=clock.now())
         )
         if done.rowcount != 1:
             raise TokenError(f"no active token named {name!r}")
 
 
-def authenticate(engine: Engine, token: str) -> Principal | None:
-    """The principal of a valid, unrevoked token, or None."""
+def authenticate(engine: Engine, token: str, *, clock: Clock = SYSTEM_CLOCK) -> Principal | None:
+    """The principal of a valid, unrevoked token, or None (``clock``, the ledger's: when it was last used)."""
     if not token.startswith(PREFIX) or len(token) > 200:
         return None
     digest = token_hash(token)
-    now = utcnow()
+    now = clock.now()
     with engine.connect() as conn:
         row = conn.execute(
             select(ApiToken.id, ApiToken.name, ApiToken.role, ApiToken.region, ApiToken.last_used_at).where(

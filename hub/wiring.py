@@ -3,6 +3,7 @@ shared with the Airflow DAGs)."""
 
 from __future__ import annotations
 
+from connectors.clock import SYSTEM_CLOCK, Clock
 from connectors.national import NationalClient
 from connectors.secrets import EnvSecrets, SecretResolver
 from connectors.sync.context import ConnectorFactory, SyncContext
@@ -18,8 +19,11 @@ def connector_factory(settings: Settings, secrets: SecretResolver, national: Nat
     )
 
 
-def build_context(settings: Settings, secrets: SecretResolver | None = None) -> SyncContext:
-    """A ready SyncContext (the ledger is opened and migrated)."""
+def build_context(
+    settings: Settings, secrets: SecretResolver | None = None, clock: Clock = SYSTEM_CLOCK
+) -> SyncContext:
+    """A ready SyncContext (the ledger is opened and migrated), keeping time with ``clock`` (the system's;
+    ``mpphub`` run in-process by a test receives the test's through ``hub.cli.main(..., clock=...)``)."""
     if settings.ledger_url.startswith("sqlite:///") and not settings.ledger_url.startswith("sqlite:////"):
         STATE_DIR.mkdir(parents=True, exist_ok=True)
     return _build_context(
@@ -36,4 +40,5 @@ def build_context(settings: Settings, secrets: SecretResolver | None = None) -> 
         concurrency=settings.sync_concurrency,
         per_host=settings.sync_per_host,
         region_reads=settings.national_reads == "region",
+        clock=clock,
     )

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from connectors.clock import Clock
 from hub.cli import main
 
 pytest_plugins = ["tests.sandbox.fixtures_national", "tests.sandbox.fixtures_local"]
@@ -69,11 +70,12 @@ def write_package(tmp_path: Path) -> Callable[..., Path]:
 
 @pytest.fixture
 def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
-    """Run ``mpphub`` in-process and capture its exit code and output."""
+    """Run ``mpphub`` in-process and capture its exit code and output (``clock=``: the time its ledger and
+    sync keep, a test clock the test advances between commands; left out, the system's)."""
 
-    def run(*args: str | Path) -> CliResult:
+    def run(*args: str | Path, clock: Clock | None = None) -> CliResult:
         try:
-            code = main([str(a) for a in args])
+            code = main([str(a) for a in args], clock=clock)
         except SystemExit as exc:  # argparse usage errors
             code = int(exc.code or 0)
         captured = capsys.readouterr()

@@ -11,12 +11,10 @@ from typing import Any, cast
 from sqlalchemy import Engine, Table, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.engine import Connection
 
+from connectors.clock import SYSTEM_CLOCK, Clock
 from connectors.ledger.base import LedgerBase
 from connectors.ledger.models import Application, DeadLetter, StatusEvent, SyncHealth, SyncRun
-from connectors.ledger.types import (
-    as_utc,
-    utcnow,
-)
+from connectors.ledger.types import as_utc
 
 # idle runs noted before they are written (bounded memory; a cycle writes them in this many at most)
 IDLE_RUNS_PER_WRITE = 1000
@@ -34,8 +32,8 @@ class _IdleRun:
 class AdminLedger(LedgerBase):
     """Quarantine, dead letters and replay, sync runs, and the views reconciliation and summaries need."""
 
-    def __init__(self, engine: Engine) -> None:
-        super().__init__(engine)
+    def __init__(self, engine: Engine, clock: Clock = SYSTEM_CLOCK) -> None:
+        super().__init__(engine, clock)
         # idle runs of this process's cycles, written together (``flush_idle_runs``); several sync threads
         # note them at once
         self._idle_runs: list[_IdleRun] = []
@@ -184,7 +182,7 @@ class AdminLedger(LedgerBase):
         ``submitted_at``, ``created_at`` or ``sequence``. An application whose budget ran out held its
         queue meanwhile (``holds_queue``): the ones submitted after it are still behind it, and it goes
         first. Due at once (``next_attempt_at`` now), whatever the items behind it wait for."""
-        now = utcnow()
+        now = self.clock.now()
         with self.engine.begin() as conn:
             letter = conn.execute(select(DeadLetter).where(DeadLetter.id == dead_letter_id)).one()
             if letter.kind == "application":
@@ -212,14 +210,14 @@ class AdminLedger(LedgerBase):
         with self.engine.begin() as conn:
             run_id: int = conn.execute(
                 insert(SyncRun)
-                .values(region=region, service_id=service_id, flow=flow, worker=worker, started_at=utcnow())
+                .values(region=region, service_id=service_id, flow=flow, worker=worker, started_at=self.clock.now())
                 .returning(SyncRun.id)
             ).scalar_one()
             return run_id
 
     def finish_run(self, run_id: int, outcome: str, counts: dict[str, Any], error: str | None = None) -> None:
         """Record how a run ended, and make it the latest run of its (service, flow) in sync_health."""
-        now = utcnow()
+        now = self.clock.now()
         with self.engine.begin() as conn:
             conn.execute(
                 update(SyncRun)
@@ -250,7 +248,7 @@ class AdminLedger(LedgerBase):
         million rows a day, and a transaction per idle flow most of an idle cycle's cost. ``idle`` is the caller's judgement (it knows which
         counts are re-reads); by default a run is idle when every count is zero. Returns the run's id, or
         None for an idle run."""
-        now = utcnow()
+        now = self.clock.now()
         idle = outcome == "ok" and (not any(counts.values()) if idle is None else idle)
         if idle:
             self._note_idle(_IdleRun(region, service_id, flow, started_at, now))

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from connectors.ledger.base import LedgerBase
 from connectors.ledger.models import AuditRecord
-from connectors.ledger.types import as_utc, utcnow
+from connectors.ledger.types import as_utc
 
 GENESIS = "0" * 64
 _APPEND_TRIES = 5
@@ -65,7 +65,7 @@ class AuditLedger(LedgerBase):
         # hash what is stored: a field longer than its column (a login name is whatever the machine says)
         # is cut, marked, *before* hashing, or verify would call the untouched chain edited
         actor, action, subject = _fit(actor, "actor"), _fit(action, "action"), _fit(subject, "subject")
-        at = utcnow()
+        at = self.clock.now()
         for _ in range(_APPEND_TRIES):
             try:
                 with self.engine.begin() as conn:

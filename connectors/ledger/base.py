@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime, timedelta
@@ -12,16 +11,21 @@ from sqlalchemy import Engine, func, insert, or_, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
+from connectors.clock import SYSTEM_CLOCK, Clock
 from connectors.ledger.leases import Lease, PendingLease, current_lease, fence, hold, holding, pending_lease
 from connectors.ledger.models import DeadLetter, StreamLease, SyncCursor
-from connectors.ledger.types import CursorMoved, as_utc, utcnow
+from connectors.ledger.types import CursorMoved, as_utc
 
 
 class LedgerBase:
-    """The engine, cursors (compare-and-set), stream leases and dead-letter bookkeeping every part uses."""
+    """The engine, cursors (compare-and-set), stream leases and dead-letter bookkeeping every part uses.
 
-    def __init__(self, engine: Engine) -> None:
+    ``clock`` is the ledger's sense of time (``connectors/clock.py``): every timestamp it writes and every
+    due-time or expiry it compares comes from it, so a test clock moves this ledger's time alone."""
+
+    def __init__(self, engine: Engine, clock: Clock = SYSTEM_CLOCK) -> None:
         self.engine = engine
+        self.clock = clock
 
     # --- cursors ----------------------------------------------------------------------------------
 
@@ -47,7 +51,7 @@ class LedgerBase:
     def note_published(self, region: str, service_id: str, value: str) -> None:
         """Record that ``value`` (``version@sha256``) is in the national catalogue now (fenced, like every
         write of a flow)."""
-        now = utcnow()
+        now = self.clock.now()
         with self._write() as conn:
             where = (SyncCursor.service_id == service_id, SyncCursor.flow == "catalogue")
             if not conn.execute(update(SyncCursor).where(*where).values(value=value, updated_at=now)).rowcount:
@@ -62,7 +66,7 @@ class LedgerBase:
     ) -> None:
         """Compare-and-set the cursor inside the caller's transaction; raise CursorMoved on a lost race.
         Cursor values are stored as text (local cursors may be ids or timestamps)."""
-        now = utcnow()
+        now = self.clock.now()
         old = None if old is None else str(old)
         new = None if new is None else str(new)
         if old == new:
@@ -114,7 +118,7 @@ class LedgerBase:
     def acquire_stream(self, stream: str, owner: str, seconds: float, run_seconds: float | None = None) -> Lease | None:
         """Take (or, for the same owner, renew) the lease of a stream; None while another owner holds an
         unexpired one. A take-over bumps the generation, which fences every write of the previous holder."""
-        now = utcnow()
+        now = self.clock.now()
         until = now + timedelta(seconds=seconds)
         with self.engine.begin() as conn:
             renewed = conn.execute(
@@ -133,8 +137,8 @@ class LedgerBase:
                 except IntegrityError:
                     return None
             generation = int(conn.scalar(select(StreamLease.generation).where(StreamLease.stream == stream)) or 0)
-        deadline = float("inf") if run_seconds is None else time.monotonic() + run_seconds
-        return Lease(stream, owner, generation, seconds, run_deadline=deadline)
+        deadline = float("inf") if run_seconds is None else self.clock.monotonic() + run_seconds
+        return Lease(stream, owner, generation, seconds, clock=self.clock, run_deadline=deadline)
 
     def release_stream(self, stream: str, owner: str, generation: int | None = None) -> None:
         """Give a lease back early (a clean stop). Only the holder's own generation is released."""
@@ -143,7 +147,7 @@ class LedgerBase:
             conditions.append(StreamLease.generation == generation)
         with self.engine.begin() as conn:
             conn.execute(
-                update(StreamLease).where(*conditions).values(until=utcnow() - timedelta(seconds=1), held=False)
+                update(StreamLease).where(*conditions).values(until=self.clock.now() - timedelta(seconds=1), held=False)
             )
 
     def lease_holder(self, stream: str) -> tuple[str, datetime] | None:
@@ -153,18 +157,18 @@ class LedgerBase:
         if row is None:
             return None
         until = as_utc(row.until)
-        return (str(row.owner), until) if until is not None and until >= utcnow() else None
+        return (str(row.owner), until) if until is not None and until >= self.clock.now() else None
 
     def streams_held_by_others(self, owner: str, ending: str = "") -> dict[str, tuple[str, datetime]]:
         """Streams (those ending with ``ending``, e.g. ``":35.76/akta-kelahiran"``) whose unexpired lease
         another owner holds: stream -> (owner, until). One read for a whole cycle."""
         query = select(StreamLease.stream, StreamLease.owner, StreamLease.until).where(
-            StreamLease.held.is_(True), StreamLease.until >= utcnow(), StreamLease.owner != owner
+            StreamLease.held.is_(True), StreamLease.until >= self.clock.now(), StreamLease.owner != owner
         )
         if ending:
             query = query.where(StreamLease.stream.endswith(ending, autoescape=True))
         with self.engine.connect() as conn:
-            return {row.stream: (str(row.owner), as_utc(row.until) or utcnow()) for row in conn.execute(query)}
+            return {row.stream: (str(row.owner), as_utc(row.until) or self.clock.now()) for row in conn.execute(query)}
 
     def stale_leases(self) -> list[dict[str, Any]]:
         """Leases still marked held whose time ran out: their worker stopped heartbeating (crashed or hung);
@@ -172,7 +176,7 @@ class LedgerBase:
         with self.engine.connect() as conn:
             rows = conn.execute(
                 select(StreamLease.stream, StreamLease.owner, StreamLease.until, StreamLease.heartbeat_at)
-                .where(StreamLease.held.is_(True), StreamLease.until < utcnow())
+                .where(StreamLease.held.is_(True), StreamLease.until < self.clock.now())
                 .order_by(StreamLease.stream)
             )
             return [
@@ -192,8 +196,10 @@ class LedgerBase:
 
     def pending(self, stream: str, owner: str, seconds: float, run_seconds: float | None = None) -> PendingLease:
         """A flow's lease on ``stream``, to be taken at its first write (``hold_stream``, ``_write``)."""
-        deadline = float("inf") if run_seconds is None else time.monotonic() + run_seconds
-        return PendingLease(stream, lambda: self.acquire_stream(stream, owner, seconds, run_seconds), deadline)
+        deadline = float("inf") if run_seconds is None else self.clock.monotonic() + run_seconds
+        return PendingLease(
+            stream, lambda: self.acquire_stream(stream, owner, seconds, run_seconds), deadline, clock=self.clock
+        )
 
     @staticmethod
     def lazily_fenced(pending: PendingLease) -> AbstractContextManager[PendingLease]:
@@ -227,8 +233,8 @@ class LedgerBase:
         with self.engine.begin() as conn:
             fence(conn, lease)
 
-    @staticmethod
     def _dead_letter(
+        self,
         conn: Connection,
         kind: str,
         ref: str,
@@ -255,7 +261,7 @@ class LedgerBase:
                 flow=flow,
                 reason=reason,
                 record=record,
-                created_at=utcnow(),
+                created_at=self.clock.now(),
                 replays=0,
             )
         )

@@ -29,9 +29,10 @@ from typing import Any, cast
 from sqlalchemy import Engine, Table, case, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from connectors.clock import SYSTEM_CLOCK, Clock
 from connectors.ledger.base import LedgerBase
 from connectors.ledger.models import Application, DeadLetter, RegionHistory, StatusEvent
-from connectors.ledger.types import as_utc, utcnow
+from connectors.ledger.types import as_utc
 
 HISTORY_DAYS_SETTING = "MPPHUB_HISTORY_DAYS"
 DEFAULT_HISTORY_DAYS = 30
@@ -130,8 +131,8 @@ def read_region_history(engine: Engine, region: str, since: datetime) -> list[di
 class HistoryLedger(LedgerBase):
     """Writes the per-region history at the end of each sync cycle (``record_region_history``)."""
 
-    def __init__(self, engine: Engine) -> None:
-        super().__init__(engine)
+    def __init__(self, engine: Engine, clock: Clock = SYSTEM_CLOCK) -> None:
+        super().__init__(engine, clock)
         # read once: a bad value is refused when the ledger opens, not at the end of some cycle
         self.history_days = history_days()
         self._pruned_hour: datetime | None = None  # the hour this process last pruned in
@@ -144,7 +145,7 @@ class HistoryLedger(LedgerBase):
         regions = sorted(failures_by_region)
         if not regions:
             return 0
-        now = now or utcnow()
+        now = now or self.clock.now()
         hour = hour_of(now)
         sampled = sample_regions(self.engine, regions, now)
         rows = [

@@ -19,7 +19,6 @@ from connectors.ledger.types import (
     StatusMapper,
     as_utc,
     change_record,
-    utcnow,
 )
 
 # multi-row updates bind by column value, which the Core tables (not the ORM classes) do
@@ -148,7 +147,7 @@ class InboundLedger(LedgerBase):
     ) -> _Decision:
         """What storing ``ordered`` (in time order) would do, against the ledger as ``conn`` sees it:
         the events to insert, the application rows to update, what to quarantine (after ``held``)."""
-        now = utcnow()
+        now = self.clock.now()
         duplicates = unchanged = 0
         held = list(held)
         known = self._known_event_ids(conn, [c.event_id for c in ordered])
@@ -218,7 +217,7 @@ class InboundLedger(LedgerBase):
 
     def due_events(self, service_id: str, limit: int, now: datetime | None = None) -> list[dict[str, Any]]:
         """Pending events of a service in push order: by application, then sequence."""
-        now = now or utcnow()
+        now = now or self.clock.now()
         with self.engine.connect() as conn:
             rows = conn.execute(
                 select(StatusEvent)
@@ -234,7 +233,7 @@ class InboundLedger(LedgerBase):
 
     def mark_events(self, outcomes: Iterable[tuple[str, str, str | None]]) -> None:
         """Record the national layer's answer per event: pushed, duplicate (already there) or rejected."""
-        now = utcnow()
+        now = self.clock.now()
         outcomes = list(outcomes)
         table = _STATUS_EVENT_TABLE
         with self._write() as conn:

@@ -24,7 +24,6 @@ When another worker holds the stream, ``hold`` raises ``StreamHeld``: the flow s
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -34,10 +33,10 @@ from datetime import timedelta
 from sqlalchemy import update
 from sqlalchemy.engine import Connection
 
+from connectors.clock import SYSTEM_CLOCK, Clock
 from connectors.errors import LeaseLost as LeaseLost  # with the other errors; re-exported for the ledger
 from connectors.errors import StreamHeld as StreamHeld  # re-exported with the lease machinery
 from connectors.ledger.models import StreamLease
-from connectors.ledger.types import utcnow
 
 
 @dataclass
@@ -48,17 +47,23 @@ class Lease:
     owner: str
     generation: int
     seconds: float
-    # when this run must stop taking new work (monotonic clock); the rest waits for the next run
+    # the ledger's clock, which took the lease: its expiry in the database is written and compared with
+    # this clock alone (a lease written with one clock and checked with another would expire at random)
+    clock: Clock = SYSTEM_CLOCK
+    # when this run must stop taking new work (the clock's monotonic seconds); the rest waits for the next run
     run_deadline: float = float("inf")
-    renewed_at: float = field(default_factory=time.monotonic)
+    renewed_at: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.renewed_at = self.clock.monotonic()
 
     def due_for_renewal(self) -> bool:
         """Whether a third of the lease has passed since it was last renewed."""
-        return time.monotonic() - self.renewed_at >= self.seconds / 3
+        return self.clock.monotonic() - self.renewed_at >= self.seconds / 3
 
     def budget_spent(self) -> bool:
         """Whether the run has used its time budget (``MPPHUB_RUN_SECONDS``)."""
-        return time.monotonic() >= self.run_deadline
+        return self.clock.monotonic() >= self.run_deadline
 
 
 current_lease: ContextVar[Lease | None] = ContextVar("mpphub_current_lease", default=None)
@@ -73,10 +78,11 @@ class PendingLease:
     take: Callable[[], Lease | None]
     run_deadline: float = float("inf")
     taken: Lease | None = None
+    clock: Clock = SYSTEM_CLOCK  # the ledger's: ``run_deadline`` is on its monotonic seconds
 
     def budget_spent(self) -> bool:
         """Whether the run has used its time budget (``MPPHUB_RUN_SECONDS``)."""
-        return time.monotonic() >= self.run_deadline
+        return self.clock.monotonic() >= self.run_deadline
 
 
 current_pending: ContextVar[PendingLease | None] = ContextVar("mpphub_pending_lease", default=None)
@@ -108,7 +114,9 @@ def budget_spent() -> bool:
 
 def fence(conn: Connection, lease: Lease) -> None:
     """Inside the caller's transaction: check that ``lease`` still holds and extend it; raise LeaseLost
-    otherwise (the caller's transaction then rolls back, so nothing of the write lands)."""
+    otherwise (the caller's transaction then rolls back, so nothing of the write lands). The new expiry is
+    the lease's own clock's (the ledger's that took it), like every comparison of it."""
+    now = lease.clock.now()
     renewed = conn.execute(
         update(StreamLease)
         .where(
@@ -116,11 +124,11 @@ def fence(conn: Connection, lease: Lease) -> None:
             StreamLease.owner == lease.owner,
             StreamLease.generation == lease.generation,
         )
-        .values(until=utcnow() + timedelta(seconds=lease.seconds), heartbeat_at=utcnow(), held=True)
+        .values(until=now + timedelta(seconds=lease.seconds), heartbeat_at=now, held=True)
     )
     if renewed.rowcount != 1:
         raise LeaseLost(f"{lease.stream}: another worker took this stream over (lease generation {lease.generation})")
-    lease.renewed_at = time.monotonic()
+    lease.renewed_at = lease.clock.monotonic()
 
 
 @contextmanager

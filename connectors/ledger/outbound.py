@@ -12,11 +12,7 @@ from sqlalchemy import and_, func, insert, or_, select, update
 from connectors.ledger.base import LedgerBase
 from connectors.ledger.leases import LeaseLost, hold
 from connectors.ledger.models import Application, AttachmentUpload
-from connectors.ledger.types import (
-    NewApplication,
-    as_utc,
-    utcnow,
-)
+from connectors.ledger.types import NewApplication, as_utc
 
 
 @dataclass(frozen=True)
@@ -47,7 +43,7 @@ class OutboundLedger(LedgerBase):
         the cursor where it was: nothing is written (an idle poll takes no lease)."""
         if not items and _same_cursor(old_cursor, new_cursor):
             return 0
-        now = utcnow()
+        now = self.clock.now()
         with self._write() as conn:
             self._advance(conn, region, service_id, "outbound", old_cursor, new_cursor)
             if not items:
@@ -86,7 +82,7 @@ class OutboundLedger(LedgerBase):
         A dead letter that holds the queue (its retry budget ran out: ``dead_letter_application(...,
         holds_queue=True)``) stops it the same way until it is replayed: a replay then finds it at its
         place, before the applications submitted after it (issue 13)."""
-        now = now or utcnow()
+        now = now or self.clock.now()
         with self.engine.connect() as conn:
             rows = conn.execute(
                 select(Application)
@@ -162,7 +158,7 @@ class OutboundLedger(LedgerBase):
                     delivery="delivered",
                     local_reference=local_reference,
                     payload=None,
-                    delivered_at=utcnow(),
+                    delivered_at=self.clock.now(),
                     last_error=None,
                 )
             )
@@ -175,14 +171,14 @@ class OutboundLedger(LedgerBase):
             conn.execute(
                 update(Application)
                 .where(Application.national_id == national_id, Application.delivery == "delivered")
-                .values(delivery="acknowledged", acknowledged_at=utcnow(), last_error=None)
+                .values(delivery="acknowledged", acknowledged_at=self.clock.now(), last_error=None)
             )
 
     def mark_acknowledged_many(self, national_ids: Sequence[str]) -> None:
         """``mark_acknowledged`` for several applications, in one transaction."""
         if not national_ids:
             return
-        now = utcnow()
+        now = self.clock.now()
         with self._write() as conn:
             for start in range(0, len(national_ids), 500):
                 conn.execute(
@@ -257,7 +253,7 @@ class OutboundLedger(LedgerBase):
                     requirement_id=requirement_id[:120],
                     sha256=sha256,
                     local_reference=local_reference[:200],
-                    uploaded_at=utcnow(),
+                    uploaded_at=self.clock.now(),
                 )
             )
 
@@ -275,7 +271,7 @@ class OutboundLedger(LedgerBase):
         (nothing registered and the cursor where it was: nothing is written)."""
         if not registered and _same_cursor(old_cursor, new_cursor):
             return 0
-        now = utcnow()
+        now = self.clock.now()
         stored = 0
         with self._write() as conn:
             self._advance(conn, region, service_id, "walk_in", old_cursor, new_cursor)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
+from connectors.clock import SYSTEM_CLOCK, Clock
 from connectors.ledger.admin import AdminLedger
 from connectors.ledger.audit import AuditLedger
 from connectors.ledger.db import make_engine, upgrade
@@ -22,22 +23,25 @@ from connectors.ledger.types import (
     Quarantined,
     StatusChange,
     StatusMapper,
-    utcnow,
 )
 
 
 class Ledger(OutboundLedger, InboundLedger, AdminLedger, AuditLedger, HistoryLedger):
-    """The hub's durable store: open with ``Ledger.open(url)`` (migrates to the latest schema)."""
+    """The hub's durable store: open with ``Ledger.open(url)`` (migrates to the latest schema).
 
-    def __init__(self, engine: Engine) -> None:
-        super().__init__(engine)
+    ``clock`` (default: the system's) is where all of the ledger's time comes from — what it stamps and
+    what it compares due times and lease expiry with; tests and drills pass a ``connectors.clock``
+    test clock and advance it."""
+
+    def __init__(self, engine: Engine, clock: Clock = SYSTEM_CLOCK) -> None:
+        super().__init__(engine, clock)
 
     @classmethod
-    def open(cls, url: str) -> Ledger:
-        """Open (and migrate) the ledger at ``url``."""
+    def open(cls, url: str, clock: Clock = SYSTEM_CLOCK) -> Ledger:
+        """Open (and migrate) the ledger at ``url``, keeping its time with ``clock``."""
         engine = make_engine(url)
         upgrade(engine)
-        return cls(engine)
+        return cls(engine, clock)
 
     def close(self) -> None:
         """Release the connections."""
@@ -52,5 +56,4 @@ __all__ = [
     "Quarantined",
     "StatusChange",
     "StatusMapper",
-    "utcnow",
 ]

@@ -4,33 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from connectors.errors import CursorMoved as CursorMoved  # with the other errors; re-exported for the ledger
-
-
-class _Clock:
-    """The ledger's sense of now. Production never moves it; the reliability drills shift it forward
-    so that hours of exponential backoff pass without hours of waiting (``shift_clock``)."""
-
-    offset = timedelta(0)
-
-
-def utcnow() -> datetime:
-    """Now, in UTC (every timestamp and due-time comparison of the ledger and the retry policy)."""
-    return datetime.now(UTC) + _Clock.offset
-
-
-def shift_clock(seconds: float) -> timedelta:
-    """Move the hub's clock ``seconds`` forward (tests and drills only); returns the total shift."""
-    _Clock.offset += timedelta(seconds=seconds)
-    return _Clock.offset
-
-
-def reset_clock() -> None:
-    """Back to the real time."""
-    _Clock.offset = timedelta(0)
 
 
 def as_utc(value: datetime | None) -> datetime | None:

@@ -27,24 +27,27 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from connectors.errors import RetriableError, UnusableAnswer
-from connectors.ledger.store import utcnow
 
 
 @dataclass(frozen=True)
 class RetryPolicy:
     """Bounded retries: after ``max_attempts`` attempts and ``give_up_after_seconds`` (default 7 days) an
-    item goes to the dead-letter queue."""
+    item goes to the dead-letter queue.
+
+    The policy keeps no time of its own: every decision takes ``now`` from the caller — the flow's
+    ``ctx.clock.now()``, the same clock its ledger stamps ``created_at`` and compares ``next_attempt_at``
+    with (``connectors/clock.py``)."""
 
     max_attempts: int = 8
     base_seconds: float = 2.0
     cap_seconds: float = 900.0
     give_up_after_seconds: float = 7 * 24 * 3600.0
 
-    def give_up_before(self) -> datetime:
+    def give_up_before(self, now: datetime) -> datetime:
         """Items taken in before this moment may be given up (when they also used their attempts)."""
-        return utcnow() - timedelta(seconds=self.give_up_after_seconds)
+        return now - timedelta(seconds=self.give_up_after_seconds)
 
-    def exhausted(self, attempts: int, taken_in_at: datetime | None, answered: bool = False) -> bool:
+    def exhausted(self, attempts: int, taken_in_at: datetime | None, answered: bool = False, *, now: datetime) -> bool:
         """True when an item has used its attempts and its time — or only its attempts when the system
         ``answered`` (the same unusable answer again, see ``answered_again``): it becomes a dead letter."""
         if attempts < self.max_attempts:
@@ -53,7 +56,7 @@ class RetryPolicy:
             return True
         if taken_in_at.tzinfo is None:  # SQLite gives naive UTC back
             taken_in_at = taken_in_at.replace(tzinfo=UTC)
-        return taken_in_at <= self.give_up_before()
+        return taken_in_at <= self.give_up_before(now)
 
     def delay(self, attempt: int, retry_after: float | None = None) -> float:
         """Seconds to wait before attempt ``attempt + 1`` (jittered so retries of many items spread out)."""
@@ -61,9 +64,9 @@ class RetryPolicy:
         jittered = random.uniform(ceiling / 2, ceiling)  # noqa: S311 - spreading retries, not cryptography
         return max(jittered, retry_after or 0.0)
 
-    def next_attempt(self, attempt: int, retry_after: float | None = None) -> datetime:
-        """The moment of the next attempt."""
-        return utcnow() + timedelta(seconds=self.delay(attempt, retry_after))
+    def next_attempt(self, attempt: int, retry_after: float | None = None, *, now: datetime) -> datetime:
+        """The moment of the next attempt, counted from ``now``."""
+        return now + timedelta(seconds=self.delay(attempt, retry_after))
 
 
 def answered_again(exc: RetriableError, previous_error: object) -> bool:

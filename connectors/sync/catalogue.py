@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import timedelta
 
-from connectors.ledger.types import as_utc, utcnow
+from connectors.ledger.types import as_utc
 from connectors.sync.context import SyncContext
 
 RECHECK = timedelta(hours=24)
@@ -28,7 +28,7 @@ def current(ctx: SyncContext, service_id: str) -> bool:
     """Whether the national catalogue has this exact version, as put there less than ``RECHECK`` ago."""
     value, at = ctx.published(service_id)
     when = as_utc(at)
-    return value == published_value(ctx, service_id) and when is not None and utcnow() - when < RECHECK
+    return value == published_value(ctx, service_id) and when is not None and ctx.clock.now() - when < RECHECK
 
 
 def publish(ctx: SyncContext, service_id: str) -> Counter[str]:

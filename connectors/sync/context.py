@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from connectors.clock import SYSTEM_CLOCK, Clock
 from connectors.kinds import LocalConnector
 from connectors.ledger.leases import budget_spent
 from connectors.ledger.store import Ledger
@@ -20,7 +21,7 @@ ConnectorFactory = Callable[[dict[str, Any]], LocalConnector]
 
 @dataclass
 class SyncContext:
-    """The ledger, the packages, both sides' clients and the retry policy of one worker."""
+    """The ledger, the packages, both sides' clients, the retry policy and the clock of one worker."""
 
     ledger: Ledger
     packages: PackageSource
@@ -49,7 +50,22 @@ class SyncContext:
     feed_reads: FeedReads = field(default_factory=FeedReads)
     # what the current cycle read once for all its services (connectors/sync/cycle.py); None outside one
     cycle: CycleView | None = None
+    # where every due-time decision of the flows takes the time from (connectors/clock.py). It is the
+    # ledger's own clock, so that what a flow decides (a next attempt, a give-up moment, a re-check) and
+    # what the ledger stamps and compares agree: left out, the ledger's is taken; given, it must be the one
+    # the ledger was opened with (``Ledger.open(url, clock=...)``, ``build_context(..., clock=...)``)
+    clock: Clock = SYSTEM_CLOCK
     _connectors: dict[tuple[str, str], LocalConnector] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.clock is self.ledger.clock:
+            return
+        if self.clock is not SYSTEM_CLOCK:
+            raise ValueError(
+                "a SyncContext keeps the time of its ledger: open the ledger with this clock "
+                "(Ledger.open(url, clock=...)) rather than giving the context another one"
+            )
+        self.clock = self.ledger.clock  # the default: whatever clock the ledger keeps
 
     def connector(self, package: dict[str, Any]) -> LocalConnector:
         """The local connector of one package version (built once, reused)."""

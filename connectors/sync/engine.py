@@ -22,7 +22,6 @@ from connectors.errors import ConnectorError, FatalError, RetriableError, Stream
 from connectors.kinds import kind_of
 from connectors.ledger.leases import LeaseLost
 from connectors.ledger.store import CursorMoved
-from connectors.ledger.types import utcnow
 from connectors.sync import catalogue, inbound, outbound, walk_in
 from connectors.sync.context import SyncContext
 from connectors.sync.cycle import CycleView
@@ -133,7 +132,7 @@ class SyncEngine:
                 continue  # e.g. walk-ins of a package that declares none: no lease, no health row, nothing to run
             # taken at the flow's first write, not before it looks: an idle flow takes no lease (leases.py)
             pending = self.ctx.ledger.pending(stream, self.worker, self.ctx.lease_seconds, self.ctx.run_seconds)
-            started_at = utcnow()
+            started_at = self.ctx.clock.now()
             counts: Counter[str] = Counter()
             outcome, error = "ok", None
             try:

@@ -231,12 +231,13 @@ def push(ctx: SyncContext, service_id: str) -> Counter[str]:
             results = ctx.national.push_events(payload)
         except RetriableError as exc:
             attempt = max(e["attempts"] for e in batch) + 1
+            now = ctx.clock.now()
             dead = ctx.ledger.retry_events(
                 [e["event_id"] for e in batch],
                 str(exc),
-                ctx.policy.next_attempt(attempt, exc.retry_after),
+                ctx.policy.next_attempt(attempt, exc.retry_after, now=now),
                 ctx.policy.max_attempts,
-                ctx.policy.give_up_before(),
+                ctx.policy.give_up_before(now),
             )
             counts["retry"] += len(batch) - len(dead)
             counts["dead"] += len(dead)
@@ -260,12 +261,13 @@ def push(ctx: SyncContext, service_id: str) -> Counter[str]:
         ctx.ledger.mark_events(outcomes)
         if again:
             attempt = max(e["attempts"] for e in batch if e["event_id"] in again) + 1
+            now = ctx.clock.now()
             dead = ctx.ledger.retry_events(
                 again,
                 "not accepted yet (earlier event missing or application unknown nationally)",
-                ctx.policy.next_attempt(attempt),
+                ctx.policy.next_attempt(attempt, now=now),
                 ctx.policy.max_attempts,
-                ctx.policy.give_up_before(),
+                ctx.policy.give_up_before(now),
             )
             counts["retry"] += len(again) - len(dead)
             counts["dead"] += len(dead)

@@ -190,9 +190,8 @@ class _Beside:
                 future.result()
             except RetriableError as exc:
                 # only the acknowledgement is missing: it is idempotent, keep trying (later, in order)
-                self.ctx.ledger.schedule_retry(
-                    national_id, str(exc), self.ctx.policy.next_attempt(2, exc.retry_after), False
-                )
+                retry_at = self.ctx.policy.next_attempt(2, exc.retry_after, now=self.ctx.clock.now())
+                self.ctx.ledger.schedule_retry(national_id, str(exc), retry_at, False)
                 counts["retry"] += 1
                 all_through = False
             except RecordError as exc:
@@ -219,13 +218,15 @@ def _retry_later(ctx: SyncContext, app: dict[str, object], exc: RetriableError, 
     national_id = str(app["national_id"])
     state, attempts = ctx.ledger.delivery_state(national_id)
     counts["retry"] += 1
+    now = ctx.clock.now()  # the ledger's clock: it stamped created_at and compares next_attempt_at
     if state == "delivered":  # only the acknowledgement is missing: it is idempotent, keep trying
-        ctx.ledger.schedule_retry(national_id, str(exc), ctx.policy.next_attempt(2, exc.retry_after), False)
+        ctx.ledger.schedule_retry(national_id, str(exc), ctx.policy.next_attempt(2, exc.retry_after, now=now), False)
         return
     created_at = app.get("created_at")
     # the same unusable answer as last time: the system is up and will say it again (backoff.py's budget)
     answered = answered_again(exc, app.get("last_error"))
-    if ctx.policy.exhausted(attempts, created_at if isinstance(created_at, datetime) else None, answered):
+    taken_in_at = created_at if isinstance(created_at, datetime) else None
+    if ctx.policy.exhausted(attempts, taken_in_at, answered, now=now):
         # the local system never took it: the queue behind it waits for its replay (order kept, issue 13)
         ctx.ledger.dead_letter_application(national_id, f"gave up after {attempts} attempts: {exc}", holds_queue=True)
         counts["dead"] += 1
@@ -233,7 +234,7 @@ def _retry_later(ctx: SyncContext, app: dict[str, object], exc: RetriableError, 
     # a write that may have arrived (now or in an earlier attempt) stays 'sending': look up / reuse the key
     unknown = exc.outcome_unknown or app["delivery"] == "sending"
     ctx.ledger.schedule_retry(
-        national_id, str(exc), ctx.policy.next_attempt(max(attempts, 1), exc.retry_after), unknown
+        national_id, str(exc), ctx.policy.next_attempt(max(attempts, 1), exc.retry_after, now=now), unknown
     )
 
 

@@ -7,7 +7,6 @@ from collections import Counter
 from typing import Any
 
 from connectors.errors import RecordError
-from connectors.ledger.store import utcnow
 from connectors.records import later_cursor
 from connectors.sync.context import SyncContext
 
@@ -43,7 +42,7 @@ def register(ctx: SyncContext, service_id: str, region: str) -> Counter[str]:
             registration = {
                 "service_id": service_id,
                 "package_version": package["version"],
-                "submitted_at": utcnow().isoformat().replace("+00:00", "Z"),
+                "submitted_at": ctx.clock.now().isoformat().replace("+00:00", "Z"),
                 "local_reference": record.reference,
                 "form": record.form,
             }

@@ -30,7 +30,8 @@ def principal(
     """The caller, from ``Authorization: Bearer <token>``."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise ApiError(401, "missing bearer token: send 'Authorization: Bearer <token>'")
-    found = authenticate(hub_state(request).ledger.engine, credentials.credentials)
+    ledger = hub_state(request).ledger
+    found = authenticate(ledger.engine, credentials.credentials, clock=ledger.clock)
     if found is None:
         raise ApiError(401, "unknown or revoked token")
     return found

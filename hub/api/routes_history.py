@@ -9,7 +9,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 
 from connectors.ledger.history import hour_of, read_region_history
-from connectors.ledger.types import utcnow
 from hub.api.auth import Caller, State, require_region
 from hub.api.errors import ERRORS, NOT_FOUND, ApiError
 from hub.api.models import RegionHistory
@@ -41,7 +40,7 @@ def region_history(
         raise ApiError(
             404, "no published service in this region" if region_table().get(code) else "unknown region code"
         )
-    now = utcnow()
+    now = state.ledger.clock.now()
     since = hour_of(now) - timedelta(days=days) + timedelta(hours=1)
     points = read_region_history(state.reader, code, since)
     region = region_table().get(code)

@@ -14,7 +14,6 @@ from typing import Any
 from sqlalchemy import Engine
 
 from connectors.ledger.store import Ledger
-from connectors.ledger.types import utcnow
 from hub.health.national import NationalBacklog
 from hub.health.queries import read_engine
 from hub.health.report import DEFAULT_FAILING_SHARE, DEFAULT_STALL_MINUTES, HealthReport, build_report, series
@@ -107,7 +106,7 @@ class HubState:
         return build_report(
             self.reader,
             self.index(),
-            utcnow(),
+            self.ledger.clock.now(),
             self.stall_minutes,
             region,
             service_id,
@@ -120,7 +119,7 @@ class HubState:
         report = build_report(
             self.reader,
             self.index(),
-            utcnow(),
+            self.ledger.clock.now(),
             self.stall_minutes,
             failing_share=self.failing_share,
             national=self.national,
@@ -144,7 +143,7 @@ class HubState:
         cached = self._series.get(key)
         if cached is not None and now - cached[0] < self.cache_seconds:
             return cached[1]
-        points = series(self.reader, utcnow(), [region] if region else None)
+        points = series(self.reader, self.ledger.clock.now(), [region] if region else None)
         self._series[key] = (now, points)
         return points
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
+from connectors.clock import SYSTEM_CLOCK, Clock
 from connectors.ledger.store import Ledger
 from hub.settings import STATE_DIR, Settings
 
@@ -15,12 +16,19 @@ T = TypeVar("T")
 EXIT_NO_LEDGER = 2
 
 
-def open_ledger(settings: Settings | None = None) -> Ledger:
-    """The ledger named by ``MPPHUB_LEDGER_URL`` (default: ``.mpphub/ledger.db``), migrated."""
+def clock_of(args: Any) -> Clock:
+    """The clock a command keeps time with: the one ``hub.cli.main`` received (a test's), else the system's."""
+    clock: Clock | None = getattr(args, "clock", None)  # a command's run() called without main has none
+    return clock or SYSTEM_CLOCK
+
+
+def open_ledger(settings: Settings | None = None, clock: Clock = SYSTEM_CLOCK) -> Ledger:
+    """The ledger named by ``MPPHUB_LEDGER_URL`` (default: ``.mpphub/ledger.db``), migrated, keeping time
+    with ``clock``."""
     settings = settings or Settings.from_env()
     if settings.ledger_url.startswith("sqlite:///") and not settings.ledger_url.startswith("sqlite:////"):
         STATE_DIR.mkdir(parents=True, exist_ok=True)
-    return Ledger.open(settings.ledger_url)
+    return Ledger.open(settings.ledger_url, clock=clock)
 
 
 def shown_url(url: str) -> str:
@@ -58,7 +66,7 @@ class NoLedger(Exception):
     """There is no ledger to report from, or it cannot be opened or read; the message says which, in one line."""
 
 
-def read_ledger(settings: Settings, read: Callable[[Ledger], T]) -> T:
+def read_ledger(settings: Settings, read: Callable[[Ledger], T], clock: Clock = SYSTEM_CLOCK) -> T:
     """``read`` the existing ledger named by the settings, for a command that only reports from it.
 
     Raises ``NoLedger`` when there is none (a SQLite file ``mpphub sync`` never created: not created here
@@ -72,7 +80,7 @@ def read_ledger(settings: Settings, read: Callable[[Ledger], T]) -> T:
     if missing_sqlite_file(url):
         raise NoLedger(f"no ledger at {shown_url(url)}: run `mpphub sync` first or set MPPHUB_LEDGER_URL")
     try:
-        ledger = Ledger.open(url)
+        ledger = Ledger.open(url, clock=clock)
     except SQLAlchemyError as exc:
         raise NoLedger(f"cannot open the ledger at {shown_url(url)}: {describe_ledger_error(exc)}") from None
     try:

@@ -63,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
     """Print (and send) the alerts."""
     import requests
 
-    from hub.commands._ledger import EXIT_NO_LEDGER, NoLedger, read_ledger
+    from hub.commands._ledger import EXIT_NO_LEDGER, NoLedger, clock_of, read_ledger
     from hub.health.view import current_report, national_document
     from hub.settings import Settings
 
@@ -72,7 +72,9 @@ def run(args: argparse.Namespace) -> int:
         return 2
     settings = Settings.from_env()
     try:
-        report = read_ledger(settings, lambda ledger: current_report(ledger, settings, args.stall_minutes))
+        report = read_ledger(
+            settings, lambda ledger: current_report(ledger, settings, args.stall_minutes), clock_of(args)
+        )
     except NoLedger as exc:
         print(f"mpphub alerts: {exc}", file=sys.stderr)
         return EXIT_NO_LEDGER

@@ -24,9 +24,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """List or verify."""
-    from hub.commands._ledger import open_ledger
+    from hub.commands._ledger import clock_of, open_ledger
 
-    ledger = open_ledger()
+    ledger = open_ledger(clock=clock_of(args))
     try:
         if args.action == "verify":
             broken = ledger.verify_audit()

@@ -37,6 +37,7 @@ def run(args: argparse.Namespace) -> int:
     """Reconcile every selected region and report the drift."""
     from connectors.errors import ConnectorError
     from connectors.sync.reconcile import reconcile
+    from hub.commands._ledger import clock_of
     from hub.output import ProgressLine, plural
     from hub.settings import Settings
     from hub.wiring import build_context
@@ -49,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     if (last - first).days >= MAX_DAYS:
         print(f"mpphub reconcile: at most {MAX_DAYS} days at once", file=sys.stderr)
         return 2
-    ctx = build_context(Settings.from_env())
+    ctx = build_context(Settings.from_env(), clock=clock_of(args))
     try:
         services = ctx.packages.service_ids(args.region)
         if not services:

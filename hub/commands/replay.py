@@ -25,13 +25,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """List or replay."""
     from connectors.ledger.store import Ledger
+    from hub.commands._ledger import clock_of
     from hub.replaying import replay_dead_letter
     from hub.settings import STATE_DIR, Settings
 
     settings = Settings.from_env()
     if settings.ledger_url.startswith("sqlite:///"):
         STATE_DIR.mkdir(parents=True, exist_ok=True)
-    ledger = Ledger.open(settings.ledger_url)
+    ledger = Ledger.open(settings.ledger_url, clock=clock_of(args))
     try:
         letters = ledger.dead_letters(region=args.region, service_id=args.service)
         if not args.ids and not args.all:

@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     import uvicorn
 
     from hub.api.app import create_app
-    from hub.commands._ledger import open_ledger
+    from hub.commands._ledger import clock_of, open_ledger
     from hub.health.national import national_backlog
     from hub.settings import Settings
 
@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
         for problem in refused:
             print(f"mpphub serve: {problem}", file=sys.stderr)
         return 2
-    ledger = open_ledger(settings)
+    ledger = open_ledger(settings, clock_of(args))
     app = create_app(
         ledger,
         settings.registry,

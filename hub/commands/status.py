@@ -38,7 +38,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Print the status; exit 2 for an unknown region or when there is no ledger to report from."""
-    from hub.commands._ledger import EXIT_NO_LEDGER, NoLedger, read_ledger
+    from hub.commands._ledger import EXIT_NO_LEDGER, NoLedger, clock_of, read_ledger
     from hub.health.view import (
         current_report,
         duration,
@@ -54,7 +54,9 @@ def run(args: argparse.Namespace) -> int:
         return _templates(args, settings.registry)
     try:
         report, leases = read_ledger(
-            settings, lambda ledger: (current_report(ledger, settings, args.stall_minutes), ledger.stale_leases())
+            settings,
+            lambda ledger: (current_report(ledger, settings, args.stall_minutes), ledger.stale_leases()),
+            clock_of(args),
         )
     except NoLedger as exc:
         print(f"mpphub status: {exc}", file=sys.stderr)

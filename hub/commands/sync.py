@@ -79,6 +79,7 @@ def run(args: argparse.Namespace) -> int:
 
     from connectors.ledger.errors import describe_ledger_error
     from connectors.sync.engine import FLOWS, SyncEngine
+    from hub.commands._ledger import clock_of
     from hub.health.stuck import stuck_services
     from hub.output import ProgressLine, reader_gone
     from hub.settings import Settings
@@ -91,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"mpphub sync: {problem}", file=sys.stderr)
         return 2
     try:
-        ctx = build_context(settings)
+        ctx = build_context(settings, clock=clock_of(args))
     except SQLAlchemyError as exc:
         print(f"mpphub sync: {describe_ledger_error(exc)}", file=sys.stderr)
         return 1

@@ -26,14 +26,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Create, list or revoke."""
-    from hub.commands._ledger import open_ledger
+    from hub.commands._ledger import clock_of, open_ledger
     from hub.tokens import TokenError, create_token, list_tokens, revoke_token
 
-    ledger = open_ledger()
+    ledger = open_ledger(clock=clock_of(args))
     try:
         if args.action == "create":
             try:
-                token = create_token(ledger.engine, args.name, args.role, args.region)
+                token = create_token(ledger.engine, args.name, args.role, args.region, clock=ledger.clock)
             except TokenError as exc:
                 print(f"mpphub token create: {exc}", file=sys.stderr)
                 return 2
@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
             return 0
         if args.action == "revoke":
             try:
-                revoke_token(ledger.engine, args.name)
+                revoke_token(ledger.engine, args.name, clock=ledger.clock)
             except TokenError as exc:
                 print(f"mpphub token revoke: {exc}", file=sys.stderr)
                 return 1

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from connectors.ledger.store import Ledger
-from connectors.ledger.types import utcnow
 from connectors.masking import scrub_text
 from hub.health.national import NationalBacklog, national_backlog
 from hub.health.queries import read_engine
@@ -27,7 +26,7 @@ def current_report(
         return build_report(
             reader,
             load_index(settings.registry),
-            utcnow(),
+            ledger.clock.now(),  # ages as the ledger that stamped them counts time
             stall_minutes,
             failing_share=settings.failing_share,
             national=national if national is not None else national_backlog(settings),

@@ -1,4 +1,5 @@
-"""Ledger fixtures: a fresh SQLite file, and a fresh database on the real PostgreSQL of this machine."""
+"""Ledger fixtures: a fresh SQLite file, and a fresh database on the real PostgreSQL of this machine, each
+keeping time with the test's own clock (``clock``: advance it to let time pass for that ledger alone)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from connectors.clock import ShiftedClock
 from connectors.ledger.store import Ledger
 
 PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -29,10 +31,16 @@ def pg_url() -> Iterator[str]:
         admin.dispose()
 
 
+@pytest.fixture
+def clock() -> ShiftedClock:
+    """The test's clock: real time until the test advances it (``clock.advance(seconds)``)."""
+    return ShiftedClock()
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
-def ledger(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Ledger]:
-    """The ledger on both engines it runs on."""
+def ledger(request: pytest.FixtureRequest, tmp_path: Path, clock: ShiftedClock) -> Iterator[Ledger]:
+    """The ledger on both engines it runs on, keeping time with the test's ``clock``."""
     url = f"sqlite:///{tmp_path / 'ledger.db'}" if request.param == "sqlite" else request.getfixturevalue("pg_url")
-    opened = Ledger.open(url)
+    opened = Ledger.open(url, clock=clock)
     yield opened
     opened.close()

@@ -1,30 +1,24 @@
 """Lease fencing in the ledger (SQLite and PostgreSQL): a worker whose lease moved on writes nothing more,
 renewals keep a lease alive, claims are compare-and-set on the row as it is now, and a crashed worker's
-lease shows as stale until another worker takes the stream over."""
+lease shows as stale until another worker takes the stream over. Time passes by advancing the ledger's own
+clock (``clock`` fixture); two workers with clocks of their own each see expiry as the ledger stamped it."""
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
+from connectors.clock import FrozenClock, ShiftedClock
 from connectors.errors import StreamHeld
 from connectors.ledger.leases import LeaseLost
 from connectors.ledger.models import Application
 from connectors.ledger.store import Ledger, NewApplication
-from connectors.ledger.types import reset_clock, shift_clock
 
 SERVICE = "35.76/akta-kelahiran"
 STREAM = f"outbound:{SERVICE}"
 T0 = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
-
-
-@pytest.fixture(autouse=True)
-def _real_clock() -> object:
-    yield
-    reset_clock()
 
 
 def _store(ledger: Ledger, n: int = 2) -> None:
@@ -34,11 +28,13 @@ def _store(ledger: Ledger, n: int = 2) -> None:
     ledger.store_new_applications("35.76", SERVICE, apps, None, "c1")
 
 
-def test_a_write_under_a_lease_that_moved_on_is_refused_and_changes_nothing(ledger: Ledger) -> None:
+def test_a_write_under_a_lease_that_moved_on_is_refused_and_changes_nothing(
+    ledger: Ledger, clock: ShiftedClock
+) -> None:
     _store(ledger)
     first = ledger.acquire_stream(STREAM, "w1", 30)
     assert first is not None
-    shift_clock(31)  # w1 is held up past its lease; w2 takes the stream over
+    clock.advance(31)  # w1 is held up past its lease; w2 takes the stream over
     second = ledger.acquire_stream(STREAM, "w2", 30)
     assert second is not None and second.generation == first.generation + 1
     with ledger.fenced(first), pytest.raises(LeaseLost, match="another worker took this stream over"):
@@ -51,13 +47,13 @@ def test_a_write_under_a_lease_that_moved_on_is_refused_and_changes_nothing(ledg
     assert claim is not None and claim.previous == "pending" and claim.attempts == 1
 
 
-def test_only_the_claim_holder_records_a_delivery(ledger: Ledger) -> None:
+def test_only_the_claim_holder_records_a_delivery(ledger: Ledger, clock: ShiftedClock) -> None:
     _store(ledger)
     first = ledger.acquire_stream(STREAM, "w1", 30)
     assert first is not None
     with ledger.fenced(first):
         assert ledger.mark_sending("NAT-0") is not None  # w1 sends; its reply is late
-    shift_clock(31)
+    clock.advance(31)
     second = ledger.acquire_stream(STREAM, "w2", 30)
     assert second is not None
     with ledger.fenced(second):
@@ -76,41 +72,44 @@ def test_a_claim_on_an_application_already_delivered_is_declined(ledger: Ledger)
     assert ledger.mark_sending("NAT-0") is None
 
 
-def test_writes_and_heartbeats_renew_the_lease(ledger: Ledger) -> None:
+def test_writes_and_heartbeats_renew_the_lease(ledger: Ledger, clock: ShiftedClock) -> None:
     _store(ledger)
     lease = ledger.acquire_stream(STREAM, "w1", 30)
     assert lease is not None
-    shift_clock(20)
+    clock.advance(20)
     with ledger.fenced(lease):
         ledger.mark_sending("NAT-0")  # a fenced write: the lease now runs until +50
-    shift_clock(20)
+    clock.advance(20)
     assert ledger.acquire_stream(STREAM, "w2", 30) is None, "renewed by the write"
     holder = ledger.lease_holder(STREAM)
     assert holder is not None and holder[0] == "w1"
-    lease.renewed_at = time.monotonic() - 11  # a third of the lease passed without a write
+    assert lease.due_for_renewal(), "twenty seconds since the write: a third of the lease passed"
     with ledger.fenced(lease):
         ledger.heartbeat()
-    shift_clock(25)
+    clock.advance(25)
     assert ledger.acquire_stream(STREAM, "w2", 30) is None, "renewed by the heartbeat"
 
 
-def test_a_heartbeat_outside_a_flow_does_nothing_and_a_fresh_one_writes_nothing(ledger: Ledger) -> None:
+def test_a_heartbeat_outside_a_flow_does_nothing_and_a_fresh_one_writes_nothing(
+    ledger: Ledger, clock: ShiftedClock
+) -> None:
     ledger.heartbeat()  # no current lease: a no-op
     lease = ledger.acquire_stream(STREAM, "w1", 30)
     assert lease is not None
-    shift_clock(31)
+    clock.advance(31)
     assert ledger.acquire_stream(STREAM, "w2", 30) is not None
+    lease.renewed_at = clock.monotonic()  # as if w1 had renewed a moment ago: it cannot know it lost the stream
     with ledger.fenced(lease):
-        ledger.heartbeat()  # renewed a moment ago (not due): no write, so no LeaseLost yet
-        lease.renewed_at = time.monotonic() - 11
+        ledger.heartbeat()  # not due: no write, so no LeaseLost yet
+        clock.advance(11)  # a third of the lease later: due, and the renewal finds the stream taken over
         with pytest.raises(LeaseLost):
             ledger.heartbeat()
 
 
-def test_a_crashed_workers_lease_is_stale_until_taken_over(ledger: Ledger) -> None:
+def test_a_crashed_workers_lease_is_stale_until_taken_over(ledger: Ledger, clock: ShiftedClock) -> None:
     assert ledger.acquire_stream(STREAM, "w1", 30) is not None
     assert ledger.stale_leases() == []
-    shift_clock(31)  # w1 died without releasing
+    clock.advance(31)  # w1 died without releasing
     (stale,) = ledger.stale_leases()
     assert stale["stream"] == STREAM and stale["owner"] == "w1" and stale["heartbeat_at"] is not None
     assert ledger.lease_holder(STREAM) is None
@@ -118,7 +117,7 @@ def test_a_crashed_workers_lease_is_stale_until_taken_over(ledger: Ledger) -> No
     assert taken is not None
     assert ledger.stale_leases() == []
     ledger.release_stream(STREAM, "w2", taken.generation)
-    shift_clock(1)
+    clock.advance(1)
     assert ledger.stale_leases() == [], "a released lease is not stale"
 
 
@@ -167,3 +166,48 @@ def test_outside_a_flow_writes_take_no_lease(ledger: Ledger) -> None:
     _store(ledger)
     assert ledger.mark_sending("NAT-0") is not None
     assert ledger.lease_holder(STREAM) is None
+
+
+def _same_database(ledger: Ledger) -> str:
+    return ledger.engine.url.render_as_string(hide_password=False)
+
+
+def test_each_workers_clock_decides_expiry_for_it_alone(ledger: Ledger, clock: ShiftedClock) -> None:
+    """Two workers on one ledger database, each with its own clock: advancing one moves nobody else's time
+    (there is no process-global offset), and each compares the stored expiry with its own clock."""
+    other = Ledger.open(_same_database(ledger), clock=ShiftedClock())  # a second worker, real time
+    try:
+        assert ledger.acquire_stream(STREAM, "w1", 30) is not None
+        clock.advance(31)  # w1's ledger: past the lease
+        assert ledger.lease_holder(STREAM) is None and [s["owner"] for s in ledger.stale_leases()] == ["w1"]
+        assert other.clock.now() < clock.now() - timedelta(seconds=30), "the other worker's time did not move"
+        holder = other.lease_holder(STREAM)
+        assert holder is not None and holder[0] == "w1", "by the other worker's clock the lease still runs"
+        assert other.acquire_stream(STREAM, "w2", 30) is None and other.stale_leases() == []
+        assert isinstance(other.clock, ShiftedClock)
+        other.clock.advance(31)  # now its time has passed the expiry too
+        taken = other.acquire_stream(STREAM, "w2", 30)
+        assert taken is not None and taken.clock is other.clock, "a lease keeps the clock of the ledger that took it"
+    finally:
+        other.close()
+
+
+def test_a_lease_is_stamped_and_renewed_with_its_ledgers_clock(ledger: Ledger) -> None:
+    past = datetime(2020, 1, 6, 8, 0, tzinfo=UTC)
+    frozen = FrozenClock(past)
+    worker = Ledger.open(_same_database(ledger), clock=frozen)
+    try:
+        _store(worker)
+        lease = worker.acquire_stream(STREAM, "w1", 30)
+        assert lease is not None and not lease.due_for_renewal()
+        assert worker.lease_holder(STREAM) == ("w1", past + timedelta(seconds=30))
+        frozen.advance(12)
+        assert lease.due_for_renewal(), "a third of the lease passed on the worker's clock"
+        with worker.fenced(lease):
+            worker.heartbeat()
+        assert worker.lease_holder(STREAM) == ("w1", past + timedelta(seconds=42)), "renewed from the same clock"
+        assert not lease.due_for_renewal()
+        # by real time (the fixture's ledger) the lease expired years ago; by the worker's clock it runs
+        assert ledger.lease_holder(STREAM) is None and worker.lease_holder(STREAM) is not None
+    finally:
+        worker.close()

@@ -12,7 +12,6 @@ from sqlalchemy import select
 from connectors.ledger import db
 from connectors.ledger.models import SyncHealth, SyncRun
 from connectors.ledger.store import Ledger
-from connectors.ledger.types import utcnow
 
 
 def _health(ledger: Ledger) -> dict[tuple[str, str], tuple[int, str, str | None, bool]]:
@@ -57,8 +56,8 @@ def test_migration_0003_fills_sync_health_from_recorded_runs(tmp_path: Path) -> 
 
 
 def test_an_idle_run_writes_only_its_health_row(ledger: Ledger) -> None:
-    assert ledger.record_run("35.76", "35.76/x", "inbound", "w1", utcnow(), "ok", {"read": 0}) is None
-    assert ledger.record_run("35.76", "35.76/x", "inbound", "w1", utcnow(), "ok", {}) is None
+    assert ledger.record_run("35.76", "35.76/x", "inbound", "w1", ledger.clock.now(), "ok", {"read": 0}) is None
+    assert ledger.record_run("35.76", "35.76/x", "inbound", "w1", ledger.clock.now(), "ok", {}) is None
     with ledger.engine.connect() as conn:
         assert conn.execute(select(SyncHealth)).all() == [], "idle runs are noted, written with the cycle's others"
     assert ledger.flush_idle_runs() == 2
@@ -68,8 +67,10 @@ def test_an_idle_run_writes_only_its_health_row(ledger: Ledger) -> None:
         (health,) = conn.execute(select(SyncHealth)).all()
     assert (health.runs, health.last_outcome, health.last_run_id) == (2, "ok", 0)
     assert health.last_success_at is not None
-    run_id = ledger.record_run("35.76", "35.76/x", "inbound", "w1", utcnow(), "ok", {"read": 3})
-    failed = ledger.record_run("35.76", "35.76/x", "inbound", "w1", utcnow(), "retry", {}, "local system down")
+    run_id = ledger.record_run("35.76", "35.76/x", "inbound", "w1", ledger.clock.now(), "ok", {"read": 3})
+    failed = ledger.record_run(
+        "35.76", "35.76/x", "inbound", "w1", ledger.clock.now(), "retry", {}, "local system down"
+    )
     assert run_id is not None and failed is not None, "work and failures are recorded as runs"
     with ledger.engine.connect() as conn:
         (health,) = conn.execute(select(SyncHealth)).all()
@@ -82,16 +83,18 @@ def test_an_idle_run_writes_only_its_health_row(ledger: Ledger) -> None:
 
 
 def test_an_idle_run_never_hides_a_failure_recorded_after_it_began(ledger: Ledger) -> None:
-    began = utcnow()
+    began = ledger.clock.now()
     ledger.record_run("35.76", "35.76/x", "inbound", "w1", began, "ok", {})  # noted, not written yet
     # meanwhile another worker's run of the same stream fails and is recorded
-    failed = ledger.record_run("35.76", "35.76/x", "inbound", "w2", utcnow(), "retry", {}, "local system down")
+    failed = ledger.record_run(
+        "35.76", "35.76/x", "inbound", "w2", ledger.clock.now(), "retry", {}, "local system down"
+    )
     ledger.flush_idle_runs()
     with ledger.engine.connect() as conn:
         (health,) = conn.execute(select(SyncHealth)).all()
     assert (health.last_outcome, health.last_run_id, health.runs) == ("retry", failed, 1)
     # an idle run that began after the failure clears it: the stream works again
-    ledger.record_run("35.76", "35.76/x", "inbound", "w1", utcnow(), "ok", {})
+    ledger.record_run("35.76", "35.76/x", "inbound", "w1", ledger.clock.now(), "ok", {})
     ledger.flush_idle_runs()
     with ledger.engine.connect() as conn:
         (health,) = conn.execute(select(SyncHealth)).all()

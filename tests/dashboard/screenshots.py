@@ -15,7 +15,7 @@ import math
 import os
 import sys
 import tempfile
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,6 @@ from sqlalchemy import insert
 from connectors.ledger.history import hour_of
 from connectors.ledger.models import RegionHistory
 from connectors.ledger.store import Ledger
-from connectors.ledger.types import utcnow
 from sandbox.serve import serve_in_thread
 from tests.conftest import REPO
 from tests.hub import dead_letter_world as dl
@@ -41,7 +40,7 @@ WAIT_FOR |= {"map": "#tile-map a.tile", "region-history": "#chart-history-lag sv
 def seed_history(ledger: Ledger, region: str, days: int = 14) -> None:
     """A made-up fortnight of ``region_history`` rows for the screenshot: the backlog rises in working hours
     (WIB) and drains at night, the sync failed one afternoon four days ago, and was off for a night."""
-    now = hour_of(utcnow())
+    now = hour_of(datetime.now(UTC))
     rows = []
     for hours_ago in range(days * 24 - 1, -1, -1):
         hour = now - timedelta(hours=hours_ago)

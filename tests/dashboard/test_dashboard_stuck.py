@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 
 from connectors.ledger.store import Ledger, NewApplication
-from connectors.ledger.types import utcnow
 from sandbox.serve import serve_in_thread
 from tests.conftest import REPO
 from tests.dashboard.conftest import assert_no_pii
@@ -36,7 +35,9 @@ def hub_url(tmp_path: Path) -> Iterator[tuple[str, str]]:
     ledger.store_new_applications("35.76", SERVICE, items, None, "c1")
     for _ in range(4):
         ledger.mark_sending("APP-0")
-        ledger.schedule_retry("APP-0", f"POST /permohonan: HTTP 503: NIK {NIK}", utcnow(), outcome_unknown=True)
+        ledger.schedule_retry(
+            "APP-0", f"POST /permohonan: HTTP 503: NIK {NIK}", datetime.now(UTC), outcome_unknown=True
+        )
     run = ledger.start_run("35.76", SERVICE, "outbound", "w1")
     ledger.finish_run(run, "ok", {"deliver.retry": 1})
     token = create_token(ledger.engine, "Koordinator Nasional", "coordinator")

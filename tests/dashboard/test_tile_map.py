@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -20,7 +20,6 @@ import pytest
 
 from connectors.ledger.history import hour_of
 from connectors.ledger.store import Ledger, NewApplication
-from connectors.ledger.types import utcnow
 from sandbox.serve import serve_in_thread
 from tests.conftest import REPO
 from tests.dashboard.conftest import assert_no_pii
@@ -189,7 +188,7 @@ def hub(tmp_path: Path) -> Iterator[tuple[str, str, int]]:
     from hub.tokens import create_token
 
     ledger = Ledger.open(f"sqlite:///{tmp_path / 'ledger.db'}")
-    now = utcnow()
+    now = datetime.now(UTC)
     start = hour_of(now) - timedelta(days=13)
     written = 0
     for hours in range(13 * 24 + 1):

@@ -25,7 +25,6 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from connectors.ledger.types import shift_clock
 from connectors.sync.backoff import RetryPolicy
 from tests.conftest import REPO
 from tests.connectors.conftest import PG_ADMIN_URL
@@ -117,10 +116,10 @@ def test_killed_connections_mid_sync_lose_and_duplicate_nothing(
             failures += _tolerant_cycle(world)
     report("db-kill", f"{rounds} rounds under fire: {killer.kills} connections killed, {failures} service runs broke")
     assert killer.kills > 0, "the drill must actually kill connections"
-    # the next cycles work: stale pooled connections are replaced (pool_pre_ping). Time is shifted past any
+    # the next cycles work: stale pooled connections are replaced (pool_pre_ping). Time passes beyond any
     # backoff a broken run left (an event the national layer answered out_of_sequence is retried later)
     for _ in range(4):
-        shift_clock(RetryPolicy().cap_seconds)
+        world.let_pass(RetryPolicy().cap_seconds)
         world.cycle()
     problems = {**delivery_problems(world), **event_problems(world, resends_allowed=True)}
     assert held(problems), (problems, world.ledger.counts())

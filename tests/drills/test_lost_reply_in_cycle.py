@@ -20,7 +20,6 @@ import pytest
 import requests
 
 from connectors.errors import LostReply, NotSent
-from connectors.ledger.types import reset_clock, shift_clock
 from tests.drills.support import report
 from tests.drills.world import World, build_world, delivery_problems, held, ledger_url, rest_styles
 
@@ -117,11 +116,8 @@ def test_a_failed_lookup_after_a_lost_reply_never_resends(
         first = world.cycle(flows=("outbound",))
         assert failed and lost, "the reply was lost, then the lookup failed"
         assert first[0].counts["deliver.retry"] == 1, first[0].counts  # the queue waits for the next cycle
-        shift_clock(3600)  # past its backoff
-        try:
-            world.cycle(flows=("outbound",))
-        finally:
-            reset_clock()
+        world.let_pass(3600)  # past its backoff
+        world.cycle(flows=("outbound",))
         problems = delivery_problems(world)
         assert held(problems), problems  # the one whose reply was lost was found by lookup, not sent twice
     finally:
@@ -160,11 +156,8 @@ def test_a_busy_lookup_inside_a_200_after_a_lost_reply_never_resends(
         assert lost, "the reply was lost"
         assert first[0].counts["deliver.found_by_lookup"] == 0, first[0].counts  # the lookup was busy ...
         assert len(local_rest_form.truth()["applications"]) == 1, "... and nothing was written again"
-        shift_clock(3600)  # past its backoff
-        try:
-            second = world.cycle(flows=("outbound",))
-        finally:
-            reset_clock()
+        world.let_pass(3600)  # past its backoff
+        second = world.cycle(flows=("outbound",))
         assert second[0].counts["deliver.found_by_lookup"] == 1, second[0].counts  # the busy spell is over
         problems = delivery_problems(world)
         assert held(problems), problems  # found by the next lookup, then the one behind it: each created once

@@ -6,8 +6,9 @@ the retry budget), and a cycle before the next attempt is due sends nothing. The
 application is created locally exactly once, in submission order per service, and acknowledged.
 The national layer down while officers work: afterwards every event is received once and in order.
 
-The hub's clock is shifted forward between cycles (``shift_clock``) so that the backoff delays pass
-without real waiting; the sandboxes' outage is their ``down`` fault knob (503 to everything).
+The hub's clock (the world's ``ShiftedClock``, which its ledger and sync context keep) is advanced between
+cycles (``World.let_pass``) so that the backoff delays pass without real waiting; the sandboxes keep the
+real time, and their outage is their ``down`` fault knob (503 to everything).
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from typing import Any
 import pytest
 import requests
 
-from connectors.ledger.types import shift_clock, utcnow
 from connectors.sync.backoff import RetryPolicy
 from tests.drills.support import report, sized
 from tests.drills.world import (
@@ -88,9 +88,9 @@ def test_local_systems_down_while_citizens_apply(
     waiting_before = quiet_checks = 0
     for cycle in range(1, outage_cycles + 1):
         _apply(national_server, services, per_cycle, seed=100 + cycle)
-        started = utcnow()
+        started = world.clock.now()
         world.cycle()
-        ended = utcnow()
+        ended = world.clock.now()
         backlog = observed_backlog(world)
         waiting = sum(b.waiting for b in backlog.values())
         heads = {s: b.head_attempts for s, b in backlog.items()}
@@ -106,7 +106,10 @@ def test_local_systems_down_while_citizens_apply(
                 f"{service_id}: next attempt at {view.head_next_attempt_at} is not {low:g}..{high:g}s after a failure "
                 f"between {started} and {ended}"
             )
-        if min(v.head_next_attempt_at for v in backlog.values() if v.head_next_attempt_at) > utcnow() + _margin():
+        if (
+            min(v.head_next_attempt_at for v in backlog.values() if v.head_next_attempt_at)
+            > world.clock.now() + _margin()
+        ):
             # before the next attempt is due, a cycle sends nothing to the local systems (backoff honoured)
             sent_before = {style: _down_count(server) for style, server in world.local.items()}
             world.cycle(flows=("outbound",))
@@ -118,7 +121,7 @@ def test_local_systems_down_while_citizens_apply(
             f"cycle {cycle}: {waiting} waiting, head attempts {cycle}, next try in ~{_ceiling(cycle):g}s, 0 dead letters",
         )
         waiting_before = waiting
-        shift_clock(_ceiling(cycle) + 1)  # time passes: the next attempt is due
+        world.let_pass(_ceiling(cycle) + 1)  # time passes: the next attempt is due
 
     assert quiet_checks >= 1, "backoff was checked at least once (the long delays of the last cycles)"
     for server in world.local.values():
@@ -152,7 +155,7 @@ def test_national_layer_down_while_officers_work(
         waiting = sum(b.events_waiting for b in observed_backlog(world).values())
         assert world.ledger.dead_letters() == []
         report("national-down", f"cycle {cycle}: {waiting} status events waiting in the ledger, 0 dead letters")
-        shift_clock(_ceiling(cycle + 1) + 1)
+        world.let_pass(_ceiling(cycle + 1) + 1)
     assert waiting > 0, "the officers' changes were read and kept while the national layer was down"
 
     national_server.faults()
@@ -182,11 +185,11 @@ def test_an_outage_past_the_retry_budget_is_visible_and_replay_keeps_order(
     _apply(national_server, world.services, per_service, seed=900)
     for cycle in range(1, POLICY.max_attempts + 1):
         world.cycle(flows=("outbound",))
-        shift_clock(_ceiling(cycle) + 1)
+        world.let_pass(_ceiling(cycle) + 1)
     # every attempt used within minutes: still no dead letter, the outage may last days
     assert world.ledger.dead_letters() == [], "attempts alone do not give up inside the time budget"
     report("outage-budget", f"{POLICY.max_attempts} attempts in minutes: no dead letter (the outage may last days)")
-    shift_clock(POLICY.give_up_after_seconds)  # a week later, still down
+    world.let_pass(POLICY.give_up_after_seconds)  # a week later, still down
     world.cycle(flows=("outbound",))
     letters = world.ledger.dead_letters()
     assert len(letters) == len(world.services), "the head of each queue, after the last attempt"

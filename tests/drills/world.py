@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from connectors.clock import ShiftedClock
 from connectors.http import RateLimiter
 from connectors.ledger.models import Application, StatusEvent
 from connectors.ledger.store import Ledger
@@ -68,12 +69,18 @@ class World:
     national: Any  # tests.sandbox.fixtures_national.NationalServer
     local: dict[str, Any]  # style -> LocalRestServer
     services: list[str]
+    # the hub's time in this world (its ledger's and context's): real time until a drill lets time pass
+    clock: ShiftedClock = field(default_factory=ShiftedClock)
     results: list[ServiceResult] = field(default_factory=list)
 
     @property
     def ledger(self) -> Ledger:
         """The hub's ledger."""
         return self.ctx.ledger
+
+    def let_pass(self, seconds: float) -> None:
+        """``seconds`` pass for this world's hub (its backoff falls due) — for no other world or test."""
+        self.clock.advance(seconds)
 
     def cycle(self, rounds: int = 1, flows: tuple[str, ...] = FLOWS) -> list[ServiceResult]:
         """``rounds`` sync cycles over every service; returns this call's results."""
@@ -111,10 +118,12 @@ def build_world(
     worker: str = "w1",
     limit: int | None = None,
     local_d: Any = None,
+    clock: ShiftedClock | None = None,
 ) -> World:
     """A world over running sandbox servers and the ledger at ``ledger_url`` (opened and migrated); with
     ``limit``, only that many REST services (every local style); with ``local_d`` (a ``local_rest_form``
-    server), the PHP-style packages too."""
+    server), the PHP-style packages too. The hub keeps time with ``clock`` (default: a new ``ShiftedClock``,
+    real time until ``World.let_pass``)."""
     packages = PackageSource(REGISTRY)
     styles = rest_styles(packages, form=local_d is not None)
     servers = {"a": local_a, "b": local_b, **({"d": local_d} if local_d is not None else {})}
@@ -122,7 +131,8 @@ def build_world(
     settings = Settings(ledger_url=ledger_url, base_url_overrides=overrides)
     client = NationalClient(national.url, national.token)
     secrets = StaticSecrets({k: v for server in servers.values() for k, v in server.secrets.items()})
-    ledger = Ledger.open(ledger_url)
+    clock = clock or ShiftedClock()
+    ledger = Ledger.open(ledger_url, clock=clock)
     ctx = SyncContext(ledger, packages, client, connector_factory(settings, secrets, client))
     if policy is not None:
         ctx.policy = policy
@@ -131,7 +141,7 @@ def build_world(
         by_style = [sorted(s for s in styles if styles[s] == style) for style in servers]
         mixed = [s for pair in zip(*by_style, strict=False) for s in pair]
         chosen = sorted(mixed[:limit])
-    return World(ctx, SyncEngine(ctx, worker), national, servers, chosen)
+    return World(ctx, SyncEngine(ctx, worker), national, servers, chosen, clock)
 
 
 def sqlite_url(tmp_path: Path) -> str:

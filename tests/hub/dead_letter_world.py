@@ -15,7 +15,6 @@ from sqlalchemy import insert
 
 from connectors.ledger.models import StatusEvent
 from connectors.ledger.store import Ledger, NewApplication
-from connectors.ledger.types import utcnow
 
 REGION, OTHER_REGION = "35.76", "35.78"
 SERVICE, OTHER_SERVICE = f"{REGION}/akta-kelahiran", f"{OTHER_REGION}/surat-keterangan-pindah"
@@ -54,7 +53,7 @@ def seed(ledger: Ledger) -> dict[str, int]:
     ledger.dead_letter_application("NAT-1", REFUSED_REASON)
     ledger.mark_sending("NAT-2")
     ledger.dead_letter_application("NAT-2", GAVE_UP_REASON, holds_queue=True)
-    now = utcnow()
+    now = datetime.now(UTC)
     with ledger.engine.begin() as conn:
         conn.execute(
             insert(StatusEvent).values(

@@ -9,7 +9,7 @@ import json
 import re
 import threading
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from connectors.ledger.models import Application
 from connectors.ledger.store import Ledger
-from connectors.ledger.types import as_utc, utcnow
+from connectors.ledger.types import as_utc
 from connectors.national import NationalClient
 from connectors.secrets import StaticSecrets
 from connectors.sync.context import SyncContext
@@ -72,7 +72,7 @@ def _cycle(world: dict[str, Any]) -> None:
 
 
 def _report(world: dict[str, Any], minutes_later: float = 0, days_later: int = 0) -> Any:
-    later = utcnow() + timedelta(minutes=minutes_later, days=days_later)
+    later = datetime.now(UTC) + timedelta(minutes=minutes_later, days=days_later)
     return build_report(world["ledger"].engine, PackageSource(REGISTRY).index, later)
 
 
@@ -153,7 +153,7 @@ def test_failing_then_stalled_then_breaching_its_sla(world: dict[str, Any]) -> N
     later = _report(world, days_later=30)
     with world["ledger"].engine.connect() as conn:
         rows = conn.execute(select(Application.service_id, Application.submitted_at, Application.national_status)).all()
-    today = wib_date(utcnow() + timedelta(days=30))
+    today = wib_date(datetime.now(UTC) + timedelta(days=30))
     index = PackageSource(REGISTRY).index["packages"]
     expected: dict[str, int] = {}
     for service_id, submitted_at, status in rows:

@@ -3,16 +3,15 @@ last days, from region_history; region-scoped like the other region routes."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from connectors.ledger.history import hour_of
-from connectors.ledger.types import utcnow
 from tests.hub.conftest import OTHER_REGION, REGION, Api
 
 
 def _seed(api: Api) -> None:
     """Samples of the region 20 days, 3 days and 1 hour ago, and of the other region now."""
-    now = utcnow()
+    now = datetime.now(UTC)
     for ago, failures in ((timedelta(days=20), 7), (timedelta(days=3), 2), (timedelta(hours=1), 1)):
         api.ledger.record_region_history({REGION: failures}, now=now - ago)
     api.ledger.record_region_history({OTHER_REGION: 5}, now=now)
@@ -23,7 +22,7 @@ def test_the_last_fourteen_days_by_default_oldest_first(api: Api) -> None:
     body = api.get(f"/api/v1/regions/{REGION}/history").json()
     assert (body["code"], body["name"], body["days"], body["retention_days"]) == (REGION, "Kota Mojokerto", 14, 30)
     assert [p["failures"] for p in body["points"]] == [2, 1], "the sample 20 days ago is outside the window"
-    now = utcnow()
+    now = datetime.now(UTC)
     assert body["points"][-1]["at"] == (hour_of(now) - timedelta(hours=1)).strftime("%Y-%m-%dT%H:00:00Z")
     assert body["until"] == (hour_of(now) + timedelta(hours=1)).strftime("%Y-%m-%dT%H:00:00Z")
     assert set(body["points"][0]) == {"at", "lag_seconds", "backlog", "failures", "dead_letters", "samples"}

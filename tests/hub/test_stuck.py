@@ -13,7 +13,6 @@ from sqlalchemy import insert, update
 from connectors.errors import BusyAnswer, LostReply, NotSent, UnusableAnswer
 from connectors.ledger.models import Application, StatusEvent
 from connectors.ledger.store import Ledger, NewApplication
-from connectors.ledger.types import utcnow
 from connectors.sync.backoff import RetryPolicy, answered_again
 from hub.health.report import build_report
 from hub.health.stuck import STUCK_ATTEMPTS, stuck_services
@@ -47,7 +46,7 @@ def _fail(ledger: Ledger, national_id: str, times: int, error: str = REFUSAL) ->
     """``times`` delivery attempts of one application, each refused the way the sync records it."""
     for _ in range(times):
         assert ledger.mark_sending(national_id) is not None
-        ledger.schedule_retry(national_id, error, utcnow(), outcome_unknown=False)
+        ledger.schedule_retry(national_id, error, datetime.now(UTC), outcome_unknown=False)
 
 
 @pytest.fixture
@@ -114,15 +113,15 @@ def test_a_status_event_queue_held_by_its_head(db: Ledger) -> None:
                 sequence=1,
                 local_status="PROSES",
                 national_status="processing",
-                changed_at=utcnow(),
+                changed_at=datetime.now(UTC),
                 state="pending",
                 attempts=0,
-                next_attempt_at=utcnow(),
-                created_at=utcnow(),
+                next_attempt_at=datetime.now(UTC),
+                created_at=datetime.now(UTC),
             )
         )
     for _ in range(STUCK_ATTEMPTS):
-        db.retry_events(["ev-1"], "national layer: HTTP 502", utcnow(), max_attempts=8, give_up_before=None)
+        db.retry_events(["ev-1"], "national layer: HTTP 502", datetime.now(UTC), max_attempts=8, give_up_before=None)
     # give_up_before=None dead-letters at max_attempts only: 3 < 8, still pending
     stuck = stuck_services(db.engine)[OTHER]
     assert (stuck.flow, stuck.item, stuck.attempts) == ("inbound", "ev-1", 3)
@@ -135,7 +134,7 @@ def test_health_says_stuck_even_when_every_run_was_ok(tmp_path: Path, db: Ledger
     _fail(db, ids[0], 4)
     run = db.start_run("35.76", SERVICE, "outbound", "w1")
     db.finish_run(run, "ok", {"deliver.retry": 1})  # what the issue saw: the run "succeeded"
-    report = build_report(db.engine, load_index(registry), utcnow())
+    report = build_report(db.engine, load_index(registry), datetime.now(UTC))
     row = report.services[SERVICE]
     assert row["state"] == "stuck", row
     assert row["reason"].startswith(f"outbound: stuck: application {ids[0]} holds the delivery queue after 4")
@@ -151,7 +150,7 @@ def test_a_fatal_error_outranks_a_stuck_queue(tmp_path: Path, db: Ledger) -> Non
     _fail(db, ids[0], 3)
     run = db.start_run("35.76", SERVICE, "inbound", "w1")
     db.finish_run(run, "fatal", {}, "the local system refused the credentials")
-    row = build_report(db.engine, load_index(registry), utcnow()).services[SERVICE]
+    row = build_report(db.engine, load_index(registry), datetime.now(UTC)).services[SERVICE]
     assert row["state"] == "failing" and "credentials" in row["reason"]
 
 
@@ -187,17 +186,18 @@ def test_api_shows_stuck_with_reason(tmp_path: Path) -> None:
 # --- the retry budget ------------------------------------------------------------------------------------
 
 POLICY = RetryPolicy(max_attempts=8, give_up_after_seconds=7 * 24 * 3600)
+NOW = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)  # the policy decides from the moment it is given
 
 
 def test_the_same_unusable_answer_is_exhausted_by_attempts_alone() -> None:
-    fresh = utcnow() - timedelta(minutes=10)  # taken in ten minutes ago: far from 7 days
+    fresh = NOW - timedelta(minutes=10)  # taken in ten minutes ago: far from 7 days
     answer = UnusableAnswer("submit answered 200 without a reference at data.nomor", write=True)
     assert answered_again(answer, str(answer))
-    assert POLICY.exhausted(8, fresh, answered_again(answer, str(answer)))
-    assert not POLICY.exhausted(7, fresh, answered_again(answer, str(answer)))  # attempts first, always
+    assert POLICY.exhausted(8, fresh, answered_again(answer, str(answer)), now=NOW)
+    assert not POLICY.exhausted(7, fresh, answered_again(answer, str(answer)), now=NOW)  # attempts first, always
     # a different answer last time (e.g. a timeout while the system came back): not "the same" yet
     assert not answered_again(answer, "POST /permohonan: no answer within 30 s")
-    assert not POLICY.exhausted(8, fresh, answered_again(answer, "POST /permohonan: no answer within 30 s"))
+    assert not POLICY.exhausted(8, fresh, answered_again(answer, "POST /permohonan: no answer within 30 s"), now=NOW)
 
 
 @pytest.mark.parametrize(
@@ -209,10 +209,10 @@ def test_the_same_unusable_answer_is_exhausted_by_attempts_alone() -> None:
     ],
 )
 def test_a_system_that_never_answered_keeps_the_seven_days(exc: Exception) -> None:
-    fresh = utcnow() - timedelta(hours=60)  # a long weekend
+    fresh = NOW - timedelta(hours=60)  # a long weekend
     assert not answered_again(exc, str(exc))  # type: ignore[arg-type]
-    assert not POLICY.exhausted(50, fresh, answered_again(exc, str(exc)))  # type: ignore[arg-type]
-    assert POLICY.exhausted(8, utcnow() - timedelta(days=8), False)
+    assert not POLICY.exhausted(50, fresh, answered_again(exc, str(exc)), now=NOW)  # type: ignore[arg-type]
+    assert POLICY.exhausted(8, NOW - timedelta(days=8), False, now=NOW)
 
 
 def test_delivery_dead_letters_the_same_unusable_answer_after_the_attempts(tmp_path: Path) -> None:
@@ -226,7 +226,7 @@ def test_delivery_dead_letters_the_same_unusable_answer_after_the_attempts(tmp_p
 
     ledger = Ledger.open(f"sqlite:///{tmp_path / 'ledger.db'}")
     try:
-        ctx = SimpleNamespace(ledger=ledger, policy=POLICY)
+        ctx = SimpleNamespace(ledger=ledger, policy=POLICY, clock=ledger.clock)
         unusable_id, busy_id = _apps(ledger, SERVICE, 1)[0], _apps(ledger, OTHER, 1)[0]
         for national_id, exc in (
             (unusable_id, UnusableAnswer("submit answered 200 without a reference at data.nomor", write=True)),
@@ -239,7 +239,7 @@ def test_delivery_dead_letters_the_same_unusable_answer_after_the_attempts(tmp_p
                 assert ledger.mark_sending(national_id) is not None
                 _retry_later(ctx, app, exc, counts)  # type: ignore[arg-type]
                 with ledger.engine.begin() as conn:  # due again at once (the backoff is not under test here)
-                    conn.execute(update(Application).values(next_attempt_at=utcnow() - timedelta(seconds=1)))
+                    conn.execute(update(Application).values(next_attempt_at=datetime.now(UTC) - timedelta(seconds=1)))
             state, attempts = ledger.delivery_state(national_id)
             expected = "dead" if isinstance(exc, UnusableAnswer) else "sending"
             assert (state, attempts, counts["dead"]) == (expected, POLICY.max_attempts, int(expected == "dead"))

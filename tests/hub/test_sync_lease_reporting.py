@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
+from connectors.clock import ShiftedClock
 from connectors.ledger.store import Ledger
-from connectors.ledger.types import reset_clock, shift_clock
 from connectors.sync.engine import ServiceResult
 from hub.commands.sync import _report
 from tests.conftest import REPO
@@ -54,26 +54,28 @@ def ledger_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Ledg
     url = f"sqlite:///{tmp_path / 'ledger.db'}"
     monkeypatch.setenv("MPPHUB_LEDGER_URL", url)
     monkeypatch.setenv("MPPHUB_REGISTRY", str(REPO / "registry"))
-    ledger = Ledger.open(url)
+    ledger = Ledger.open(url, clock=ShiftedClock())  # the worker's; `mpphub status` is given the same clock
     yield ledger
     ledger.close()
-    reset_clock()
 
 
 def test_status_shows_a_lease_whose_worker_stopped_heartbeating(ledger_env: Ledger, cli: Any) -> None:
     assert ledger_env.acquire_stream("outbound:35.76/akta-kelahiran", "host-1:4242", 120) is not None
     assert ledger_env.acquire_stream("inbound:35.16/izin-penelitian", "host-1:4242", 120) is not None
-    quiet = cli("status")
+    clock = ledger_env.clock
+    assert isinstance(clock, ShiftedClock)
+    quiet = cli("status", clock=clock)
     assert quiet.code == 0 and "stopped heartbeating" not in quiet.out, "a live lease is not stale"
-    shift_clock(121)  # the worker was killed: nothing renews or releases its leases
-    text = cli("status")
+    clock.advance(121)  # the worker was killed: nothing renews or releases its leases
+    assert "stopped heartbeating" not in cli("status").out, "by the real time (another clock) it still runs"
+    text = cli("status", clock=clock)
     assert text.code == 0
     assert "2 stream(s) held by a worker that stopped heartbeating" in text.out
     assert "35.76/akta-kelahiran outbound: worker host-1:4242" in text.out
-    document = cli("status", "--format", "json").json()
+    document = cli("status", "--format", "json", clock=clock).json()
     assert [(s["service"], s["owner"]) for s in document["stale_leases"]] == [
         ("35.16/izin-penelitian", "host-1:4242"),
         ("35.76/akta-kelahiran", "host-1:4242"),
     ]
-    region = cli("status", "--region", "35.76", "--format", "json").json()
+    region = cli("status", "--region", "35.76", "--format", "json", clock=clock).json()
     assert [s["service"] for s in region["stale_leases"]] == ["35.76/akta-kelahiran"]
