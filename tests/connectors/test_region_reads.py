@@ -98,7 +98,7 @@ def _online(world: dict[str, Any]) -> list[dict[str, Any]]:
 def test_a_cycle_reads_each_regions_feed_once_and_delivers_every_service_exactly_once(world: dict[str, Any]) -> None:
     regions = _regions(world)
     assert len(world["services"]) > len(regions), "the sample registry has regions of several services"
-    world["national"].citizens(3 * len(world["services"]), seed=11, services=world["services"])
+    world["national"].citizens(len(world["services"]), seed=11, services=world["services"])
     engine = SyncEngine(world["ctx"], "w1")
     engine.run_once(services=world["services"], flows=("outbound",))
     reads = world["ctx"].national.reads
@@ -124,7 +124,7 @@ def test_a_cycle_reads_each_regions_feed_once_and_delivers_every_service_exactly
 
 def test_per_service_reads_stay_available(world: dict[str, Any]) -> None:
     world["ctx"].region_reads = False  # MPPHUB_NATIONAL_READS=service
-    world["national"].citizens(2 * len(world["services"]), seed=12, services=world["services"])
+    world["national"].citizens(len(world["services"]) // 2, seed=12, services=world["services"])
     SyncEngine(world["ctx"], "w1").run_once(services=world["services"], flows=("outbound",))
     reads = world["ctx"].national.reads
     assert {service for _, service in reads} == set(world["services"])
@@ -133,14 +133,14 @@ def test_per_service_reads_stay_available(world: dict[str, Any]) -> None:
 
 
 def test_two_workers_reading_one_region_at_once_deliver_each_application_once(world: dict[str, Any]) -> None:
-    world["national"].citizens(4 * len(world["services"]), seed=13, services=world["services"])
+    world["national"].citizens(2 * len(world["services"]), seed=13, services=world["services"])
     second = _context(world["url"], world)
     world["contexts"].append(second)
     engines = [SyncEngine(world["ctx"], "w1"), SyncEngine(second, "w2")]
     half = len(world["services"]) // 2
     # each worker has its batch of the services (an Airflow task each), both read the same regions' feeds
     batches = [world["services"][:half], world["services"][half:]]
-    for _ in range(3):
+    for _ in range(2):
         threads = [
             threading.Thread(target=engine.run_once, kwargs={"services": batch, "flows": ("outbound",)})
             for engine, batch in zip(engines, batches, strict=True)
