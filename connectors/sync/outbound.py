@@ -18,12 +18,10 @@ from typing import Any
 
 from connectors.errors import FatalError, LostReply, RecordError, RetriableError
 from connectors.http import HttpClient
-from connectors.ledger.store import NewApplication
 from connectors.local_connector import Files, LocalConnector
-from connectors.records import parse_time
 from connectors.sync.backoff import answered_again
 from connectors.sync.context import SyncContext, keep_going
-from connectors.sync.packages import masked_identifiers, subject_hash
+from connectors.sync.packages import new_application
 from connectors.sync.region_reads import pull_region
 
 
@@ -37,24 +35,7 @@ def pull(ctx: SyncContext, service_id: str, region: str) -> Counter[str]:
     while keep_going(ctx):
         cursor = ctx.cursor(service_id, "outbound")
         page = ctx.national.new_applications(region, service_id, cursor, ctx.page_size)
-        items = []
-        for record in page.items:
-            envelope, form = record["application"], record["form"]
-            nik_masked, phone_masked = masked_identifiers(package, form)
-            items.append(
-                NewApplication(
-                    national_id=envelope["id"],
-                    service_id=service_id,
-                    region=region,
-                    package_version=envelope["package_version"],
-                    submitted_at=parse_time(envelope["submitted_at"]),
-                    payload=record,
-                    subject_hash=subject_hash(package, form, ctx.hash_key),
-                    status=envelope.get("status", "submitted"),
-                    nik_masked=nik_masked,
-                    phone_masked=phone_masked,
-                )
-            )
+        items = [new_application(r, service_id, region, package, ctx.hash_key) for r in page.items]
         stored = ctx.ledger.store_new_applications(region, service_id, items, cursor, page.next_cursor)
         if stored:
             ctx.touch(service_id, "deliveries")  # deliver them in this cycle, whatever the cycle's view said

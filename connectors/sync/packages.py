@@ -12,7 +12,9 @@ from typing import Any
 
 import jsonschema_rs
 
+from connectors.ledger.types import NewApplication
 from connectors.masking import mask_nik, mask_phone
+from connectors.records import parse_time
 from registry.index import load_index
 
 
@@ -96,3 +98,24 @@ def masked_identifiers(package: dict[str, Any], form: dict[str, Any]) -> tuple[s
         if kind in ("nik", "phone") and kind not in found and isinstance(form.get(name), str):
             found[kind] = mask_nik(form[name]) if kind == "nik" else mask_phone(form[name])
     return found.get("nik"), found.get("phone")
+
+
+def new_application(
+    record: dict[str, Any], service_id: str, region: str, package: dict[str, Any] | None, key: bytes
+) -> NewApplication:
+    """A national feed record (``ApplicationRecord``) as the ledger stores it: NIK and phone masked and the
+    subject hashed by the package's form (none without a package: a service not in the registry yet)."""
+    envelope, form = record["application"], record["form"]
+    nik_masked, phone_masked = masked_identifiers(package, form) if package else (None, None)
+    return NewApplication(
+        national_id=envelope["id"],
+        service_id=service_id,
+        region=region,
+        package_version=envelope["package_version"],
+        submitted_at=parse_time(envelope["submitted_at"]),
+        payload=record,
+        subject_hash=subject_hash(package, form, key) if package else None,
+        status=envelope.get("status", "submitted"),
+        nik_masked=nik_masked,
+        phone_masked=phone_masked,
+    )

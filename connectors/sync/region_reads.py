@@ -33,9 +33,8 @@ from typing import TYPE_CHECKING, Any
 
 from connectors.errors import ConnectorError, StreamHeld
 from connectors.ledger.store import CursorMoved, NewApplication
-from connectors.records import parse_time
 from connectors.sync.context import keep_going
-from connectors.sync.packages import masked_identifiers, subject_hash
+from connectors.sync.packages import new_application
 
 if TYPE_CHECKING:
     from connectors.sync.context import SyncContext
@@ -104,7 +103,7 @@ def _applications(
     items: list[NewApplication] = []
     foreign: list[tuple[str, str]] = []
     for record in records:
-        envelope, form = record["application"], record["form"]
+        envelope = record["application"]
         service_id = str(envelope["service_id"])
         if envelope.get("region") != region or not service_id.startswith(f"{region}/"):
             foreign.append(
@@ -116,20 +115,5 @@ def _applications(
                 packages[service_id] = ctx.packages.latest(service_id)
             except KeyError:
                 packages[service_id] = None  # not in the registry (yet): stored, delivered once it is published
-        package = packages[service_id]
-        nik_masked, phone_masked = masked_identifiers(package, form) if package else (None, None)
-        items.append(
-            NewApplication(
-                national_id=envelope["id"],
-                service_id=service_id,
-                region=region,
-                package_version=envelope["package_version"],
-                submitted_at=parse_time(envelope["submitted_at"]),
-                payload=record,
-                subject_hash=subject_hash(package, form, ctx.hash_key) if package else None,
-                status=envelope.get("status", "submitted"),
-                nik_masked=nik_masked,
-                phone_masked=phone_masked,
-            )
-        )
+        items.append(new_application(record, service_id, region, packages[service_id], ctx.hash_key))
     return items, foreign
