@@ -179,3 +179,23 @@ class LocalConnector(ABC):
     def refusal_shape(self, operation: str) -> dict[str, Any] | None:
         """How a 2xx answer of an operation says it failed (a REST answer envelope), if declared."""
         return None
+
+
+class OperationsConnector(LocalConnector, ABC):
+    """A kind whose package section declares ``operations`` (the HTTP kinds: ``rest``, ``soap``): what it
+    declares is read from there alike."""
+
+    @classmethod
+    def lookback_seconds(cls, local: dict[str, Any]) -> int:
+        """``operations.status_changes.cursor.lookback_seconds`` (0 when not declared)."""
+        return int(local["operations"]["status_changes"]["cursor"].get("lookback_seconds", 0))
+
+    @classmethod
+    def declares_walk_ins(cls, local: dict[str, Any]) -> bool:
+        """Whether ``operations.walk_ins`` is declared."""
+        return "walk_ins" in local.get("operations", {})
+
+    @classmethod
+    def supports_lookup(cls, local: dict[str, Any]) -> bool:
+        """Whether ``operations.lookup`` is declared."""
+        return "lookup" in local.get("operations", {})

@@ -14,7 +14,7 @@ from connectors.auth import build_auth
 from connectors.encodings import EncodedBody, FilePart, encode_body, file_field, request_headers
 from connectors.errors import ConnectorError, FatalError, RecordError, RetriableError, UnusableAnswer
 from connectors.http import HttpClient, ResponseTooLarge, UrlPolicy, json_body
-from connectors.local_connector import Files, LocalConnector, UploadLog, WiringInputs
+from connectors.local_connector import Files, OperationsConnector, UploadLog, WiringInputs
 from connectors.mapping import build_object, fill, search
 from connectors.pagination import pages
 from connectors.records import (
@@ -72,7 +72,7 @@ def starter_local_system(opts: StarterOptions, secret_ref: str) -> dict[str, Any
     }
 
 
-class RestConnector(LocalConnector):
+class RestConnector(OperationsConnector):
     """Talks to one package's REST local system."""
 
     kind = "rest"
@@ -90,21 +90,6 @@ class RestConnector(LocalConnector):
             url_policy=inputs.url_policy,
             attachment_fetcher=inputs.attachment_fetcher,
         )
-
-    @classmethod
-    def lookback_seconds(cls, local: dict[str, Any]) -> int:
-        """``operations.status_changes.cursor.lookback_seconds`` (0 when not declared)."""
-        return int(local["operations"]["status_changes"]["cursor"].get("lookback_seconds", 0))
-
-    @classmethod
-    def declares_walk_ins(cls, local: dict[str, Any]) -> bool:
-        """Whether ``operations.walk_ins`` is declared."""
-        return "walk_ins" in local.get("operations", {})
-
-    @classmethod
-    def supports_lookup(cls, local: dict[str, Any]) -> bool:
-        """Whether ``operations.lookup`` is declared."""
-        return "lookup" in local.get("operations", {})
 
     def __init__(
         self,

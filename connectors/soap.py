@@ -31,7 +31,7 @@ from defusedxml import DefusedXmlException
 from connectors.auth import build_auth
 from connectors.errors import FatalError, LostReply, RecordError, UnusableAnswer
 from connectors.http import HttpClient, UrlPolicy
-from connectors.local_connector import Files, LocalConnector, UploadLog, WiringInputs
+from connectors.local_connector import Files, OperationsConnector, UploadLog, WiringInputs
 from connectors.mapping import build_object, search
 from connectors.records import (
     BadRecord,
@@ -161,7 +161,7 @@ def _as_records(found: Any) -> list[Any]:
     return found if isinstance(found, list) else [found]
 
 
-class SoapConnector(LocalConnector):
+class SoapConnector(OperationsConnector):
     """Talks to one package's SOAP local system."""
 
     kind = "soap"
@@ -200,21 +200,6 @@ class SoapConnector(LocalConnector):
         """Its base URL overridden as the wiring says (a SOAP system takes no attachment files)."""
         base_url = inputs.base_url(package["local_system"]["base_url"])
         return cls(package, inputs.secrets, base_url=base_url, url_policy=inputs.url_policy)
-
-    @classmethod
-    def lookback_seconds(cls, local: dict[str, Any]) -> int:
-        """``operations.status_changes.cursor.lookback_seconds`` (0 when not declared)."""
-        return int(local["operations"]["status_changes"]["cursor"].get("lookback_seconds", 0))
-
-    @classmethod
-    def declares_walk_ins(cls, local: dict[str, Any]) -> bool:
-        """Whether ``operations.walk_ins`` is declared."""
-        return "walk_ins" in local.get("operations", {})
-
-    @classmethod
-    def supports_lookup(cls, local: dict[str, Any]) -> bool:
-        """Whether ``operations.lookup`` is declared."""
-        return "lookup" in local.get("operations", {})
 
     @property
     def honours_idempotency_keys(self) -> bool:
