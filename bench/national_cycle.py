@@ -337,8 +337,9 @@ def run_cycle(
             _say(quiet, f"{label}: {index} of {total} services ({elapsed:.0f}s)")
 
     engine.run_once(progress=progress)
-    # what the cycle does after its last service (writing the cycle's idle runs, ``flush_idle_runs``) is
-    # part of the cycle, and of what idle services cost: kept apart, then spread over the idle services
+    # what the cycle does after its last service (writing its idle runs and its regions' hour of history,
+    # ``Ledger.end_cycle``) is part of the cycle, and of what idle services cost: kept apart, then spread
+    # over the idle services
     marks.tail = (time.perf_counter(), time.process_time(), sql.snapshot())
     return marks, marks.tail[0] - marks.wall[0], marks.tail[1] - marks.cpu[0]
 

@@ -283,72 +283,84 @@ class AdminLedger(LedgerBase):
         """Write the idle runs noted so far into their streams' ``sync_health`` rows (their last
         successful poll), all in one transaction; returns how many. The sync engine calls it at the end of
         every cycle (and every ``IDLE_RUNS_PER_WRITE`` idle runs): one transaction a cycle instead of one
-        per idle flow. A row another run finished after the idle run began is left as that run made it: a
-        failure recorded meanwhile is never hidden by an older "nothing to do"."""
-        with self._idle_lock:
-            runs, self._idle_runs = self._idle_runs, []
+        per idle flow (at a cycle's end, ``Ledger.end_cycle`` writes them with the cycle's history). A row
+        another run finished after the idle run began is left as that run made it: a failure recorded
+        meanwhile is never hidden by an older "nothing to do"."""
+        runs = self._take_idle_runs()
         if not runs:
             return 0
+        with self.engine.begin() as conn:
+            self._write_idle_runs(conn, runs)
+        return len(runs)
+
+    def _take_idle_runs(self) -> list[_IdleRun]:
+        """The idle runs noted so far, no longer noted: each is written once, by whoever took it."""
+        with self._idle_lock:
+            runs, self._idle_runs = self._idle_runs, []
+        return runs
+
+    def _write_idle_runs(self, conn: Connection, runs: list[_IdleRun]) -> None:
+        """Write ``runs`` into their streams' ``sync_health`` rows inside the caller's transaction."""
+        if not runs:
+            return
         table = cast(Table, SyncHealth.__table__)
         rows = [
             {"b_service": r.service_id, "b_flow": r.flow, "b_started": r.started_at, "b_finished": r.finished_at}
             for r in runs
         ]
-        with self.engine.begin() as conn:
-            conn.execute(
-                update(table)
-                .where(
-                    table.c.service_id == bindparam("b_service"),
-                    table.c.flow == bindparam("b_flow"),
-                    table.c.last_finished_at < bindparam("b_started"),
-                )
-                .values(
-                    runs=table.c.runs + 1,
-                    last_outcome="ok",
-                    last_error=None,
-                    last_finished_at=bindparam("b_finished"),
-                    last_success_at=bindparam("b_finished"),
-                ),
-                rows,
+        conn.execute(
+            update(table)
+            .where(
+                table.c.service_id == bindparam("b_service"),
+                table.c.flow == bindparam("b_flow"),
+                table.c.last_finished_at < bindparam("b_started"),
             )
-            # a stream's very first run (every run so far idle) has no row yet: insert those that are missing
-            keys = {(r.service_id, r.flow) for r in runs}
-            services = sorted({service for service, _ in keys})
-            present: set[tuple[str, str]] = set()
-            for start in range(0, len(services), 500):
-                present.update(
-                    (str(row.service_id), str(row.flow))
-                    for row in conn.execute(
-                        select(SyncHealth.service_id, SyncHealth.flow).where(
-                            SyncHealth.service_id.in_(services[start : start + 500])
-                        )
+            .values(
+                runs=table.c.runs + 1,
+                last_outcome="ok",
+                last_error=None,
+                last_finished_at=bindparam("b_finished"),
+                last_success_at=bindparam("b_finished"),
+            ),
+            rows,
+        )
+        # a stream's very first run (every run so far idle) has no row yet: insert those that are missing
+        keys = {(r.service_id, r.flow) for r in runs}
+        services = sorted({service for service, _ in keys})
+        present: set[tuple[str, str]] = set()
+        for start in range(0, len(services), 500):
+            present.update(
+                (str(row.service_id), str(row.flow))
+                for row in conn.execute(
+                    select(SyncHealth.service_id, SyncHealth.flow).where(
+                        SyncHealth.service_id.in_(services[start : start + 500])
                     )
                 )
-            missing: dict[tuple[str, str], _IdleRun] = {}
-            times: Counter[tuple[str, str]] = Counter()
-            for r in runs:
-                if (r.service_id, r.flow) not in present:
-                    missing[(r.service_id, r.flow)] = r  # the latest noted run of the stream
-                    times[(r.service_id, r.flow)] += 1
-            if missing:
-                conn.execute(
-                    insert(SyncHealth),
-                    [
-                        {
-                            "service_id": r.service_id,
-                            "flow": r.flow,
-                            "region": r.region,
-                            "runs": times[(r.service_id, r.flow)],
-                            "last_run_id": 0,  # 0: no run row yet (every run so far was idle)
-                            "last_outcome": "ok",
-                            "last_error": None,
-                            "last_finished_at": r.finished_at,
-                            "last_success_at": r.finished_at,
-                        }
-                        for r in missing.values()
-                    ],
-                )
-        return len(runs)
+            )
+        missing: dict[tuple[str, str], _IdleRun] = {}
+        times: Counter[tuple[str, str]] = Counter()
+        for r in runs:
+            if (r.service_id, r.flow) not in present:
+                missing[(r.service_id, r.flow)] = r  # the latest noted run of the stream
+                times[(r.service_id, r.flow)] += 1
+        if missing:
+            conn.execute(
+                insert(SyncHealth),
+                [
+                    {
+                        "service_id": r.service_id,
+                        "flow": r.flow,
+                        "region": r.region,
+                        "runs": times[(r.service_id, r.flow)],
+                        "last_run_id": 0,  # 0: no run row yet (every run so far was idle)
+                        "last_outcome": "ok",
+                        "last_error": None,
+                        "last_finished_at": r.finished_at,
+                        "last_success_at": r.finished_at,
+                    }
+                    for r in missing.values()
+                ],
+            )
 
     @staticmethod
     def _record_health(

@@ -11,7 +11,8 @@ failed flow runs — and upserts each region's row of the current hour in place:
 - ``samples``: how many cycles wrote the row.
 
 A cycle costs three grouped reads (one per fact, over every region of the cycle, by index) and one
-batched upsert, whatever the number of its services or regions; once an hour the rows older than the
+batched upsert, whatever the number of its services or regions, in the one transaction that also writes
+the cycle's idle runs (``Ledger.end_cycle``; sampled after them); once an hour the rows older than the
 retention (``MPPHUB_HISTORY_DAYS``, 30 days by default) are deleted in the same transaction. Several
 workers may sample the same region in the same hour: the upsert takes the worse value, so their order does
 not matter. The national backlog (applications not pulled yet) is not sampled: the sync does not ask the
@@ -28,6 +29,7 @@ from typing import Any, cast
 
 from sqlalchemy import Engine, Table, case, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
 
 from connectors.clock import SYSTEM_CLOCK, Clock
 from connectors.ledger.base import LedgerBase
@@ -65,34 +67,34 @@ def _chunks(items: list[str]) -> list[list[str]]:
     return [items[start : start + _CHUNK] for start in range(0, len(items), _CHUNK)]
 
 
-def sample_regions(engine: Engine, regions: list[str], now: datetime) -> dict[str, dict[str, int]]:
+def sample_regions(conn: Connection, regions: list[str], now: datetime) -> dict[str, dict[str, int]]:
     """Each region's lag (seconds since its oldest waiting application or pending status event was taken
-    in), backlog and open dead letters now, read with three grouped queries per 500 regions."""
+    in), backlog and open dead letters now, read on ``conn`` (in its transaction: what it wrote before is
+    seen) with three grouped queries per 500 regions."""
     found: dict[str, dict[str, Any]] = {code: {"oldest": [], "backlog": 0, "dead_letters": 0} for code in regions}
-    with engine.connect() as conn:
-        for chunk in _chunks(regions):
-            waiting = (
-                select(Application.region, func.count(), func.min(Application.submitted_at))
-                .where(Application.region.in_(chunk), Application.delivery.in_(WAITING))  # ix_application_region
-                .group_by(Application.region)
-            )
-            pending = (
-                select(StatusEvent.region, func.count(), func.min(StatusEvent.created_at))
-                .where(StatusEvent.region.in_(chunk), StatusEvent.state == "pending")  # the partial index
-                .group_by(StatusEvent.region)
-            )
-            for query in (waiting, pending):
-                for code, count, oldest in conn.execute(query):
-                    found[code]["backlog"] += int(count)
-                    if oldest is not None:
-                        found[code]["oldest"].append(_aware(oldest))
-            letters = (
-                select(DeadLetter.region, func.count())
-                .where(DeadLetter.region.in_(chunk), DeadLetter.replayed_at.is_(None))  # ix_dead_letter_open
-                .group_by(DeadLetter.region)
-            )
-            for code, count in conn.execute(letters):
-                found[code]["dead_letters"] = int(count)
+    for chunk in _chunks(regions):
+        waiting = (
+            select(Application.region, func.count(), func.min(Application.submitted_at))
+            .where(Application.region.in_(chunk), Application.delivery.in_(WAITING))  # ix_application_region
+            .group_by(Application.region)
+        )
+        pending = (
+            select(StatusEvent.region, func.count(), func.min(StatusEvent.created_at))
+            .where(StatusEvent.region.in_(chunk), StatusEvent.state == "pending")  # the partial index
+            .group_by(StatusEvent.region)
+        )
+        for query in (waiting, pending):
+            for code, count, oldest in conn.execute(query):
+                found[code]["backlog"] += int(count)
+                if oldest is not None:
+                    found[code]["oldest"].append(_aware(oldest))
+        letters = (
+            select(DeadLetter.region, func.count())
+            .where(DeadLetter.region.in_(chunk), DeadLetter.replayed_at.is_(None))  # ix_dead_letter_open
+            .group_by(DeadLetter.region)
+        )
+        for code, count in conn.execute(letters):
+            found[code]["dead_letters"] = int(count)
     return {
         code: {
             "lag_seconds": max(0, int((now - min(facts["oldest"])).total_seconds())) if facts["oldest"] else 0,
@@ -141,13 +143,21 @@ class HistoryLedger(LedgerBase):
     def record_region_history(self, failures_by_region: Mapping[str, int], now: datetime | None = None) -> int:
         """Sample the regions of a cycle (the keys; values: the cycle's failed flow runs in each) and upsert
         their rows of the current hour, in one transaction with one batched statement (plus, once an hour,
-        the pruning of rows beyond the retention). Returns how many regions were written."""
+        the pruning of rows beyond the retention). Returns how many regions were written. The sync engine
+        writes them with the cycle's idle runs instead (``Ledger.end_cycle``)."""
+        if not failures_by_region:
+            return 0
+        with self.engine.begin() as conn:
+            return self._write_region_history(conn, failures_by_region, now or self.clock.now())
+
+    def _write_region_history(self, conn: Connection, failures_by_region: Mapping[str, int], now: datetime) -> int:
+        """``record_region_history`` inside the caller's transaction: sampled on ``conn``, so what the
+        transaction wrote before is counted."""
         regions = sorted(failures_by_region)
         if not regions:
             return 0
-        now = now or self.clock.now()
         hour = hour_of(now)
-        sampled = sample_regions(self.engine, regions, now)
+        sampled = sample_regions(conn, regions, now)
         rows = [
             {
                 "region": code,
@@ -161,14 +171,13 @@ class HistoryLedger(LedgerBase):
             }
             for code in regions
         ]
-        with self._history_lock:
+        with self._history_lock:  # several sync threads end cycles of one ledger: one of them prunes an hour
             prune = self._pruned_hour != hour
             self._pruned_hour = hour
-        with self.engine.begin() as conn:
-            conn.execute(self._upsert(), rows)
-            if prune:
-                cutoff = hour - timedelta(days=self.history_days)
-                conn.execute(delete(RegionHistory).where(RegionHistory.hour < cutoff))
+        conn.execute(self._upsert(), rows)
+        if prune:
+            cutoff = hour - timedelta(days=self.history_days)
+            conn.execute(delete(RegionHistory).where(RegionHistory.hour < cutoff))
         return len(rows)
 
     def _upsert(self) -> Any:

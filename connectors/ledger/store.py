@@ -7,6 +7,9 @@ worker at a time under an expiring lease, which keeps per-service order and per-
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import datetime
+
 from sqlalchemy import Engine
 
 from connectors.clock import SYSTEM_CLOCK, Clock
@@ -42,6 +45,23 @@ class Ledger(OutboundLedger, InboundLedger, AdminLedger, AuditLedger, HistoryLed
         engine = make_engine(url)
         upgrade(engine)
         return cls(engine, clock)
+
+    def end_cycle(self, failures_by_region: Mapping[str, int] | None, now: datetime | None = None) -> tuple[int, int]:
+        """What a sync cycle writes at its end, in one transaction: its idle runs not written yet (into their
+        streams' health rows, ``flush_idle_runs``) and then, after a cycle that ran to its end
+        (``failures_by_region`` not None: its regions and the failed flow runs in each), its regions' rows
+        of this hour in ``region_history`` (``record_region_history``), sampled after the idle runs in the
+        same transaction. A cycle that failed passes None: its idle runs are written, no history (a failed
+        ledger has nothing to sample). Returns (idle runs written, regions written); no transaction at all
+        when there is neither."""
+        runs = self._take_idle_runs()
+        regions = failures_by_region or {}
+        if not runs and not regions:
+            return 0, 0
+        with self.engine.begin() as conn:
+            self._write_idle_runs(conn, runs)
+            written = self._write_region_history(conn, regions, now or self.clock.now()) if regions else 0
+        return len(runs), written
 
     def close(self) -> None:
         """Release the connections."""

@@ -100,13 +100,14 @@ class SyncEngine:
         (``Ledger.streams_held_by_others``; read here when not given) — those flows are skipped at once."""
         region = self.ctx.packages.index["packages"][service_id]["region"]
         result = ServiceResult(service_id, region)
-        if held is None:  # a call of its own, not part of a cycle: its idle runs are written at its end
+        if held is None:  # a call of its own, not part of a cycle: a cycle of one service, ended as one
             self.ctx.feed_reads.new_cycle()  # and the region feed it reads is read again
+            ended: list[ServiceResult] | None = None
             try:
                 self._run_service(service_id, region, result, flows, self._held_now(service_id))
+                ended = [result]
             finally:
-                self.ctx.ledger.flush_idle_runs()
-            self._record_history([result])  # a cycle of one service: its region's hour too
+                self._end_cycle(ended)  # its idle runs, and its region's hour of history: one transaction
             return result
         return self._run_service(service_id, region, result, flows, held)
 
@@ -213,30 +214,34 @@ class SyncEngine:
             entries = self.ctx.packages.index["packages"]
             regions = {region_key(entries[s]["region"]) for s in services if s in entries}
         self.ctx.cycle = CycleView.read(self.ctx.ledger.engine, [*services, *sorted(regions)])
+        results: list[ServiceResult] = []
+        ended: list[ServiceResult] | None = None  # the results once the cycle ran to its end
         try:
             if self.ctx.concurrency > 1 and len(services) > 1:
                 from connectors.sync.concurrency import run_side_by_side
 
                 results = run_side_by_side(self, services, flows, progress, held)
             else:
-                results = []
                 for index, service_id in enumerate(services, start=1):
                     outcome = self.run_service(service_id, flows, held)
                     results.append(outcome)
                     if progress:
                         progress(index, len(services), outcome)
+            ended = results
         finally:
             self.ctx.cycle = None
-            self.ctx.ledger.flush_idle_runs()  # the cycle's idle runs, in one transaction
-        # after a cycle that ran to its end (a failed ledger has nothing to sample): its regions' hour
-        self._record_history(results)
+            self._end_cycle(ended)  # the cycle's idle runs and its regions' hour of history: one transaction
         return results
 
-    def _record_history(self, results: Sequence[ServiceResult]) -> None:
-        """The rows of this hour in ``region_history`` of the regions of ``results`` (one per service of the
-        cycle; ``connectors/ledger/history.py``): one batch for the whole cycle, with each region's failed
-        flow runs of the cycle."""
-        failures: Counter[str] = Counter({result.region: 0 for result in results})
-        for result in results:
-            failures[result.region] += len(result.errors)
-        self.ctx.ledger.record_region_history(failures)
+    def _end_cycle(self, results: Sequence[ServiceResult] | None) -> None:
+        """Write what a cycle leaves for its end in one transaction (``Ledger.end_cycle``): its idle runs
+        and, after a cycle that ran to its end (``results`` not None), the rows of this hour in
+        ``region_history`` of the regions of ``results`` (``connectors/ledger/history.py``), with each
+        region's failed flow runs of the cycle. A cycle that failed (``results`` None) still writes its
+        idle runs, but no history: a failed ledger has nothing to sample."""
+        failures: Counter[str] | None = None
+        if results is not None:
+            failures = Counter({result.region: 0 for result in results})
+            for result in results:
+                failures[result.region] += len(result.errors)
+        self.ctx.ledger.end_cycle(failures)

@@ -40,10 +40,10 @@ class _National:
 
 
 class _Ledger:
-    """What a cycle asks the ledger before and after its services: nothing held, idle runs written, and
-    the cycle's view read from an empty ledger."""
+    """What a cycle asks the ledger before and after its services: nothing held, the cycle's view read
+    from an empty ledger, and its end (idle runs and history) written."""
 
-    flushes = 0
+    ends = 0
 
     def __init__(self) -> None:
         self.engine = create_engine("sqlite://")
@@ -52,12 +52,9 @@ class _Ledger:
     def streams_held_by_others(self, owner: str, ending: str = "") -> dict[str, Any]:
         return {}
 
-    def flush_idle_runs(self) -> int:
-        _Ledger.flushes += 1
-        return 0
-
-    def record_region_history(self, failures_by_region: dict[str, int]) -> int:
-        return len(failures_by_region)
+    def end_cycle(self, failures_by_region: dict[str, int] | None) -> tuple[int, int]:
+        _Ledger.ends += 1
+        return 0, len(failures_by_region or {})
 
 
 class _Ctx:
@@ -134,7 +131,7 @@ def test_one_service_runs_as_before(monkeypatch: pytest.MonkeyPatch) -> None:
 
     ctx = _Ctx({}, concurrency=1, per_host=2)
     ctx.packages = Packages()  # type: ignore[assignment]
-    flushes = _Ledger.flushes
+    ends = _Ledger.ends
     SyncEngine(ctx, "w").run_once()  # type: ignore[arg-type]
     assert calls == ["x/1", "x/2"]
-    assert _Ledger.flushes == flushes + 1, "the cycle's idle runs are written once, at its end"
+    assert _Ledger.ends == ends + 1, "the cycle's end is written once (its idle runs and history)"

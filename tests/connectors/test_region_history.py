@@ -16,7 +16,7 @@ from sqlalchemy import create_engine, event, func, inspect, select
 
 from connectors.ledger import db
 from connectors.ledger.history import history_days, hour_of, read_region_history
-from connectors.ledger.models import RegionHistory
+from connectors.ledger.models import RegionHistory, SyncHealth
 from connectors.ledger.store import Ledger, NewApplication, StatusChange
 from connectors.sync import engine as engine_module
 from connectors.sync.context import SyncContext
@@ -184,3 +184,100 @@ def test_the_engine_writes_each_region_once_per_cycle_in_one_batch(
     with ledger.engine.connect() as conn:
         assert conn.scalar(select(func.count()).select_from(RegionHistory)) == 4
         assert conn.scalar(select(func.sum(RegionHistory.failures))) == 6
+
+
+OTHER = "35.09/izin-penelitian"
+
+
+@pytest.fixture
+def commits(ledger: Ledger) -> Iterator[list[str]]:
+    """One entry per transaction that commits on the ledger's engine while the test runs."""
+    seen: list[str] = []
+
+    def note(conn: Any) -> None:
+        seen.append("commit")
+
+    event.listen(ledger.engine, "commit", note)
+    yield seen
+    event.remove(ledger.engine, "commit", note)
+
+
+def _engine(ledger: Ledger) -> SyncEngine:
+    ctx = SyncContext(ledger, PackageSource(REPO / "registry"), None, lambda package: None)  # type: ignore[arg-type, return-value]
+    return SyncEngine(ctx, "w1")
+
+
+def _idle_run(ledger: Ledger, service_id: str) -> None:
+    """An idle run of the service's inbound flow: noted, written at the cycle's end."""
+    region = service_id.partition("/")[0]
+    assert ledger.record_run(region, service_id, "inbound", "w1", ledger.clock.now(), "ok", {}) is None
+
+
+def _health(ledger: Ledger) -> set[tuple[str, str]]:
+    with ledger.engine.connect() as conn:
+        return {(r.service_id, r.flow) for r in conn.execute(select(SyncHealth.service_id, SyncHealth.flow))}
+
+
+def test_a_cycle_ends_in_one_transaction(ledger: Ledger, commits: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The idle runs of a cycle's services and its regions' hour of history are written together
+    (``Ledger.end_cycle``): one transaction for a cycle that did nothing else."""
+
+    def run_service(self: SyncEngine, service_id: str, flows: Any, held: Any = None) -> ServiceResult:
+        _idle_run(ledger, service_id)
+        return ServiceResult(service_id, service_id.partition("/")[0])
+
+    monkeypatch.setattr(engine_module.SyncEngine, "run_service", run_service)
+    engine = _engine(ledger)
+    commits.clear()
+    engine.run_once(services=[SERVICE, OTHER])
+    assert len(commits) == 1, "the idle runs and the history in one transaction"
+    assert _health(ledger) == {(SERVICE, "inbound"), (OTHER, "inbound")}
+    assert {r["region"] for r in _rows(ledger)} == {"35.76", "35.09"}
+
+
+def test_one_service_run_on_its_own_ends_in_one_transaction(
+    ledger: Ledger, commits: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def run_flows(self: SyncEngine, service_id: str, region: str, result: ServiceResult, *_: Any) -> ServiceResult:
+        _idle_run(ledger, service_id)
+        result.errors.append("outbound: HTTP 503")
+        return result
+
+    monkeypatch.setattr(engine_module.SyncEngine, "_run_service", run_flows)
+    engine = _engine(ledger)
+    commits.clear()
+    engine.run_service(SERVICE)
+    assert len(commits) == 1, "a cycle of one service: its idle runs and its region's hour together"
+    assert _health(ledger) == {(SERVICE, "inbound")}
+    assert [(r["region"], r["failures"]) for r in _rows(ledger)] == [("35.76", 1)]
+
+
+def test_a_failed_cycle_writes_its_idle_runs_but_no_history(
+    ledger: Ledger, commits: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def run_service(self: SyncEngine, service_id: str, flows: Any, held: Any = None) -> ServiceResult:
+        _idle_run(ledger, service_id)
+        if service_id == OTHER:
+            raise RuntimeError("the cycle stops here")
+        return ServiceResult(service_id, service_id.partition("/")[0])
+
+    monkeypatch.setattr(engine_module.SyncEngine, "run_service", run_service)
+    engine = _engine(ledger)
+    commits.clear()
+    with pytest.raises(RuntimeError, match="the cycle stops here"):
+        engine.run_once(services=[SERVICE, OTHER])
+    assert len(commits) == 1, "the idle runs noted before the failure are written all the same"
+    assert _health(ledger) == {(SERVICE, "inbound"), (OTHER, "inbound")}
+    assert _rows(ledger) == [], "history only after a cycle that ran to its end"
+
+
+def test_ending_a_cycle_with_nothing_to_write_opens_no_transaction(ledger: Ledger, commits: list[str]) -> None:
+    commits.clear()
+    assert ledger.end_cycle(None) == (0, 0)
+    assert ledger.end_cycle({}) == (0, 0)
+    assert commits == []
+    _idle_run(ledger, SERVICE)
+    assert ledger.end_cycle(None) == (1, 0), "a failed cycle: its idle runs, no history"
+    assert ledger.end_cycle({"35.76": 2}, now=T0) == (0, 1), "the idle runs were written once"
+    assert len(commits) == 2
+    assert [(r["region"], r["failures"]) for r in _rows(ledger)] == [("35.76", 2)]
