@@ -31,6 +31,8 @@ from connectors.mapping import search
 from connectors.masking import scrub_text
 
 UrlPolicy = Callable[[str], None]
+# What a kind reads from an error answer for the error's text (the soap kind: its Fault), or None.
+ErrorDetail = Callable[[requests.Response], str | None]
 # A page or an answer bigger than this is refused while it streams in, before it fills the worker's memory.
 MAX_RESPONSE_BYTES = 10 * 1024 * 1024
 
@@ -115,10 +117,11 @@ def _shown(message: str | None) -> str:
     """A local message for an error text: NIK- and phone-like numbers masked, cut to a sane length."""
     if message is None:
         return ""
-    text = " ".join(message.split())
+    # masked before it is cut: a NIK cut short at the end would no longer look like one, and stay
+    text = scrub_text(" ".join(message.split()))
     if len(text) > MAX_MESSAGE_CHARS:
         text = text[: MAX_MESSAGE_CHARS - 3] + "..."
-    return f": {scrub_text(text)}"
+    return f": {text}"
 
 
 class HttpClient:
@@ -134,8 +137,12 @@ class HttpClient:
         url_policy: UrlPolicy | None = None,
         session: requests.Session | None = None,
         max_response_bytes: int = MAX_RESPONSE_BYTES,
+        error_detail: ErrorDetail | None = None,
     ) -> None:
+        """``error_detail``: what an error answer says, for the error's text when no envelope message
+        does (shown masked; it never changes how the error is classified)."""
         self.base_url = base_url.rstrip("/")
+        self.error_detail = error_detail
         self.timeout = timeout
         self.error_rules = list(error_rules)
         self.limiter = RateLimiter(rate_limit_per_second)
@@ -165,6 +172,7 @@ class HttpClient:
             error_rules=self.error_rules,
             url_policy=self.url_policy,
             max_response_bytes=self.max_response_bytes,
+            error_detail=self.error_detail,
         )
         twin.limiter = self.limiter
         return twin
@@ -308,7 +316,10 @@ class HttpClient:
                 local_message = envelope_message(envelope, response.json())
             except (ValueError, RecursionError):  # an error page that is not JSON: no message
                 local_message = None
-        message = f"{where}: HTTP {status}{_shown(local_message)}"
+        detail = local_message
+        if detail is None and self.error_detail is not None:
+            detail = self.error_detail(response)  # for the text only: rules match the body and envelope
+        message = f"{where}: HTTP {status}{_shown(detail)}"
         unknown = write and status != 429  # a 429 was refused before processing; a 5xx may have applied
         for rule in self.error_rules:
             if _matches(rule, status, body, local_message):

@@ -8,8 +8,11 @@ element by its local name, repeated elements as a list, leaves as text — and t
 (``reference_path``, ``records_path``, ``fields``) are JMESPath below the response element
 (``AjukanPermohonanResponse``). The HTTP side is the REST kind's ``HttpClient`` (auth, host policy,
 retries and classification, ``errors`` rules, size limit); a SOAP ``Fault`` inside a 2xx answer is a
-refusal (a write's record error, a read's fatal error), and one with HTTP 500 is classified by the
-package's ``errors`` rules (a ``soap:Client`` fault is the record's, not a busy server's).
+refusal (a write's record error, a read's fatal error), and one with HTTP 500 (as SOAP 1.1 sends them) is
+classified by the package's ``errors`` rules (a ``soap:Client`` fault is the record's, not a busy
+server's), else as any 5xx (busy). Either way the error says the fault's ``faultcode`` and
+``faultstring`` (``SOAP fault soap:Server: Server sibuk``), NIK- and phone-like numbers masked: a
+faultstring may echo the request.
 
 Answers are parsed with ``defusedxml``: a DTD, an entity declaration or an external reference is
 refused before anything is expanded (no XXE, no billion laughs). Feeds page by cursor: each request asks
@@ -33,6 +36,7 @@ from connectors.errors import FatalError, LostReply, RecordError, UnusableAnswer
 from connectors.http import HttpClient, UrlPolicy
 from connectors.local_connector import Files, OperationsConnector, UploadLog, WiringInputs
 from connectors.mapping import build_object, search
+from connectors.masking import scrub_text
 from connectors.records import (
     BadRecord,
     ChangeRecord,
@@ -50,6 +54,10 @@ SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 XSI_NIL = "{http://www.w3.org/2001/XMLSchema-instance}nil"
 CONTENT_TYPE = "text/xml; charset=utf-8"
 MAX_DEPTH = 32  # of an answer's elements: deeper is hostile, never a local system's record
+# An error answer bigger than this is not read for its Fault (a fault is a few hundred bytes; the error
+# then says only its HTTP status), and a faultstring is shown up to this many characters.
+MAX_FAULT_BYTES = 64 * 1024
+MAX_FAULT_CHARS = 200
 # characters XML 1.0 cannot carry at all (a form value holding one cannot be sent, only refused)
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -154,6 +162,41 @@ def element_data(element: ET.Element, depth: int = 0) -> Any:
     return {name: values[0] if len(values) == 1 else values for name, values in grouped.items()}
 
 
+def fault_text(data: Any) -> str:
+    """A Fault element's data for an error: ``SOAP fault <faultcode>: <faultstring>``, on one line, cut to
+    a sane length, NIK- and phone-like numbers masked (a faultstring may echo the request's values)."""
+    fault = data if isinstance(data, dict) else {}
+    code = " ".join(str(fault.get("faultcode") or "?").split())[:60]
+    string = scrub_text(" ".join(str(fault.get("faultstring") or "").split()))  # masked before it is cut
+    if len(string) > MAX_FAULT_CHARS:
+        string = string[: MAX_FAULT_CHARS - 3] + "..."
+    return scrub_text(f"SOAP fault {code}: {string}")
+
+
+def _envelope_body(content: bytes) -> ET.Element | None:
+    """The first element of a SOAP envelope's Body (parsed by defusedxml: raises as it does), or None."""
+    root = SafeET.fromstring(content)
+    body = next((child for child in root if _local(child.tag) == "Body"), None)
+    if _local(root.tag) != "Envelope" or body is None or not len(body):
+        return None
+    first: ET.Element = body[0]
+    return first
+
+
+def fault_detail(response: requests.Response) -> str | None:
+    """The SOAP Fault in an error answer (HTTP 500, as SOAP 1.1 sends one) as ``fault_text``; None when
+    the answer is not a SOAP fault, is too big to read for one, or is not safe to parse (DTD, entities)."""
+    if len(response.content) > MAX_FAULT_BYTES:
+        return None
+    try:
+        answer = _envelope_body(response.content)
+        if answer is None or _local(answer.tag) != "Fault":
+            return None
+        return fault_text(element_data(answer))
+    except (DefusedXmlException, ET.ParseError, ValueError):  # an HTML error page, a hostile one: no detail
+        return None
+
+
 def _as_records(found: Any) -> list[Any]:
     """What ``records_path`` found as a list of records: XML has no arrays, so one record is an object."""
     if found in (None, ""):
@@ -192,6 +235,7 @@ class SoapConnector(OperationsConnector):
             rate_limit_per_second=self.local.get("rate_limit_per_second"),
             error_rules=self.local.get("errors", []),
             url_policy=url_policy,
+            error_detail=fault_detail,
         )
         self.idempotency = self.local["idempotency"]
 
@@ -223,7 +267,7 @@ class SoapConnector(OperationsConnector):
     def _answer(self, response: requests.Response, name: str, write: bool) -> Any:
         where = f"{name} ({self.operations[name]['element']})"
         try:
-            root = SafeET.fromstring(response.content)
+            answer = _envelope_body(response.content)
         except DefusedXmlException:
             # a DTD or entity in an answer is hostile, never a transient fault (a write may still have arrived)
             if write:
@@ -231,17 +275,14 @@ class SoapConnector(OperationsConnector):
             raise FatalError(f"{where}: the answer declares a DTD or entities: refused") from None
         except ET.ParseError:
             raise LostReply(f"{where}: the answer is not well-formed XML", write) from None
-        body = next((child for child in root if _local(child.tag) == "Body"), None)
-        if _local(root.tag) != "Envelope" or body is None or not len(body):
+        if answer is None:
             raise UnusableAnswer(f"{where}: the answer is not a SOAP envelope with a Body", write=write)
-        answer = body[0]
         try:
             data = element_data(answer)
         except ValueError as exc:
             raise FatalError(f"{where}: {exc}: refused") from None
         if _local(answer.tag) == "Fault":
-            fault = data if isinstance(data, dict) else {}
-            text = f"{where}: SOAP fault {fault.get('faultcode', '?')}: {str(fault.get('faultstring', ''))[:200]}"
+            text = f"{where}: {fault_text(data)}"
             if write:
                 raise RecordError(text)  # answered and refused: nothing is unknown
             raise FatalError(f"{text} (a read that did not succeed is never taken as empty)")
