@@ -205,7 +205,7 @@ def run(applications: int, events: int, regions: int, ledger_url: str | None = N
             result.peak_rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             result.ledger_mib = _ledger_mib(url, ledger)
             result.problems = _problems(national.url, local.url, set(services), made)
-            ledger.close()
+            ctx.close()  # the connectors' sessions, then the ledger
         finally:
             local.stop()
             national.stop()

@@ -522,7 +522,7 @@ def measure(
         truth_counts = [served_requests(s) for s in servers.all()]
         bad_baseline = {k: v for k, v in base["statuses"].items() if not k.startswith("2")}
     finally:
-        ledger.close()
+        ctx.close()  # the connectors' sessions and pools, then the ledger
 
     # --- per-service split -----------------------------------------------------------------------
     services = len(marks.results)

@@ -332,7 +332,7 @@ def measure_throughput(args: argparse.Namespace, figures: Figures) -> None:
             records = national_records(servers, args.applications)
             calls = plain_calls(servers, records)
             plain_s = plain_loop(calls)
-            ctx.ledger.close()
+            ctx.close()
         finally:
             servers.stop()
     hub_out = args.applications / hub_out_s
@@ -368,7 +368,7 @@ def rss_child(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     counts = sync_outbound(ctx, args.rss_child)
     seconds = time.perf_counter() - start
-    ctx.ledger.close()
+    ctx.close()
     # VmHWM, not ru_maxrss: Linux carries the forking parent's high-water mark into ru_maxrss across exec,
     # so a child of a large parent (this script, with dlt and duckdb loaded) would report the parent's size
     peak_kb = _proc_status_kb("VmHWM") or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

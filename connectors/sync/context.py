@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +18,8 @@ from connectors.sync.feeds import FeedDirectory, FeedReads
 from connectors.sync.packages import PackageSource
 
 ConnectorFactory = Callable[[dict[str, Any]], LocalConnector]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -73,6 +76,21 @@ class SyncContext:
         if key not in self._connectors:
             self._connectors[key] = self.connector_factory(package)
         return self._connectors[key]
+
+    def close(self) -> None:
+        """Release what the context holds: every local connector it built (their HTTP sessions and
+        database pools), then the ledger. Idempotent. A long-running caller (``mpphub sync --watch``, a
+        DAG task, the demo) calls it once at its end: pooled connections left to the garbage collector are
+        closed at an arbitrary moment, or not at all before the process exits."""
+        connectors, self._connectors = list(self._connectors.values()), {}
+        try:
+            for connector in connectors:
+                try:
+                    connector.close()
+                except Exception as exc:  # one connector failing to close must not keep the others open
+                    log.warning("closing the %s connector failed: %s", connector.kind, type(exc).__name__)
+        finally:
+            self.ledger.close()
 
     def cursor(self, service_id: str, flow: str) -> Any:
         """A feed's stored cursor: from the cycle's view the first time a flow asks, else the ledger's."""

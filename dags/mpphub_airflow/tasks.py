@@ -107,7 +107,7 @@ def sync_context() -> Iterator[SyncContext]:
     try:
         yield ctx
     finally:
-        ctx.ledger.close()
+        ctx.close()  # its connectors' pools and sessions, then the ledger
 
 
 def run_services(services: list[str], flows: tuple[str, ...] | list[str]) -> dict[str, Any]:

@@ -134,7 +134,7 @@ def run(args: argparse.Namespace) -> int:
                 return exit_code
             time.sleep(args.interval)
     finally:
-        ctx.ledger.close()
+        ctx.close()  # its connectors' pools and sessions, then the ledger
 
 
 def _report(results: list[Any], fmt: str, stuck: dict[str, Any] | None = None) -> None:

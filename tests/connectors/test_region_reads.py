@@ -75,7 +75,7 @@ def world(
     world["contexts"].append(world["ctx"])
     yield world
     for ctx in world["contexts"]:
-        ctx.ledger.close()
+        ctx.close()
 
 
 def _regions(world: dict[str, Any]) -> set[str]:

@@ -199,7 +199,7 @@ def test_two_workers_on_one_postgresql_ledger_deliver_once(
     assert online and all(created[a["id"]] == 1 and a["acknowledgement"] for a in online)
     assert sum(created.values()) == len(online)
     for engine in engines:
-        engine.ctx.ledger.close()
+        engine.ctx.close()
 
 
 def test_reconciliation_reports_drift_until_the_hub_catches_up(world: dict[str, Any]) -> None:

@@ -105,8 +105,8 @@ class World:
                 connector.client.limiter = RateLimiter(None)
 
     def close(self) -> None:
-        """Release the ledger's connections."""
-        self.ledger.close()
+        """Release the connectors' sessions and pools, then the ledger's connections."""
+        self.ctx.close()
 
 
 def build_world(

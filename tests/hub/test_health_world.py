@@ -63,7 +63,7 @@ def world(
         "services": sorted(styles),
         "api": make_api(ledger, REGISTRY),
     }
-    ledger.close()
+    ctx.close()  # the connectors' HTTP sessions too, not only the ledger
 
 
 def _cycle(world: dict[str, Any]) -> None:
