@@ -10,7 +10,7 @@ import tempfile
 import threading
 from collections import Counter, defaultdict
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,7 +31,7 @@ from sandbox.local.catalogue import regional_systems
 from sandbox.local.sql_tables import SqlLocalSystem
 from sandbox.national.citizens import CitizenSimulator
 from sandbox.serve import serve_in_process, serve_in_thread, serve_many_in_process
-from sandbox.world import Say, start_sql_systems
+from sandbox.world import Say, start_sql_systems, world_stack
 
 # the shared simulated HTTP systems, one per style, serving the hand-written packages (sandbox/credentials.py)
 SHARED_STYLES = tuple(cred.FACTORIES)
@@ -64,8 +64,9 @@ def run_demo(
     ``summary.services``).
 
     With ``dashboard``, keep serving the API and the dashboard over the demo's ledger after the summary
-    (until Ctrl-C or ``dashboard.stop``), printing its URL with a fresh coordinator token. Ctrl-C raises
-    KeyboardInterrupt once everything the demo started is stopped and its temporary folder removed.
+    (until Ctrl-C or ``dashboard.stop``), printing its URL with a fresh coordinator token. Ctrl-C (at any
+    point, start-up included) raises KeyboardInterrupt once everything the demo started is stopped, its
+    scratch databases dropped and its temporary folder removed; a second Ctrl-C meanwhile is ignored.
     """
     from connectors.masking import install_log_masking
 
@@ -74,7 +75,10 @@ def run_demo(
     install_log_masking()
     packages = PackageSource(registry)
     docs = [packages.latest(s) for s in packages.service_ids()]
-    with ExitStack() as stack, tempfile.TemporaryDirectory(prefix="mpphub-demo-") as tmp:
+    # torn down however it ends (a Ctrl-C during start-up too), a second Ctrl-C ignored; the temporary folder
+    # last, once the servers and the ledger using it are stopped
+    with world_stack() as stack:
+        tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="mpphub-demo-"))
         stack.enter_context(loopback_opt_in())
         say("starting the sandbox ...")
         national = serve_in_process(

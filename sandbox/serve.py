@@ -10,8 +10,10 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from multiprocessing import resource_tracker
 from types import FrameType
 from typing import Any
 
@@ -94,8 +96,11 @@ def _exit_when_orphaned(server: uvicorn.Server, parent: int) -> None:
 def _child(
     factory_path: str, kwargs: dict[str, Any], port: int, conn: multiprocessing.connection.Connection, parent: int
 ) -> None:
-    # deaf to Ctrl-C from the start, also while importing the app (see _ChildServer)
+    # deaf to Ctrl-C from the start, also while importing the app (see _ChildServer); the process was
+    # spawned with SIGINT blocked (_ctrl_c_held), so that one sent meanwhile is pending: ignoring discards it
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     module_name, _, attr = factory_path.partition(":")
     app = getattr(importlib.import_module(module_name), attr)(**kwargs)
     server = _ChildServer(_config(app, port))
@@ -126,23 +131,59 @@ def serve_many_in_process(
     any free one. When one does not start, every one is stopped and RuntimeError raised."""
     ctx = multiprocessing.get_context("spawn")
     ports = ports or [0] * len(apps)
-    children = []
-    for (factory_path, kwargs), port in zip(apps, ports, strict=True):
-        parent_conn, child_conn = ctx.Pipe(duplex=False)
-        process = ctx.Process(target=_child, args=(factory_path, kwargs, port, child_conn, os.getpid()), daemon=True)
-        process.start()
-        children.append((factory_path, process, parent_conn))
-    deadline = time.monotonic() + startup_timeout
-    servers: list[RunningServer] = []
-    for factory_path, process, parent_conn in children:
-        if not parent_conn.poll(max(0.0, deadline - time.monotonic())):
-            for _, other, _ in children:
-                other.kill()
-                other.join()
-            raise RuntimeError(f"the sandbox server {factory_path} did not start within {startup_timeout:.0f} s")
-        bound = int(parent_conn.recv())
-        servers.append(RunningServer(url=f"http://{LOOPBACK}:{bound}", port=bound, _stop=_stopper(process)))
+    children: list[tuple[str, Any, multiprocessing.connection.Connection]] = []
+    try:
+        for (factory_path, kwargs), port in zip(apps, ports, strict=True):
+            parent_conn, child_conn = ctx.Pipe(duplex=False)
+            args = (factory_path, kwargs, port, child_conn, os.getpid())
+            process = ctx.Process(target=_child, args=args, daemon=True)
+            with _ctrl_c_held():
+                process.start()
+                children.append((factory_path, process, parent_conn))
+        deadline = time.monotonic() + startup_timeout
+        servers: list[RunningServer] = []
+        for factory_path, process, parent_conn in children:
+            if not parent_conn.poll(max(0.0, deadline - time.monotonic())):
+                raise RuntimeError(f"the sandbox server {factory_path} did not start within {startup_timeout:.0f} s")
+            bound = int(parent_conn.recv())
+            servers.append(RunningServer(url=f"http://{LOOPBACK}:{bound}", port=bound, _stop=_stopper(process)))
+    except BaseException:  # one did not start, or Ctrl-C while they were starting: none of them is left running
+        for _, process, _ in children:
+            process.kill()
+        for _, process, _ in children:
+            process.join()
+        raise
     return servers
+
+
+@contextmanager
+def _ctrl_c_held() -> Iterator[None]:
+    """A Ctrl-C held back while a child process is spawned and recorded, then delivered as it would have
+    been. The child inherits SIGINT blocked: a Ctrl-C before its ``_child`` ignores SIGINT would otherwise
+    end it, with a KeyboardInterrupt traceback of its own while it is still importing. And the parent
+    raises KeyboardInterrupt only once the child is on its list (to be stopped), not halfway through
+    ``Process.start`` — which, when any other thread of the parent took the signal, the block alone would
+    not prevent. Only the main thread has Python signal handlers: elsewhere only the block."""
+    held: list[int] = []
+    previous: Any = None
+    main = threading.current_thread() is threading.main_thread()
+    if main:
+        previous = signal.signal(signal.SIGINT, lambda sig, frame: held.append(sig))
+    try:
+        # Process.start starts multiprocessing's resource tracker the first time, which unblocks SIGINT when
+        # it is started (after blocking it for itself): so before the block
+        resource_tracker.ensure_running()
+        if hasattr(signal, "pthread_sigmask"):
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        yield
+    finally:
+        if hasattr(signal, "pthread_sigmask"):
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # one sent meanwhile: to ``held``
+        if main:
+            # (signal.signal runs pending handlers first.) None: a handler set outside Python
+            signal.signal(signal.SIGINT, previous if previous is not None else signal.default_int_handler)
+            if held:
+                signal.raise_signal(signal.SIGINT)  # as it would have been: KeyboardInterrupt, usually
 
 
 def _stopper(process: Any) -> Callable[[], None]:

@@ -30,11 +30,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run the demo; exit 1 if anything was duplicated or lost, 130 when ended by Ctrl-C."""
     from hub.commands.sandbox import INTERRUPTED
-    from hub.demo import DashboardOptions, run_demo
 
-    serve = sys.stdout.isatty() if args.serve is None else args.serve
-    dashboard = DashboardOptions(port=args.port) if serve else None
     try:
+        from hub.demo import DashboardOptions, run_demo
+
+        serve = sys.stdout.isatty() if args.serve is None else args.serve
+        dashboard = DashboardOptions(port=args.port) if serve else None
         summary = run_demo(args.registry, citizens=args.citizens, cycles=args.cycles, dashboard=dashboard)
     except KeyboardInterrupt:  # how the serving dashboard ends (or an impatient reader): all stopped by now
         print("\nstopped", flush=True)

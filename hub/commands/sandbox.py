@@ -5,6 +5,8 @@ MPPHUB_* environment with which `mpphub sync` talks to them (MPPHUB_ALLOW_LOOPBA
 refuses loopback endpoints unless told so), then keeps serving (with simulated citizens
 and officers when asked) until Ctrl-C, which stops every server, says "stopped" and exits 130. The sql packages' tables are created in throw-away databases on this machine's PostgreSQL and MariaDB
 (admin URLs: MPPHUB_DEMO_POSTGRES_ADMIN_URL, MPPHUB_DEMO_MARIADB_ADMIN_URL) and dropped at Ctrl-C.
+A Ctrl-C during start-up ends it the same way: what was started by then is stopped and dropped. A second
+Ctrl-C while it is stopping is ignored (the teardown finishes; each server gets 10 s, then is killed).
 """
 
 from __future__ import annotations
@@ -51,7 +53,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Start, print, serve until Ctrl-C, stop cleanly."""
+    """Start, print, serve until Ctrl-C, stop cleanly (also when Ctrl-C comes during start-up)."""
+    try:
+        from sandbox.world import world_stack
+
+        with world_stack() as stack:  # whatever was started is stopped on leaving, a second Ctrl-C ignored
+            return _up(args, stack)
+    except KeyboardInterrupt:  # the way to stop, at any point: the servers ignore the terminal's Ctrl-C
+        pass
+    # one line, once everything is stopped and dropped ("\n": off the line the terminal echoed ^C on)
+    print("\nstopped", flush=True)
+    return INTERRUPTED
+
+
+def _up(args: argparse.Namespace, stack: ExitStack) -> int:
+    """Start each part, its teardown on ``stack`` as soon as it runs; print; serve until Ctrl-C (which
+    raises KeyboardInterrupt). Returns only on a usage error (2) or a server that did not start (1)."""
     from sandbox.credentials import (
         FACTORIES,
         LOCAL_API_KEY,
@@ -85,43 +102,54 @@ def run(args: argparse.Namespace) -> int:
     regional = regional_systems(adopted)
     common = {"seed": args.seed, "fault_config": faults, "officer_interval_s": args.officer_interval}
     servers: dict[str, RunningServer] = {}
+
+    def started(name: str, server: RunningServer) -> None:
+        servers[name] = server
+        stack.callback(server.stop)
+
     try:
-        servers["national"] = serve_in_process(
-            "sandbox.national.app:create_app",
-            {
-                "db_path": str(args.state / "national.db"),
-                "token": NATIONAL_TOKEN,
-                "fault_config": faults,
-                "registry_dir": str(args.registry),
-            },
-            port=args.national_port,
+        started(
+            "national",
+            serve_in_process(
+                "sandbox.national.app:create_app",
+                {
+                    "db_path": str(args.state / "national.db"),
+                    "token": NATIONAL_TOKEN,
+                    "fault_config": faults,
+                    "registry_dir": str(args.registry),
+                },
+                port=args.national_port,
+            ),
         )
-        servers["indonesian"] = serve_in_process(
-            "sandbox.local.rest_indonesian:create_app", {"token": LOCAL_TOKEN, **common}, port=args.indonesian_port
+        started(
+            "indonesian",
+            serve_in_process(
+                "sandbox.local.rest_indonesian:create_app", {"token": LOCAL_TOKEN, **common}, port=args.indonesian_port
+            ),
         )
-        servers["cursor"] = serve_in_process(
-            "sandbox.local.rest_cursor:create_app",
-            {"username": LOCAL_USERNAME, "password": LOCAL_PASSWORD, "api_key": LOCAL_API_KEY, **common},
-            port=args.cursor_port,
+        started(
+            "cursor",
+            serve_in_process(
+                "sandbox.local.rest_cursor:create_app",
+                {"username": LOCAL_USERNAME, "password": LOCAL_PASSWORD, "api_key": LOCAL_API_KEY, **common},
+                port=args.cursor_port,
+            ),
         )
-        servers["form"] = serve_in_process(FACTORIES["form"], {**factory_kwargs("form"), **common}, port=args.form_port)
+        started("form", serve_in_process(FACTORIES["form"], {**factory_kwargs("form"), **common}, port=args.form_port))
         for style in FACTORIES:  # every other simulated system (the soap web service...): on any free port
             if style not in servers:
-                servers[style] = serve_in_process(FACTORIES[style], {**factory_kwargs(style), **common})
-        started = serve_many_in_process(
+                started(style, serve_in_process(FACTORIES[style], {**factory_kwargs(style), **common}))
+        regional_servers = serve_many_in_process(
             [
                 (FACTORIES[style], {**factory_kwargs(style), **common, "packages": group})
                 for (_, style), group in regional.items()
             ]
         )
-        for (region, style), server in zip(regional, started, strict=True):
-            servers[f"{region} {style}"] = server
-    except RuntimeError as exc:
-        for server in servers.values():
-            server.stop()
+        for (region, style), server in zip(regional, regional_servers, strict=True):
+            started(f"{region} {style}", server)
+    except RuntimeError as exc:  # those already started are stopped on leaving
         print(f"mpphub sandbox: {exc}", file=sys.stderr)
         return 1
-    stack = ExitStack()
     sql_secrets: dict[str, str] = {}
     if not args.no_sql:
         from sandbox.world import start_sql_systems
@@ -165,29 +193,23 @@ def run(args: argparse.Namespace) -> int:
     if args.env_file:
         args.env_file.parent.mkdir(parents=True, exist_ok=True)
         args.env_file.write_text("".join(f"export {k}={shlex.quote(v)}\n" for k, v in env.items()), encoding="utf-8")
-    stop = threading.Event()
-    citizens: threading.Thread | None = None
     if args.citizens_rate > 0:
         from sandbox.national.citizens import CitizenSimulator
 
         simulator = CitizenSimulator.to_url(servers["national"].url, registry_dir=args.registry, seed=args.seed)
+        stop = threading.Event()
         citizens = threading.Thread(
             target=simulator.run, kwargs={"rate_per_second": args.citizens_rate, "stop": stop.is_set}, daemon=True
         )
+
+        # stopped first (last-in first): its last application delivered before the national layer goes away
+        def stop_citizens() -> None:
+            stop.set()
+            if citizens.ident is not None:  # started (a Ctrl-C may come between this callback and start())
+                citizens.join(timeout=30)
+
+        stack.callback(stop_citizens)
         citizens.start()
     print("\nserving; Ctrl-C stops", flush=True)
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        pass  # the way to stop; the servers ignore the terminal's Ctrl-C and are stopped here, in order
-    finally:
-        stop.set()
-        if citizens is not None:  # its last application delivered before the national layer goes away
-            citizens.join(timeout=30)
-        for server in servers.values():
-            server.stop()
-        stack.close()
-    # one line, once everything is stopped and dropped ("\n": off the line the terminal echoed ^C on)
-    print("\nstopped", flush=True)
-    return INTERRUPTED
+    while True:
+        time.sleep(3600)

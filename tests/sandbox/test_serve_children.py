@@ -75,3 +75,37 @@ def test_a_server_outlives_ctrl_c_but_not_its_killed_parent() -> None:
                 os.kill(pid, signal.SIGKILL)
         if parent.stdout is not None:
             parent.stdout.close()
+
+
+# a parent starting four servers while Ctrl-C is pressed again and again (every 50 ms for its first 1.5 s,
+# the whole of their start-up); it carries on itself (a handler that does nothing): only the children count
+STARTING_PARENT = """
+import os, signal, time
+from sandbox.serve import serve_many_in_process
+began = time.monotonic()
+signal.signal(signal.SIGINT, lambda sig, frame: None)
+signal.signal(signal.SIGALRM, lambda sig, frame: os.killpg(os.getpgrp(), signal.SIGINT))
+signal.setitimer(signal.ITIMER_REAL, 0.05, 0.05)
+servers = serve_many_in_process([("sandbox.local.rest_indonesian:create_app", {"token": "t"})] * 4)
+time.sleep(max(0.0, 1.5 - (time.monotonic() - began)))
+signal.setitimer(signal.ITIMER_REAL, 0)
+print(*(s.url for s in servers), flush=True)
+for server in servers:
+    server.stop()
+"""
+
+
+def test_ctrl_c_while_servers_start_neither_ends_nor_troubles_them() -> None:
+    """The server processes are spawned deaf to Ctrl-C: one pressed while they are still importing (before
+    they could ignore it themselves) no longer ends them with a KeyboardInterrupt traceback each."""
+    parent = subprocess.run(
+        [sys.executable, "-c", STARTING_PARENT],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        start_new_session=True,
+    )
+    assert "Traceback" not in parent.stderr, parent.stderr[-3000:]
+    assert parent.returncode == 0, parent.stderr[-3000:]
+    assert len(parent.stdout.split()) == 4
