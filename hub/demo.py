@@ -121,6 +121,7 @@ def run_demo(
         ledger = Ledger.open(settings.ledger_url)
         stack.callback(ledger.close)
         ctx = SyncContext(ledger, packages, client, connector_factory(settings, StaticSecrets(secrets), client))
+        stack.callback(ctx.close)  # its connectors (SQL pools, HTTP sessions) before their servers stop
         engine = SyncEngine(ctx, "demo")
         services.sort()
         say(f"publishing {len(services)} services to the national catalogue ...")
