@@ -23,7 +23,7 @@ LINK = re.compile(r"\]\(([^)\s]+)\)")
 # the set-up commands CI (.ci/run: `make test`) and the team rely on, exactly as written
 SETUP = """```sh
 make demo   # the hub's main job on its embedded default (about 40 s)
-make test   # ruff, mypy and pytest (about 15 minutes on 2 cores; uses this machine's PostgreSQL, MariaDB,
+make test   # ruff, mypy and pytest on 2 workers (about 16 minutes on 2 cores; uses this machine's PostgreSQL, MariaDB,
             # Redis, and Debian's chromium for the dashboard's browser tests: .ci/run installs it)
 ```"""
 
