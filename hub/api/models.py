@@ -25,25 +25,15 @@ class Me(BaseModel):
     region: str | None
 
 
-class Totals(BaseModel):
-    """Counts across the regions in scope."""
+class Waiting(BaseModel):
+    """What waits, what is late and what was delivered: the counts the totals, regions and services all carry."""
 
-    regions: int
-    live: int
-    onboarding: int
-    failing: int
-    stalled: int
-    stuck: int = Field(0, description="a queue held by the same item (hub/health/stuck.py)")
-    services: int
-    applications: int
-    delivered: int
     backlog: int = Field(description="what waits: undelivered applications, unpushed status events, national backlog")
     national_backlog: int | None = Field(
         None,
         description="citizens' applications waiting on the national layer that the hub has not pulled yet"
         " (included in backlog); null: unknown - the national layer could not be asked - never 0",
     )
-    dead_letters: int
     sla_breaches: int = Field(
         description="open applications past their SLA (working days, WIB) plus applications closed late"
         " (first terminal status after the due day) within the last 30 days"
@@ -51,6 +41,26 @@ class Totals(BaseModel):
     sla_closed_late: int = Field(
         0, description="applications closed late (first terminal status after the due day) in the last 30 days"
     )
+    delivered: int
+
+
+class RegionStates(BaseModel):
+    """How many regions there are, and how many in each state."""
+
+    regions: int
+    live: int
+    onboarding: int
+    failing: int
+    stalled: int
+    stuck: int = Field(0, description="a queue held by the same item (hub/health/stuck.py)")
+
+
+class Totals(RegionStates, Waiting):
+    """Counts across the regions in scope."""
+
+    services: int
+    applications: int
+    dead_letters: int
 
 
 class SeriesPoint(BaseModel):
@@ -70,17 +80,11 @@ class Overview(BaseModel):
     series: list[SeriesPoint]
 
 
-class ProvinceRow(BaseModel):
+class ProvinceRow(RegionStates):
     """A province's regions rolled up."""
 
     code: str
     name: str
-    regions: int
-    live: int
-    onboarding: int
-    failing: int
-    stalled: int
-    stuck: int = Field(0, description="a queue held by the same item (hub/health/stuck.py)")
     backlog: int
     dead_letters: int
     sla_breaches: int
@@ -98,40 +102,36 @@ class StuckQueue(BaseModel):
     reason: str
 
 
-class HealthFields(BaseModel):
-    """What health says about a region or a service."""
+class HealthState(Waiting):
+    """What health says about a region or a service, but for the dead letters and the applications."""
 
     state: State
     reason: str
     last_success: str | None
     lag_seconds: int
-    backlog: int = Field(description="what waits: undelivered applications, unpushed status events, national backlog")
-    national_backlog: int | None = Field(
-        None,
-        description="citizens' applications waiting on the national layer that the hub has not pulled yet"
-        " (included in backlog); null: unknown - the national layer could not be asked - never 0",
-    )
     failures: int
-    dead_letters: int
-    sla_breaches: int = Field(
-        description="open applications past their SLA (working days, WIB) plus applications closed late"
-        " (first terminal status after the due day) within the last 30 days"
-    )
-    sla_closed_late: int = Field(
-        0, description="applications closed late (first terminal status after the due day) in the last 30 days"
-    )
     last_error: str | None
+
+
+class HealthFields(HealthState):
+    """What health says about a region or a service, dead letters and applications counted."""
+
+    dead_letters: int
     applications: int
-    delivered: int
 
 
-class RegionRow(HealthFields):
-    """A region's health."""
+class RegionFields(HealthFields):
+    """A region's health and where it lies."""
 
     code: str
     name: str
     province_code: str
     province_name: str
+
+
+class RegionRow(RegionFields):
+    """A region's health."""
+
     services: int
 
 
@@ -148,36 +148,10 @@ class ServiceRow(HealthFields):
     stuck: StuckQueue | None = None
 
 
-class RegionPage(BaseModel):
+class RegionPage(RegionFields):
     """A region with its services (``services`` is the list; ``service_count`` the number)."""
 
-    code: str
-    name: str
-    province_code: str
-    province_name: str
-    state: State
-    reason: str
     service_count: int
-    last_success: str | None
-    lag_seconds: int
-    backlog: int = Field(description="what waits: undelivered applications, unpushed status events, national backlog")
-    national_backlog: int | None = Field(
-        None,
-        description="citizens' applications waiting on the national layer that the hub has not pulled yet"
-        " (included in backlog); null: unknown - the national layer could not be asked - never 0",
-    )
-    failures: int
-    dead_letters: int
-    sla_breaches: int = Field(
-        description="open applications past their SLA (working days, WIB) plus applications closed late"
-        " (first terminal status after the due day) within the last 30 days"
-    )
-    sla_closed_late: int = Field(
-        0, description="applications closed late (first terminal status after the due day) in the last 30 days"
-    )
-    last_error: str | None
-    applications: int
-    delivered: int
     services: list[ServiceRow]
 
 
@@ -240,7 +214,7 @@ class DeadLetterPage(BaseModel):
     )
 
 
-class ServiceDetail(BaseModel):
+class ServiceDetail(HealthState):
     """A service's health, its 100 most recent applications and its open dead letters."""
 
     service_id: str
@@ -253,29 +227,9 @@ class ServiceDetail(BaseModel):
     category: str | None
     version: str | None
     sla_working_days: int | None
-    state: State
-    reason: str
-    last_success: str | None
-    lag_seconds: int
-    backlog: int = Field(description="what waits: undelivered applications, unpushed status events, national backlog")
-    national_backlog: int | None = Field(
-        None,
-        description="citizens' applications waiting on the national layer that the hub has not pulled yet"
-        " (included in backlog); null: unknown - the national layer could not be asked - never 0",
-    )
-    failures: int
     dead_letters: list[DeadLetterRow]
     dead_letter_count: int
-    sla_breaches: int = Field(
-        description="open applications past their SLA (working days, WIB) plus applications closed late"
-        " (first terminal status after the due day) within the last 30 days"
-    )
-    sla_closed_late: int = Field(
-        0, description="applications closed late (first terminal status after the due day) in the last 30 days"
-    )
-    last_error: str | None
     application_count: int
-    delivered: int
     stuck: StuckQueue | None = None
     applications: list[ApplicationRow]
 

@@ -30,6 +30,11 @@ if TYPE_CHECKING:
 _SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 
+def _always(opts: Any) -> bool:
+    """A question asked whatever the other answers are."""
+    return True
+
+
 @dataclass(frozen=True)
 class _Question:
     """One question of the interactive init: the StarterOptions field it fills, how an answer is read,
@@ -39,26 +44,78 @@ class _Question:
     field: str
     read: str  # text | number | rupiah | choice
     path: str
-    when: Callable[[Any], bool] = lambda opts: True
+    when: Callable[[Any], bool] = _always
 
 
-_QUESTIONS = (
-    _Question("name_id", "text", "$.service.name.id"),
-    _Question("name_en", "text", "$.service.name.en"),
-    _Question("agency", "text", "$.service.agency"),
-    _Question("category", "choice", "$.service.category"),
-    _Question("legal_basis", "text", "$.service.legal_basis"),
-    _Question("sla_working_days", "number", "$.service.sla_working_days"),
-    _Question("fee_idr", "rupiah", "$.service.fee"),
-    _Question("fee_legal_basis", "text", "$.service.fee.legal_basis", lambda opts: opts.fee_idr > 0),
-    _Question("kind", "choice", "$.local_system.kind"),
+@dataclass(frozen=True)
+class _Option:
+    """One value of ``mpphub init``: the StarterOptions field it sets and its flag's help; with ``read``,
+    the question asked for it on a terminal (as _Question). The flag is the field's name (``--name-id``)
+    unless ``flag`` names another; ``type`` reads the flag's value."""
+
+    field: str
+    help: str
+    read: str = ""  # "": a flag only, never asked
+    path: str = ""
+    when: Callable[[Any], bool] = _always
+    flag: str | None = None
+    type: Callable[[str], Any] = str
+
+
+def _fee_arg(text: str) -> int:
+    """``--fee 250.000``: amounts as Indonesians write them (registry.starter.parse_rupiah)."""
+    from registry.starter import parse_rupiah
+
+    try:
+        return parse_rupiah(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(t("init.fee_format")) from None
+
+
+# in the order of --help; the questions are asked in the same order
+_OPTIONS = (
+    _Option("name_id", "service name in Bahasa Indonesia", "text", "$.service.name.id"),
+    _Option("name_en", "service name in English", "text", "$.service.name.en"),
+    _Option("agency", "the OPD that processes the service", "text", "$.service.agency"),
+    _Option("category", "category (see the schema's closed list)", "choice", "$.service.category"),
+    _Option("description", "short description in Bahasa Indonesia"),
+    _Option("legal_basis", "the regulation the service rests on", "text", "$.service.legal_basis"),
+    _Option("sla_working_days", "SLA in working days", "number", "$.service.sla_working_days", flag="--sla", type=int),
+    _Option(
+        "fee_idr",
+        "fee in rupiah: 250000, 250.000 or 'Rp 250.000'; 0 = free (default)",
+        "rupiah",
+        "$.service.fee",
+        flag="--fee",
+        type=_fee_arg,
+    ),
+    _Option(
+        "fee_legal_basis",
+        "the regulation (Perda) that sets the fee",
+        "text",
+        "$.service.fee.legal_basis",
+        when=lambda opts: opts.fee_idr > 0,
+    ),
+    _Option(
+        "kind", "connector kind: rest (default), or one of the schema's closed list", "choice", "$.local_system.kind"
+    ),
     # asked only when the chosen kind's starter asks them (StarterKind.asks: no API URL for sql)
-    _Question("base_url", "text", "$.local_system.base_url"),
-    _Question("auth_type", "choice", "$.local_system.auth"),
-    _Question("token_url", "text", "$.local_system.auth.token_url"),
-    _Question("dialect", "choice", "$.local_system.dialect"),
-    _Question("contact_email", "text", "$.contact.email"),
+    _Option("base_url", "base URL of the local system's API (HTTP kinds)", "text", "$.local_system.base_url"),
+    _Option(
+        "auth_type", "how the hub signs in to the API (HTTP kinds; default: bearer)", "choice", "$.local_system.auth"
+    ),
+    _Option(
+        "token_url",
+        "the OAuth2 token URL (--auth-type oauth2_client_credentials)",
+        "text",
+        "$.local_system.auth.token_url",
+    ),
+    _Option("dialect", "database dialect (sql; default: mariadb)", "choice", "$.local_system.dialect"),
+    _Option("secret_ref", "name of the credential secret (default derived from region and slug)"),
+    _Option("contact_email", "the team's e-mail address", "text", "$.contact.email"),
+    _Option("contact_unit", "the team responsible for the package"),
 )
+_QUESTIONS = tuple(_Question(o.field, o.read, o.path, o.when) for o in _OPTIONS if o.read)
 
 
 def _starter(opts: Any) -> StarterKind:
@@ -73,42 +130,13 @@ def _asked(question: _Question, opts: Any) -> bool:
     return question.when(opts) and _starter(opts).asks(question.field, opts)
 
 
-def _fee_arg(text: str) -> int:
-    """``--fee 250.000``: amounts as Indonesians write them (registry.starter.parse_rupiah)."""
-    from registry.starter import parse_rupiah
-
-    try:
-        return parse_rupiah(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(t("init.fee_format")) from None
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``mpphub init``."""
     parser.add_argument("region", metavar="REGION", help="Kemendagri code, e.g. 35.76")
     parser.add_argument("slug", metavar="SLUG", help="service slug, e.g. izin-reklame")
-    parser.add_argument("--name-id", help="service name in Bahasa Indonesia")
-    parser.add_argument("--name-en", help="service name in English")
-    parser.add_argument("--agency", help="the OPD that processes the service")
-    parser.add_argument("--category", help="category (see the schema's closed list)")
-    parser.add_argument("--description", help="short description in Bahasa Indonesia")
-    parser.add_argument("--legal-basis", help="the regulation the service rests on")
-    parser.add_argument("--sla", dest="sla_working_days", type=int, help="SLA in working days")
-    parser.add_argument(
-        "--fee",
-        dest="fee_idr",
-        type=_fee_arg,
-        help="fee in rupiah: 250000, 250.000 or 'Rp 250.000'; 0 = free (default)",
-    )
-    parser.add_argument("--fee-legal-basis", help="the regulation (Perda) that sets the fee")
-    parser.add_argument("--kind", help="connector kind: rest (default), or one of the schema's closed list")
-    parser.add_argument("--base-url", help="base URL of the local system's API (HTTP kinds)")
-    parser.add_argument("--auth-type", help="how the hub signs in to the API (HTTP kinds; default: bearer)")
-    parser.add_argument("--token-url", help="the OAuth2 token URL (--auth-type oauth2_client_credentials)")
-    parser.add_argument("--dialect", help="database dialect (sql; default: mariadb)")
-    parser.add_argument("--secret-ref", help="name of the credential secret (default derived from region and slug)")
-    parser.add_argument("--contact-email", help="the team's e-mail address")
-    parser.add_argument("--contact-unit", help="the team responsible for the package")
+    for option in _OPTIONS:
+        flag = option.flag or "--" + option.field.replace("_", "-")
+        parser.add_argument(flag, dest=option.field, type=option.type, help=option.help)
     parser.add_argument("--out", type=Path, help="output file (default: registry/packages/REGION/SLUG.json)")
     parser.add_argument("--force", action="store_true", help="overwrite an existing file")
     parser.add_argument("--no-input", action="store_true", help="never prompt, even on a terminal")
