@@ -20,6 +20,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import tzinfo
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self
 from urllib.parse import urlsplit
 
@@ -27,6 +28,7 @@ from connectors.errors import FatalError
 from connectors.records import BadRecord, ChangeRecord, WalkInRecord
 from connectors.secrets import SecretResolver
 from connectors.url_policy import HostPolicy
+from registry.time_zones import package_zone
 
 if TYPE_CHECKING:
     from connectors.http import HttpClient
@@ -80,6 +82,15 @@ class LocalConnector(ABC):
     dry_run_skips: ClassVar[Mapping[str, str]] = {}
     # the HTTP client of an HTTP kind (``mpphub check`` captures a submit request on it); None otherwise
     client: HttpClient | None = None
+
+    def __init__(self, package: dict[str, Any]) -> None:
+        """What every kind keeps of its package alike: the package, its ``local_system`` section, and how
+        the local system writes times (a kind reads its cursors and timestamps with these)."""
+        self.package = package
+        self.local: dict[str, Any] = package["local_system"]
+        # local times without an offset (naive DATETIME values too): the declared or the region's zone
+        self.zone: tzinfo = package_zone(package)
+        self.date_format: str | None = self.local.get("date_format")  # None: ISO 8601
 
     # -- what the package section says, before anything is connected -------------------------------
 
@@ -179,23 +190,3 @@ class LocalConnector(ABC):
     def refusal_shape(self, operation: str) -> dict[str, Any] | None:
         """How a 2xx answer of an operation says it failed (a REST answer envelope), if declared."""
         return None
-
-
-class OperationsConnector(LocalConnector, ABC):
-    """A kind whose package section declares ``operations`` (the HTTP kinds: ``rest``, ``soap``): what it
-    declares is read from there alike."""
-
-    @classmethod
-    def lookback_seconds(cls, local: dict[str, Any]) -> int:
-        """``operations.status_changes.cursor.lookback_seconds`` (0 when not declared)."""
-        return int(local["operations"]["status_changes"]["cursor"].get("lookback_seconds", 0))
-
-    @classmethod
-    def declares_walk_ins(cls, local: dict[str, Any]) -> bool:
-        """Whether ``operations.walk_ins`` is declared."""
-        return "walk_ins" in local.get("operations", {})
-
-    @classmethod
-    def supports_lookup(cls, local: dict[str, Any]) -> bool:
-        """Whether ``operations.lookup`` is declared."""
-        return "lookup" in local.get("operations", {})

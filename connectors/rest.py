@@ -10,25 +10,16 @@ from typing import Any, Self
 
 import requests
 
-from connectors.auth import build_auth
 from connectors.encodings import EncodedBody, FilePart, encode_body, file_field, request_headers
 from connectors.errors import ConnectorError, FatalError, RecordError, RetriableError, UnusableAnswer
 from connectors.http import HttpClient, ResponseTooLarge, UrlPolicy, json_body
-from connectors.local_connector import Files, OperationsConnector, UploadLog, WiringInputs
+from connectors.local_connector import Files, UploadLog, WiringInputs
 from connectors.mapping import build_object, fill, search
+from connectors.operations_connector import OperationsConnector
 from connectors.pagination import pages
-from connectors.records import (
-    BadRecord,
-    ChangeRecord,
-    WalkInRecord,
-    canonical_cursor,
-    local_cursor,
-    normalise_change,
-    required_text,
-)
-from connectors.secrets import SecretResolver, for_package
+from connectors.records import BadRecord, ChangeRecord, local_cursor
+from connectors.secrets import SecretResolver
 from registry.starter import STARTER_STATUS_MAP, StarterKind, StarterOptions, starter_auth
-from registry.time_zones import package_zone
 
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 
@@ -78,7 +69,6 @@ class RestConnector(OperationsConnector):
     kind = "rest"
     fetches_attachments = True
     starter = StarterKind(frozenset({"base_url", "auth_type", "token_url"}), starter_local_system)
-    client: HttpClient
 
     @classmethod
     def from_package(cls, package: dict[str, Any], inputs: WiringInputs) -> Self:
@@ -99,46 +89,13 @@ class RestConnector(OperationsConnector):
         url_policy: UrlPolicy | None = None,
         attachment_fetcher: HttpClient | None = None,
     ) -> None:
-        self.package = package
-        self.local = package["local_system"]
-        self.operations = self.local["operations"]
-        self.zone = package_zone(package)  # local times without an offset: the declared or the region's zone
-        self.date_format: str | None = self.local.get("date_format")  # None: ISO 8601
-        timeout = float(self.local.get("timeout_seconds", 30))
-        self.client = HttpClient(
-            base_url or self.local["base_url"],
-            auth=build_auth(self.local["auth"], for_package(secrets, package), timeout, url_policy),
-            timeout=timeout,
-            rate_limit_per_second=self.local.get("rate_limit_per_second"),
-            error_rules=self.local.get("errors", []),
-            url_policy=url_policy,
-        )
+        """``attachment_fetcher``: the national layer's client, which fetches the files a submit sends."""
+        super().__init__(package, secrets, base_url, url_policy)
         self.attachment_fetcher = attachment_fetcher
-        self.idempotency = self.local["idempotency"]
-
-    @property
-    def honours_idempotency_keys(self) -> bool:
-        """True when retries can simply resend with the same key."""
-        return bool(self.idempotency["strategy"] == "key_header")
-
-    def close(self) -> None:
-        """Close the HTTP session (its pooled connections)."""
-        self.client.session.close()
 
     def refusal_shape(self, operation: str) -> dict[str, Any] | None:
         """The answer envelope an operation's 2xx answers are read with."""
         return self.answer_envelope(self.operations[operation])
-
-    def raw_status_page(self, since: Any = None) -> list[dict[str, Any]]:
-        """The first page of raw status records (as the local system wrote them)."""
-        for page in self._pages("status_changes", since):
-            return page
-        return []
-
-    def status_field_paths(self) -> tuple[str | None, str]:
-        """``fields.changed_at`` and ``cursor.field`` of the status feed."""
-        op = self.operations["status_changes"]
-        return op["fields"].get("changed_at"), op["cursor"]["field"]
 
     def _call(
         self,
@@ -228,7 +185,7 @@ class RestConnector(OperationsConnector):
                 ]
         headers = {}
         if self.honours_idempotency_keys:
-            headers[self.idempotency.get("header", "Idempotency-Key")] = str(envelope["id"])
+            headers[self.idempotency_header()] = str(envelope["id"])
         response = self._call(op, data, body=encode_body(op, body, parts), write=True, headers=headers)
         reference = search(op["reference_path"], json_body(response, write=True))
         if reference in (None, ""):
@@ -319,8 +276,7 @@ class RestConnector(OperationsConnector):
             scoped = {**data, "application": {**data["application"], "local_reference": reference}}
             headers = {}
             if self.honours_idempotency_keys:  # one key per file: a resend of the same file is recognisable
-                header = self.idempotency.get("header", "Idempotency-Key")
-                headers[header] = f"{data['application']['id']}:attachment:{position}"
+                headers[self.idempotency_header()] = f"{data['application']['id']}:attachment:{position}"
             self.client.request(
                 op["method"],
                 fill(op["path"], scoped),
@@ -338,9 +294,7 @@ class RestConnector(OperationsConnector):
         """The local reference of an application, found by its national id; None if the local system has none.
         An answer that does not say success (by the package's answer envelope) raises, classified: it
         never reads as "none"."""
-        op = self.operations.get("lookup")
-        if op is None:
-            raise FatalError("the package declares lookup_by_reference but no lookup operation")
+        op = self.lookup_operation()
         response = self._call(op, {"application": envelope})
         body = json_body(response)
         reference = search(op["reference_path"], body)
@@ -363,38 +317,11 @@ class RestConnector(OperationsConnector):
 
         yield from pages(fetch, op["path"], params, op["pagination"], op.get("records_path"), self.client.base_url)
 
-    def status_changes(self, since: Any) -> Iterator[list[ChangeRecord | BadRecord]]:
-        """Pages of the officers' status changes since a cursor value, normalised by ``fields``."""
-        op = self.operations["status_changes"]
-        fields, cursor_field = op["fields"], op["cursor"]["field"]
+    def _change(self, raw: Any, op: dict[str, Any]) -> ChangeRecord | BadRecord:
+        """One raw status record as every HTTP kind reads it; in a region feed also the service it names."""
+        record = super()._change(raw, op)
         code_path = op.get("feed", {}).get("service_code_path")  # a region feed: each row names its service
-        for raw_page in self._pages("status_changes", since):
-            page: list[ChangeRecord | BadRecord] = []
-            for raw in raw_page:
-                record = normalise_change(
-                    raw,
-                    fields,
-                    canonical_cursor(search(cursor_field, raw), self.date_format, self.zone),
-                    zone=self.zone,
-                    date_format=self.date_format,
-                )
-                if code_path and isinstance(record, ChangeRecord):
-                    code = search(code_path, raw)
-                    record = replace(record, service_code=None if code in (None, "") else str(code)[:64])
-                page.append(record)
-            yield page
-
-    def walk_ins(self, since: Any) -> Iterator[list[WalkInRecord]]:
-        """Pages of counter (walk-in) applications since a cursor value, with their national form."""
-        op = self.operations.get("walk_ins")
-        if op is None:
-            return
-        for raw_page in self._pages("walk_ins", since):
-            yield [
-                WalkInRecord(
-                    reference=required_text(search(op["fields"]["reference"], raw)),
-                    form=build_object(op["form"], raw),
-                    cursor=canonical_cursor(search(op["cursor"]["field"], raw), self.date_format, self.zone),
-                )
-                for raw in raw_page
-            ]
+        if code_path and isinstance(record, ChangeRecord):
+            code = search(code_path, raw)
+            record = replace(record, service_code=None if code in (None, "") else str(code)[:64])
+        return record

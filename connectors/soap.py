@@ -31,24 +31,15 @@ import defusedxml.ElementTree as SafeET
 import requests
 from defusedxml import DefusedXmlException
 
-from connectors.auth import build_auth
 from connectors.errors import FatalError, LostReply, RecordError, UnusableAnswer
-from connectors.http import HttpClient, UrlPolicy
-from connectors.local_connector import Files, OperationsConnector, UploadLog, WiringInputs
+from connectors.http import UrlPolicy
+from connectors.local_connector import Files, UploadLog, WiringInputs
 from connectors.mapping import build_object, search
 from connectors.masking import scrub_text
-from connectors.records import (
-    BadRecord,
-    ChangeRecord,
-    WalkInRecord,
-    canonical_cursor,
-    local_cursor,
-    normalise_change,
-    required_text,
-)
-from connectors.secrets import SecretResolver, for_package
+from connectors.operations_connector import OperationsConnector
+from connectors.records import BadRecord, ChangeRecord, local_cursor
+from connectors.secrets import SecretResolver
 from registry.starter import STARTER_STATUS_MAP, StarterKind, StarterOptions, starter_auth
-from registry.time_zones import package_zone
 
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 XSI_NIL = "{http://www.w3.org/2001/XMLSchema-instance}nil"
@@ -212,7 +203,6 @@ class SoapConnector(OperationsConnector):
     dry_run_skips: ClassVar[Mapping[str, str]] = {
         "submit encoding": "soap: the request is the operation's XML element, built from body (--write sends one)"
     }
-    client: HttpClient
 
     def __init__(
         self,
@@ -221,23 +211,9 @@ class SoapConnector(OperationsConnector):
         base_url: str | None = None,
         url_policy: UrlPolicy | None = None,
     ) -> None:
-        self.package = package
-        self.local = package["local_system"]
-        self.operations: dict[str, Any] = self.local["operations"]
+        """An error answer's detail is its SOAP Fault (``fault_detail``)."""
+        super().__init__(package, secrets, base_url, url_policy, error_detail=fault_detail)
         self.namespace: str = self.local["namespace"]
-        self.zone = package_zone(package)
-        self.date_format: str | None = self.local.get("date_format")
-        timeout = float(self.local.get("timeout_seconds", 30))
-        self.client = HttpClient(
-            base_url or self.local["base_url"],
-            auth=build_auth(self.local["auth"], for_package(secrets, package), timeout, url_policy),
-            timeout=timeout,
-            rate_limit_per_second=self.local.get("rate_limit_per_second"),
-            error_rules=self.local.get("errors", []),
-            url_policy=url_policy,
-            error_detail=fault_detail,
-        )
-        self.idempotency = self.local["idempotency"]
 
     @classmethod
     def from_package(cls, package: dict[str, Any], inputs: WiringInputs) -> Self:
@@ -245,21 +221,12 @@ class SoapConnector(OperationsConnector):
         base_url = inputs.base_url(package["local_system"]["base_url"])
         return cls(package, inputs.secrets, base_url=base_url, url_policy=inputs.url_policy)
 
-    @property
-    def honours_idempotency_keys(self) -> bool:
-        """True when the service honours an idempotency key header (sent as an HTTP header)."""
-        return bool(self.idempotency["strategy"] == "key_header")
-
-    def close(self) -> None:
-        """Close the HTTP session."""
-        self.client.session.close()
-
     def _call(self, name: str, fields: dict[str, Any], *, write: bool = False, key: str | None = None) -> Any:
         """One operation call; the answer's response element as data (a Fault in it refused)."""
         op = self.operations[name]
         headers = {"Content-Type": CONTENT_TYPE, "SOAPAction": f'"{op["action"]}"'}
         if key is not None:
-            headers[self.idempotency.get("header", "Idempotency-Key")] = key
+            headers[self.idempotency_header()] = key
         body = request_xml(self.namespace, op["element"], fields)
         response = self.client.request("POST", self.local["path"], data=body, headers=headers, write=write)
         return self._answer(response, name, write)
@@ -311,9 +278,7 @@ class SoapConnector(OperationsConnector):
 
     def lookup(self, envelope: dict[str, Any]) -> str | None:
         """The reference of the application with this national id, or None (an empty result)."""
-        op = self.operations.get("lookup")
-        if op is None:
-            raise FatalError("the package declares lookup_by_reference but no lookup operation")
+        op = self.lookup_operation()
         data = self._call("lookup", build_object(op["body"], {"application": envelope}))
         reference = search(op["reference_path"], data)
         if isinstance(reference, (dict, list)):
@@ -337,41 +302,12 @@ class SoapConnector(OperationsConnector):
                 return  # the end, or a cursor that does not move on: the next run reads on from what was kept
             after = last
 
-    def raw_status_page(self, since: Any = None) -> list[dict[str, Any]]:
-        """The first page of raw status records."""
-        for page in self._pages("status_changes", since):
-            return [r for r in page if isinstance(r, dict)]
-        return []
-
-    def status_field_paths(self) -> tuple[str | None, str]:
-        """``fields.changed_at`` and ``cursor.field`` of the status feed."""
-        op = self.operations["status_changes"]
-        return op["fields"].get("changed_at"), op["cursor"]["field"]
-
-    def status_changes(self, since: Any) -> Iterator[list[ChangeRecord | BadRecord]]:
-        """Pages of status changes after a cursor value, normalised by ``fields``."""
-        op = self.operations["status_changes"]
-        for raw_page in self._pages("status_changes", since):
-            yield [self._change(raw, op) for raw in raw_page]
+    def _records(self, raw_page: list[Any]) -> list[Any]:
+        """Only the records that are elements with fields: a text leaf at ``records_path`` is no record."""
+        return [r for r in raw_page if isinstance(r, dict)]
 
     def _change(self, raw: Any, op: dict[str, Any]) -> ChangeRecord | BadRecord:
+        """One raw status record; a text leaf is a bad record (walk-ins and the dry run pass it over)."""
         if not isinstance(raw, dict):
             return BadRecord("unreadable local record: not an element with fields", "unreadable", None)
-        cursor = canonical_cursor(search(op["cursor"]["field"], raw), self.date_format, self.zone)
-        return normalise_change(raw, op["fields"], cursor, zone=self.zone, date_format=self.date_format)
-
-    def walk_ins(self, since: Any) -> Iterator[list[WalkInRecord]]:
-        """Pages of counter applications after a cursor value, with their national form."""
-        op = self.operations.get("walk_ins")
-        if op is None:
-            return
-        for raw_page in self._pages("walk_ins", since):
-            yield [
-                WalkInRecord(
-                    reference=required_text(search(op["fields"]["reference"], raw)),
-                    form=build_object(op["form"], raw),
-                    cursor=canonical_cursor(search(op["cursor"]["field"], raw), self.date_format, self.zone),
-                )
-                for raw in raw_page
-                if isinstance(raw, dict)
-            ]
+        return super()._change(raw, op)

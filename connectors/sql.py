@@ -30,14 +30,13 @@ from connectors.records import (
     local_cursor,
     normalise_change,
     parse_time,
-    required_text,
 )
 from connectors.secrets import SecretResolver, for_package
 from connectors.sql_guard import check_database_url
 from connectors.url_policy import HostPolicy
+from connectors.walk_in_mapping import WalkInMapping
 from registry.date_formats import sorts_as_text
 from registry.starter import STARTER_STATUS_MAP, StarterKind, StarterOptions
-from registry.time_zones import package_zone
 
 PAGE_SIZE = 500
 _ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
@@ -130,11 +129,9 @@ class SqlConnector(LocalConnector):
         url_policy: HostPolicy | None = None,
         ledger_url: str | None = None,
     ) -> None:
-        self.package = package
-        self.local = package["local_system"]
+        """``database_url``: the given address, else the package's secret; ``ledger_url``: refused as the local one."""
+        super().__init__(package)  # date_format: how times kept as text are written
         self.tables = self.local["tables"]
-        self.zone = package_zone(package)  # naive DATETIME values: the declared or the region's zone
-        self.date_format: str | None = self.local.get("date_format")  # times kept as text; None: ISO 8601
         self._text_cursor: dict[str, bool] = {}  # table -> whether its cursor column holds text
         url = database_url or for_package(secrets, package).get(self.local["connection_ref"])
         # the host policy of HTTP endpoints, and never the hub's own ledger: checked before any dial
@@ -290,15 +287,22 @@ class SqlConnector(LocalConnector):
         spec = self.tables.get("walk_ins")
         if spec is None:
             return
+        mapping = WalkInMapping(
+            spec["reference_column"],
+            spec["cursor_column"],
+            spec["form"],
+            self.date_format,
+            self.zone,
+            by_name=True,
+            form_values=_json_row,
+        )
         for rows in self._rows(spec, since):
-            yield [
-                WalkInRecord(
-                    reference=required_text(row.get(spec["reference_column"])),
-                    form=build_object(spec["form"], {k: _jsonable(v) for k, v in row.items()}),
-                    cursor=canonical_cursor(row.get(spec["cursor_column"]), self.date_format, self.zone),
-                )
-                for row in rows
-            ]
+            yield [mapping.record(row) for row in rows]
+
+
+def _json_row(row: dict[str, Any]) -> dict[str, Any]:
+    """A row as its walk-in form is mapped from: every value as JSON (``_jsonable``)."""
+    return {k: _jsonable(v) for k, v in row.items()}
 
 
 def _jsonable(value: Any) -> Any:
