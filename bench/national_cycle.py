@@ -3,7 +3,8 @@ the same HTTP polls measured in the same run (issue 12, item 5).
 
 What is generated: N services (default 5,000) spread round-robin over the 552 regions of
 ``registry/regions_data.py`` (regencies/cities first, then provinces), each a copy of one of five sample
-REST packages (``TEMPLATES``: style (a) Indonesian REST with and without walk-ins; style (b) SIMPEL-like
+REST packages (``TEMPLATES`` in ``bench/national_registry.py``: style (a) Indonesian REST with and
+without walk-ins; style (b) SIMPEL-like
 cursor pages with basic auth, Jatim-like with an API key, Surabaya-like Link-header pages), with its own
 service code, base URL and region secrets, validated with the registry's checks (``check_document``) and
 published into a throw-away registry (the first copy of each template through ``registry.publish``, the
@@ -56,13 +57,11 @@ from __future__ import annotations
 import argparse
 import contextlib
 import cProfile
-import hashlib
 import json
 import math
 import os
 import pstats
 import random
-import resource
 import signal
 import subprocess
 import sys
@@ -72,7 +71,6 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +86,8 @@ from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from bench.cycle_counters import HttpRecorder, SqlCounter, ledger_rows  # noqa: E402
+from bench.national_registry import generate_registry  # noqa: E402
+from bench.process_memory import proc_status_kb  # noqa: E402
 from connectors.ledger.store import Ledger  # noqa: E402
 from connectors.national import NationalClient  # noqa: E402
 from connectors.secrets import StaticSecrets  # noqa: E402
@@ -96,26 +96,10 @@ from connectors.sync.engine import ServiceResult, SyncEngine  # noqa: E402
 from connectors.sync.packages import PackageSource  # noqa: E402
 from hub.settings import Settings  # noqa: E402
 from hub.wiring import connector_factory  # noqa: E402
-from registry.index import catalogue_entry, load_index, published_path, save_index  # noqa: E402
-from registry.publish import publish  # noqa: E402
-from registry.regions import region_table  # noqa: E402
-from registry.secret_scope import rehome_secrets  # noqa: E402
-from registry.validate import check_document  # noqa: E402
 from sandbox import credentials as cred  # noqa: E402
-from sandbox.local.families import APPLICATIONS, INDONESIAN, REGISTRATIONS  # noqa: E402
 from sandbox.national.citizens import CitizenSimulator  # noqa: E402
 from sandbox.serve import RunningServer, serve_in_process  # noqa: E402
 
-SAMPLES = REPO / "registry" / "packages"
-# (sample package, sandbox style): style (a) is sandbox.local.rest_indonesian, (b) sandbox.local.rest_cursor
-TEMPLATES = (
-    ("35.76/akta-kelahiran", "a"),
-    ("35.76/kartu-identitas-anak", "a"),  # declares walk-ins: the walk_in flow polls too
-    ("35.76/izin-reklame", "b"),  # SIMPEL: cursor pages, basic auth
-    ("35.78/keterangan-rencana-kota", "b"),  # SSW Alfa: Link-header pages, API key
-    ("35/surat-izin-penangkapan-ikan", "b"),  # e-Perizinan Jatim: cursor pages, API key
-)
-FAMILIES = (INDONESIAN, APPLICATIONS, REGISTRATIONS)
 NATIONAL_SERVICES = 100_000
 CYCLE_TARGET_SECONDS = 300.0
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
@@ -125,96 +109,6 @@ TIMEOUT = 60
 def _say(quiet: bool, message: str) -> None:
     if not quiet:
         print(message, file=sys.stderr, flush=True)
-
-
-def _proc_status_kb(name: str) -> int:
-    """A KiB figure of this process from /proc/self/status (VmRSS: now, VmHWM: peak)."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith(name + ":"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) if name == "VmHWM" else 0
-
-
-# --- the generated registry -----------------------------------------------------------------------
-
-
-def region_codes() -> list[str]:
-    """Every region code, regencies/cities first (where most services live), then provinces."""
-    regions = region_table().all()
-    return [r.code for r in regions if not r.is_province] + [r.code for r in regions if r.is_province]
-
-
-def _discriminator(doc: dict[str, Any]) -> str:
-    path = doc["local_system"]["operations"]["submit"]["path"]
-    for family in FAMILIES:
-        if family.collection == path:
-            return family.discriminator
-    raise ValueError(f"{doc['id']}: no sandbox REST family serves {path}")
-
-
-def make_document(template: dict[str, Any], index: int, region: str) -> dict[str, Any]:
-    """Service ``index``: a copy of ``template`` in ``region`` with its own id, service code and base URL."""
-    doc: dict[str, Any] = json.loads(json.dumps(template))
-    slug = template["id"].partition("/")[2]
-    doc["id"], doc["region"] = f"{region}/{slug}-{index:05d}", region
-    local = doc["local_system"]
-    discriminator = _discriminator(doc)
-    code = f"S{index:05d}"
-    local["operations"]["submit"]["body"][discriminator] = f"'{code}'"
-    for operation in local["operations"].values():
-        if discriminator in operation.get("query", {}):
-            operation["query"][discriminator] = code
-    host = slug.replace("_", "-")
-    local["base_url"] = f"https://{host}-{region.replace('.', '-')}.example.go.id/api/v1"
-    rehome_secrets(doc, region)
-    return doc
-
-
-def generate_registry(root: Path, services: int, quiet: bool) -> list[tuple[dict[str, Any], str]]:
-    """``services`` packages published into ``root``; returns (document, sandbox style) of each."""
-    templates = []
-    for package_id, style in TEMPLATES:
-        region, _, slug = package_id.partition("/")
-        templates.append((json.loads((SAMPLES / region / f"{slug}.json").read_text(encoding="utf-8")), style))
-    regions = region_codes()
-    generated: list[tuple[dict[str, Any], str]] = []
-    entries: dict[str, dict[str, Any]] = {}
-    stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    for index in range(services):
-        template, style = templates[index % len(templates)]
-        doc = make_document(template, index, regions[index % len(regions)])
-        raw = json.dumps(doc, ensure_ascii=False, indent=2).encode("utf-8")
-        source = root / "packages" / doc["region"] / f"{doc['id'].partition('/')[2]}.json"
-        source.parent.mkdir(parents=True, exist_ok=True)
-        source.write_bytes(raw)
-        if index < len(templates):  # the real publish path, once per template
-            outcome = publish(source, root)
-            if outcome.outcome != "published":
-                raise SystemExit(f"generating {doc['id']}: {[p.as_line() for p in outcome.problems]}")
-        else:  # the same checks and files, with the index written once at the end (publish rewrites it each time)
-            problems = check_document(source, doc, str(source))
-            if problems:
-                raise SystemExit(f"generating {doc['id']}: {[p.as_line() for p in problems]}")
-            relative = published_path(doc["id"], doc["version"])
-            target = root / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(raw)
-            version = {"sha256": hashlib.sha256(raw).hexdigest(), "path": relative, "published_at": stamp}
-            entries[doc["id"]] = {
-                "versions": {doc["version"]: version},
-                "latest": doc["version"],
-                **catalogue_entry(doc),
-            }
-        generated.append((doc, style))
-        if (index + 1) % 1000 == 0:
-            _say(quiet, f"generated {index + 1} of {services} packages")
-    index_doc = load_index(root)
-    index_doc["packages"].update(entries)
-    save_index(root, index_doc)
-    return generated
 
 
 # --- servers, ledger --------------------------------------------------------------------------------
@@ -370,7 +264,7 @@ def baseline_child(path: Path) -> int:
                 "statuses": {str(k): v for k, v in statuses.items()},
                 "wall": {str(k): v for k, v in wall.items()},
                 "cpu": {str(k): v for k, v in cpu.items()},
-                "peak_rss_kb": _proc_status_kb("VmHWM"),
+                "peak_rss_kb": proc_status_kb("VmHWM"),
             }
         )
     )
@@ -495,7 +389,7 @@ def measure(
             set_latency(style_server, args.latency_ms)
         set_latency(servers.national, args.national_latency_ms)
         rows_before = ledger_rows(ledger.engine)
-        rss_before = _proc_status_kb("VmRSS")
+        rss_before = proc_status_kb("VmRSS")
         recorder.active = True
         profiler = cProfile.Profile() if args.profile else None
         if profiler:
@@ -506,8 +400,8 @@ def measure(
             profiler.dump_stats(args.profile)
             pstats.Stats(args.profile, stream=sys.stderr).sort_stats("cumulative").print_stats(40)
         recorder.active = False
-        rss_after = _proc_status_kb("VmRSS")
-        peak_kb = _proc_status_kb("VmHWM")
+        rss_after = proc_status_kb("VmRSS")
+        peak_kb = proc_status_kb("VmHWM")
         served = {name: served_requests(s) for name, s in [("national", servers.national), *servers.locals.items()]}
         rows_after = ledger_rows(ledger.engine)
         _say(quiet, f"measured cycle: {cycle_seconds:.1f}s wall, {cycle_cpu:.1f}s CPU")

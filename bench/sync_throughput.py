@@ -33,7 +33,6 @@ import argparse
 import base64
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -52,6 +51,7 @@ sys.path.insert(0, str(REPO))
 # (connectors/url_policy.py): opt in explicitly, for this process and the ones it starts
 os.environ["MPPHUB_ALLOW_LOOPBACK"] = "1"
 
+from bench.process_memory import proc_status_kb  # noqa: E402
 from connectors.ledger.store import Ledger  # noqa: E402
 from connectors.mapping import build_object  # noqa: E402
 from connectors.national import NationalClient  # noqa: E402
@@ -364,14 +364,14 @@ def rss_child(args: argparse.Namespace) -> int:
         RunningServer(args.national_url, 0, lambda: None), RunningServer(args.local_url, 0, lambda: None), Path()
     )
     ctx = hub_context(servers, Path(args.ledger))
-    before_kb = _proc_status_kb("VmRSS")
+    before_kb = proc_status_kb("VmRSS")
     start = time.perf_counter()
     counts = sync_outbound(ctx, args.rss_child)
     seconds = time.perf_counter() - start
     ctx.close()
     # VmHWM, not ru_maxrss: Linux carries the forking parent's high-water mark into ru_maxrss across exec,
     # so a child of a large parent (this script, with dlt and duckdb loaded) would report the parent's size
-    peak_kb = _proc_status_kb("VmHWM") or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak_kb = proc_status_kb("VmHWM")
     result = {
         "peak_rss_kb": peak_kb,
         "rss_before_sync_kb": before_kb,
@@ -379,17 +379,6 @@ def rss_child(args: argparse.Namespace) -> int:
         "seconds": seconds,
     }
     print(json.dumps(result))
-    return 0
-
-
-def _proc_status_kb(field_name: str) -> int:
-    """A KiB figure of this process from /proc/self/status (VmRSS: now, VmHWM: peak); 0 without /proc."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith(field_name + ":"):
-                return int(line.split()[1])
-    except OSError:
-        pass
     return 0
 
 
