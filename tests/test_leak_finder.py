@@ -23,8 +23,23 @@ def test_closes_its_socket():
         pass
 '''
 
+# Another plugin's teardown that allocates enough containers to start the collector's automatic run
+# (as schemathesis' lifespan shutdown did on CI): the leak must still be reported by the finder, under
+# the test that leaked, and not as that plugin's unraisable-exception warning.
+BUSY_TEARDOWN = """
+import pytest
 
-def test_the_test_that_leaked_fails_at_its_teardown_and_no_other(pytester: pytest.Pytester) -> None:
+@pytest.fixture(autouse=True)
+def busy_teardown():
+    yield
+    keep = [[] for _ in range(50_000)]
+    del keep
+"""
+
+
+@pytest.mark.parametrize("conftest", ["", BUSY_TEARDOWN], ids=["quiet-teardown", "allocating-teardown"])
+def test_the_test_that_leaked_fails_at_its_teardown_and_no_other(pytester: pytest.Pytester, conftest: str) -> None:
+    pytester.makeconftest(conftest)
     pytester.makepyfile(test_leaky=LEAKY)
     result = pytester.runpytest_inprocess("-p", "tests.leak_finder", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=2, errors=1)
