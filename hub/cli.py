@@ -184,6 +184,19 @@ def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> in
     ``clock``: the time the command's ledger and sync keep (``connectors/clock.py``; None: the system's).
     Only a caller in the same process passes one — a test that lets hours of backoff pass between two
     commands; commands read it as ``args.clock`` (``hub.commands._ledger.clock_of``)."""
+    try:
+        return _run(argv, clock)
+    except KeyboardInterrupt:
+        # anywhere: also while the command's module is imported or its arguments parsed, the first
+        # tenth of a second in which a Ctrl-C used to print a traceback instead of this line
+        from hub.messages import t
+
+        print(t("cli.interrupted"), file=sys.stderr)
+        return 130
+
+
+def _run(argv: Sequence[str] | None, clock: Clock | None) -> int:
+    """Parse the arguments and run the command (``main`` without its Ctrl-C handling)."""
     from hub.output import closed_pipes_tolerated
 
     # `mpphub validate . | head -1`: output the reader no longer wants is dropped, so the command still
@@ -205,13 +218,7 @@ def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> in
             from connectors.masking import install_log_masking
 
             install_log_masking()
-        try:
-            code: int = args._module.run(args)
-        except KeyboardInterrupt:
-            from hub.messages import t
-
-            print(t("cli.interrupted"), file=sys.stderr)
-            return 130
+        code: int = args._module.run(args)
         return code
 
 

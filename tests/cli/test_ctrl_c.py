@@ -202,3 +202,60 @@ def test_ctrl_c_during_create_database_drops_it(monkeypatch: pytest.MonkeyPatch)
             _drop_database("postgresql", name)
     assert created, "PostgreSQL (127.0.0.1:5432) is needed for this test"
     assert not kept, f"left behind: {kept}"
+
+
+# `mpphub` with the import of the command's module slowed down: the first tenth of a second of every
+# command, before its own Ctrl-C handling could start (a Ctrl-C there used to print a traceback)
+SLOW_IMPORT = """
+import sys, time
+import hub.cli
+command_module = hub.cli._command_module
+def slow_command_module(name):
+    print("importing", name, flush=True)
+    time.sleep(120)
+    return command_module(name)
+hub.cli._command_module = slow_command_module
+sys.exit(hub.cli.main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.parametrize("command", [["status"], ["sync", "--help"]], ids=["status", "sync --help"])
+def test_ctrl_c_while_the_command_is_imported(command: list[str], tmp_path: Path) -> None:
+    code, out, err, left = _ctrl_c_at([sys.executable, "-c", SLOW_IMPORT, *command], ["importing"], tmp_path)
+    assert "Traceback" not in err and "Traceback" not in out, err[-3000:]
+    assert code == 130, err[-3000:]
+    assert err.strip().splitlines() == ["interrupted"], err[-3000:]
+    assert not left
+
+
+# the console script (`hub.entry`) with the import of `hub.cli` itself slowed down: a Ctrl-C in the
+# interpreter's hand-over, before any of the CLI's code exists
+SLOW_CLI_IMPORT = """
+import sys, time
+class SlowCli:
+    def find_spec(self, name, path=None, target=None):
+        if name == "hub.cli":
+            print("importing hub.cli", flush=True)
+            time.sleep(120)
+        return None
+sys.meta_path.insert(0, SlowCli())
+from hub.entry import main
+sys.exit(main())
+"""
+
+
+def test_ctrl_c_while_the_cli_itself_is_imported(tmp_path: Path) -> None:
+    command = [sys.executable, "-c", SLOW_CLI_IMPORT, "status"]
+    code, out, err, left = _ctrl_c_at(command, ["importing hub.cli"], tmp_path)
+    assert "Traceback" not in err and "Traceback" not in out, err[-3000:]
+    assert code == 130, err[-3000:]
+    assert err.strip().splitlines() == ["interrupted"], err[-3000:]
+    assert not left
+
+
+def test_the_console_script_is_the_guarded_entry() -> None:
+    """`mpphub` as installed runs ``hub.entry:main`` (the guard above), not ``hub.cli:main``."""
+    import tomllib
+
+    scripts = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]["scripts"]
+    assert scripts["mpphub"] == "hub.entry:main"
