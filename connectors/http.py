@@ -16,6 +16,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -31,8 +32,19 @@ from connectors.mapping import search
 from connectors.masking import scrub_text
 
 UrlPolicy = Callable[[str], None]
-# What a kind reads from an error answer for the error's text (the soap kind: its Fault), or None.
-ErrorDetail = Callable[[requests.Response], str | None]
+
+
+@dataclass(frozen=True)
+class AnswerDetail:
+    """What a kind reads from an error answer (the soap kind: its Fault): ``text`` for the error's text
+    (shown masked), ``fault_code`` for the ``errors`` rules that name one (``fault_code: Client``)."""
+
+    text: str
+    fault_code: str | None = None
+
+
+# What a kind reads from an error answer, or None when the answer says nothing the kind understands.
+ErrorDetail = Callable[[requests.Response], AnswerDetail | None]
 # A page or an answer bigger than this is refused while it streams in, before it fills the worker's memory.
 MAX_RESPONSE_BYTES = 10 * 1024 * 1024
 
@@ -86,13 +98,27 @@ def _never_connected(exc: requests.ConnectionError) -> bool:
     return isinstance(reason, NewConnectionError)
 
 
-def _matches(rule: dict[str, Any], status: int, body: str, message: str | None = None) -> bool:
+def _matches(
+    rule: dict[str, Any], status: int, body: str, message: str | None = None, fault_code: str | None = None
+) -> bool:
     pattern = str(rule["status"])
     code_ok = pattern == str(status) or (pattern.endswith("xx") and str(status)[0] == pattern[0])
     if not code_ok or (rule.get("body_contains") and rule["body_contains"] not in body):
         return False
+    if rule.get("fault_code") and not fault_code_matches(str(rule["fault_code"]), fault_code):
+        return False
     wanted = rule.get("message_contains")
     return not wanted or (message is not None and str(wanted).casefold() in message.casefold())
+
+
+def fault_code_matches(wanted: str, fault_code: str | None) -> bool:
+    """Whether an answer's fault code is ``wanted`` (``Client``) or a more specific code under it
+    (``Client.Authentication``, as SOAP 1.1 dots them), whatever namespace prefix the answer gives it
+    (``soap:Client``, ``SOAP-ENV:Client``, ``env:Client``: the prefix is the system's choice)."""
+    if not fault_code:
+        return False
+    local = fault_code.strip().rsplit(":", 1)[-1]
+    return local == wanted or local.startswith(wanted + ".")
 
 
 MAX_MESSAGE_CHARS = 300  # of a local system's message, in an error (masked: see connectors/masking.py)
@@ -139,8 +165,8 @@ class HttpClient:
         max_response_bytes: int = MAX_RESPONSE_BYTES,
         error_detail: ErrorDetail | None = None,
     ) -> None:
-        """``error_detail``: what an error answer says, for the error's text when no envelope message
-        does (shown masked; it never changes how the error is classified)."""
+        """``error_detail``: what an error answer says: its text for the error's when no envelope message
+        says one (shown masked), its fault code for the ``errors`` rules that name one."""
         self.base_url = base_url.rstrip("/")
         self.error_detail = error_detail
         self.timeout = timeout
@@ -285,14 +311,28 @@ class HttpClient:
         status = response.status_code
         message = envelope_message(envelope, body)
         text = f"{where}: HTTP {status}, the answer says the request failed{_shown(message)}"
-        for rule in self.error_rules:
-            if _matches(rule, status, response.text[:2000], message):
-                self._act(rule["action"], text, response, outcome_unknown=write)
+        self.apply_error_rules(response, text, write, body=response.text[:2000], message=message)
         if write:
             # the system answered and said no: nothing is unknown, and the same record would get the same
             # answer again; refused, it waits in the dead letters with the system's own reason
             raise RecordError(text)
         raise FatalError(f"{text} (no errors rule matches it; a read that did not succeed is never taken as empty)")
+
+    def apply_error_rules(
+        self,
+        response: requests.Response,
+        text: str,
+        outcome_unknown: bool,
+        *,
+        body: str,
+        message: str | None = None,
+        fault_code: str | None = None,
+    ) -> None:
+        """Raise what the first of the package's ``errors`` rules that matches this failed answer says
+        (``text`` is the error's text); return when none matches, for the caller's default."""
+        for rule in self.error_rules:
+            if _matches(rule, response.status_code, body, message, fault_code):
+                self._act(rule["action"], text, response, outcome_unknown=outcome_unknown)
 
     @staticmethod
     def _act(action: str, text: str, response: requests.Response, outcome_unknown: bool) -> None:
@@ -316,14 +356,12 @@ class HttpClient:
                 local_message = envelope_message(envelope, response.json())
             except (ValueError, RecursionError):  # an error page that is not JSON: no message
                 local_message = None
-        detail = local_message
-        if detail is None and self.error_detail is not None:
-            detail = self.error_detail(response)  # for the text only: rules match the body and envelope
+        answer = self.error_detail(response) if self.error_detail is not None else None
+        detail = local_message if local_message is not None else answer.text if answer is not None else None
         message = f"{where}: HTTP {status}{_shown(detail)}"
         unknown = write and status != 429  # a 429 was refused before processing; a 5xx may have applied
-        for rule in self.error_rules:
-            if _matches(rule, status, body, local_message):
-                self._act(rule["action"], message, response, outcome_unknown=unknown)
+        fault_code = answer.fault_code if answer is not None else None
+        self.apply_error_rules(response, message, unknown, body=body, message=local_message, fault_code=fault_code)
         if status == 429 or status >= 500:
             raise BusyAnswer(
                 message,

@@ -7,12 +7,13 @@ header; the request is ``<Envelope><Body><element xmlns=namespace>`` holding the
 element by its local name, repeated elements as a list, leaves as text — and the package's paths
 (``reference_path``, ``records_path``, ``fields``) are JMESPath below the response element
 (``AjukanPermohonanResponse``). The HTTP side is the REST kind's ``HttpClient`` (auth, host policy,
-retries and classification, ``errors`` rules, size limit); a SOAP ``Fault`` inside a 2xx answer is a
-refusal (a write's record error, a read's fatal error), and one with HTTP 500 (as SOAP 1.1 sends them) is
-classified by the package's ``errors`` rules (a ``soap:Client`` fault is the record's, not a busy
-server's), else as any 5xx (busy). Either way the error says the fault's ``faultcode`` and
-``faultstring`` (``SOAP fault soap:Server: Server sibuk``), NIK- and phone-like numbers masked: a
-faultstring may echo the request.
+retries and classification, ``errors`` rules, size limit). A SOAP ``Fault`` is classified by the
+package's ``errors`` rules first — ``fault_code: Client`` matches the fault's ``faultcode`` whatever
+namespace prefix the system writes (``soap:Client``, ``SOAP-ENV:Client``) and its dotted subcodes
+(``Client.Duplicate``) —; else one inside a 2xx answer is a refusal (a write's record error, a read's
+fatal error) and one with HTTP 500 (as SOAP 1.1 sends them) is busy, as any 5xx. Either way the error
+says the fault's ``faultcode`` and ``faultstring`` (``SOAP fault soap:Server: Server sibuk``), NIK- and
+phone-like numbers masked: a faultstring may echo the request.
 
 Answers are parsed with ``defusedxml``: a DTD, an entity declaration or an external reference is
 refused before anything is expanded (no XXE, no billion laughs). Feeds page by cursor: each request asks
@@ -32,7 +33,7 @@ import requests
 from defusedxml import DefusedXmlException
 
 from connectors.errors import FatalError, LostReply, RecordError, UnusableAnswer
-from connectors.http import UrlPolicy
+from connectors.http import AnswerDetail, UrlPolicy
 from connectors.local_connector import Files, UploadLog, WiringInputs
 from connectors.mapping import build_object, search
 from connectors.masking import scrub_text
@@ -174,16 +175,26 @@ def _envelope_body(content: bytes) -> ET.Element | None:
     return first
 
 
-def fault_detail(response: requests.Response) -> str | None:
-    """The SOAP Fault in an error answer (HTTP 500, as SOAP 1.1 sends one) as ``fault_text``; None when
-    the answer is not a SOAP fault, is too big to read for one, or is not safe to parse (DTD, entities)."""
+def fault_code(data: Any) -> str | None:
+    """A Fault element's ``faultcode`` as the answer writes it (``soap:Client``), or None."""
+    code = data.get("faultcode") if isinstance(data, dict) else None
+    if not isinstance(code, str):
+        return None
+    return " ".join(code.split()) or None
+
+
+def fault_detail(response: requests.Response) -> AnswerDetail | None:
+    """The SOAP Fault in an error answer (HTTP 500, as SOAP 1.1 sends one): ``fault_text`` and its code;
+    None when the answer is not a SOAP fault, is too big to read for one, or is not safe to parse (DTD,
+    entities)."""
     if len(response.content) > MAX_FAULT_BYTES:
         return None
     try:
         answer = _envelope_body(response.content)
         if answer is None or _local(answer.tag) != "Fault":
             return None
-        return fault_text(element_data(answer))
+        data = element_data(answer)
+        return AnswerDetail(fault_text(data), fault_code(data))
     except (DefusedXmlException, ET.ParseError, ValueError):  # an HTML error page, a hostile one: no detail
         return None
 
@@ -250,6 +261,9 @@ class SoapConnector(OperationsConnector):
             raise FatalError(f"{where}: {exc}: refused") from None
         if _local(answer.tag) == "Fault":
             text = f"{where}: {fault_text(data)}"
+            # the package's rules first (a Server fault in a 200 may be a busy system: retry), with the
+            # answer's status: a rule for 200 or 2xx names a fault inside a successful HTTP answer
+            self.client.apply_error_rules(response, text, write, body=response.text[:2000], fault_code=fault_code(data))
             if write:
                 raise RecordError(text)  # answered and refused: nothing is unknown
             raise FatalError(f"{text} (a read that did not succeed is never taken as empty)")

@@ -15,6 +15,7 @@ from registry.rules.date_formats import check_date_format
 from registry.rules.display_text import check_display_text
 from registry.rules.endpoints import check_endpoints
 from registry.rules.envelopes import check_envelopes
+from registry.rules.fault_codes import check_fault_codes
 from registry.rules.feed_filters import check_feed_filters
 from registry.rules.form_patterns import check_form_patterns
 from registry.rules.form_refs import check_form_references
@@ -42,6 +43,7 @@ PACKAGE_RULES: dict[str, Rule] = {
     "form-pattern": check_form_patterns,
     "display-text": check_display_text,
     "envelope": check_envelopes,
+    "fault-code": check_fault_codes,
     "request-encoding": check_request_encodings,
     "date-format": check_date_format,
     "feed-filter": check_feed_filters,

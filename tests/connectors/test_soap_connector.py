@@ -111,7 +111,7 @@ def test_a_client_fault_at_500_is_the_records_fault_a_server_fault_is_busy() -> 
     server = _answer("<s:Fault><faultcode>soap:Server</faultcode><faultstring>sibuk</faultstring></s:Fault>")
     responses.post(URL, body=client, status=500)
     responses.post(URL, body=server, status=500)
-    with pytest.raises(RecordError):  # the package's errors rule: body_contains soap:Client -> record
+    with pytest.raises(RecordError):  # the package's errors rule: fault_code Client -> record
         _connector().submit(ENVELOPE, FORM)
     with pytest.raises(BusyAnswer):
         _connector().submit(ENVELOPE, FORM)

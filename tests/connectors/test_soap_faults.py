@@ -1,6 +1,7 @@
 """A SOAP 1.1 Fault in an error answer (HTTP 500, as the protocol sends one) is reported by its
 ``faultcode`` and ``faultstring``, NIK- and phone-like numbers masked, and classified as before: the
-package's ``errors`` rule for a ``soap:Client`` fault (the record's), busy for a ``soap:Server`` one.
+package's ``errors`` rule for a Client fault (``fault_code: Client``, whatever prefix the system writes:
+the record's), busy for a ``soap:Server`` one; a rule for 200 classifies a fault inside a 200 answer.
 Against real loopback servers: the sandbox SOAP service, and a small ``http.server`` that answers
 whatever fault a test gives it (one echoing a citizen's numbers, a hostile one, an oversized one)."""
 
@@ -120,7 +121,7 @@ def _unmasked(text: str) -> bool:
 def test_a_fault_echoing_the_request_is_shown_masked(answering: tuple[str, type[_FaultHandler]]) -> None:
     url, handler = answering
     handler.body = _fault("soap:Client", f"NIK {NIK} (HP {PHONE}) sudah terdaftar")
-    with pytest.raises(RecordError) as caught:  # the package's rule: body_contains soap:Client -> record
+    with pytest.raises(RecordError) as caught:  # the package's rule: fault_code Client -> record
         _connector(url).submit(ENVELOPE, FORM)
     text = str(caught.value)
     assert "SOAP fault soap:Client: NIK 3508************ (HP 0812******90) sudah terdaftar" in text
@@ -166,3 +167,46 @@ def test_a_long_faultstring_is_masked_before_it_is_cut() -> None:
     # the NIK straddles the cut: cut first, its first digits would no longer look like a NIK and stay
     text = fault_text({"faultcode": "soap:Client", "faultstring": "x" * 190 + NIK})
     assert len(text) < 240 and text.endswith("...") and not re.search(r"[0-9]{5}", text)
+
+
+# --- errors rules that name the fault's code (fault_code) --------------------------------------------
+
+
+@pytest.mark.parametrize("code", ["soap:Client", "SOAP-ENV:Client", "env:Client", "Client", "s:Client.Duplicate"])
+def test_the_client_fault_rule_matches_whatever_prefix_the_system_writes(
+    answering: tuple[str, type[_FaultHandler]], code: str
+) -> None:
+    url, handler = answering
+    handler.body = _fault(code, "Data pemohon tidak lengkap")
+    with pytest.raises(RecordError, match=f"HTTP 500: SOAP fault {code}: Data pemohon tidak lengkap"):
+        _connector(url).submit(ENVELOPE, FORM)  # the package's rule: fault_code Client -> record
+
+
+@pytest.mark.parametrize("code", ["soap:Server", "soap:Clientele", "soap:MyClient", ""])
+def test_another_fault_code_is_not_the_client_rule_s(answering: tuple[str, type[_FaultHandler]], code: str) -> None:
+    url, handler = answering
+    handler.body = _fault(code, "Server sibuk")
+    with pytest.raises(BusyAnswer) as caught:  # no rule matches: busy, as any 5xx
+        _connector(url).submit(ENVELOPE, FORM)
+    assert caught.value.outcome_unknown
+
+
+def test_a_rule_for_200_classifies_a_fault_inside_a_successful_answer(
+    answering: tuple[str, type[_FaultHandler]],
+) -> None:
+    """A system that answers its faults with HTTP 200: its busy Server fault is retried, by the package's
+    rule; a Client fault there is still refused (the default for a fault inside a 2xx)."""
+    url, handler = answering
+    package = copy.deepcopy(PACKAGE)
+    package["local_system"]["errors"].append({"status": "200", "fault_code": "Server", "action": "retry"})
+    handler.status, handler.body = 200, _fault("SOAP-ENV:Server", "Server sibuk")
+    with pytest.raises(BusyAnswer, match="SOAP fault SOAP-ENV:Server: Server sibuk") as write:
+        SoapConnector(package, SECRETS, base_url=url).submit(ENVELOPE, FORM)
+    assert write.value.outcome_unknown
+    with pytest.raises(BusyAnswer):
+        SoapConnector(package, SECRETS, base_url=url).lookup(ENVELOPE)
+    handler.body = _fault("SOAP-ENV:Client", "Data pemohon tidak lengkap")
+    with pytest.raises(RecordError):
+        SoapConnector(package, SECRETS, base_url=url).submit(ENVELOPE, FORM)
+    with pytest.raises(FatalError, match="never taken as empty"):
+        SoapConnector(package, SECRETS, base_url=url).lookup(ENVELOPE)
