@@ -63,6 +63,8 @@ def starter_local_system(opts: StarterOptions, secret_ref: str) -> dict[str, Any
         "path": "/PelayananService.asmx",
         "namespace": ns,
         "auth": starter_auth(opts, secret_ref),
+        # SOAP 1.1: a Client fault says the request itself was wrong, so retrying it cannot help
+        "errors": [{"status": "500", "fault_code": "Client", "action": "record"}],
         "operations": {
             "submit": {
                 "action": f"{ns}AjukanPermohonan",
