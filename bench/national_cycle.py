@@ -58,7 +58,6 @@ import argparse
 import contextlib
 import cProfile
 import json
-import math
 import os
 import pstats
 import random
@@ -70,7 +69,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +85,7 @@ from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from bench.cycle_counters import HttpRecorder, SqlCounter, ledger_rows  # noqa: E402
+from bench.national_figures import CycleMarks, MeasuredCycle, figures, idle_cost, ratio  # noqa: E402
 from bench.national_registry import generate_registry  # noqa: E402
 from bench.process_memory import proc_status_kb  # noqa: E402
 from connectors.ledger.store import Ledger  # noqa: E402
@@ -100,8 +100,6 @@ from sandbox import credentials as cred  # noqa: E402
 from sandbox.national.citizens import CitizenSimulator  # noqa: E402
 from sandbox.serve import RunningServer, serve_in_process  # noqa: E402
 
-NATIONAL_SERVICES = 100_000
-CYCLE_TARGET_SECONDS = 300.0
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 TIMEOUT = 60
 
@@ -193,18 +191,6 @@ def _post(server: RunningServer, path: str, body: dict[str, Any]) -> int:
 
 
 # --- the run --------------------------------------------------------------------------------------
-
-
-@dataclass
-class CycleMarks:
-    """Per-service wall/CPU/SQL marks of one ``run_once`` (from its progress callback)."""
-
-    wall: list[float] = field(default_factory=list)
-    cpu: list[float] = field(default_factory=list)
-    sql: list[tuple[int, int, float, Counter[str]]] = field(default_factory=list)
-    results: list[ServiceResult] = field(default_factory=list)
-    # (wall, CPU, SQL) when ``run_once`` returned, after the last service's mark
-    tail: tuple[float, float, tuple[int, int, float, Counter[str]]] | None = None
 
 
 def run_cycle(
@@ -329,7 +315,6 @@ def measure(
     """Warm-up, activity, the measured cycle and the baseline, on running servers and an empty ledger."""
     quiet = args.json
     docs = [d for d, _ in generated]
-    style_of = {d["id"]: s for d, s in generated}
     overrides = {d["local_system"]["base_url"]: servers.locals[s].url for d, s in generated}
     settings = Settings(ledger_url=url, registry=registry, base_url_overrides=overrides)
     national = NationalClient(servers.national.url, cred.NATIONAL_TOKEN)
@@ -348,199 +333,127 @@ def measure(
         # 1. warm-up: catalogue, first reads, connectors and packages loaded
         _, warm_seconds, warm_cpu = run_cycle(engine, recorder, sql, quiet, "warm-up cycle")
         _say(quiet, f"warm-up cycle: {warm_seconds:.1f}s wall, {warm_cpu:.1f}s CPU")
-
-        # 2. activity: a few new applications, status changes (on applications delivered now), walk-ins
-        rng = random.Random(args.seed)
-        ids = sorted(d["id"] for d in docs)
-        walk_in_ids = [d["id"] for d in docs if "walk_ins" in d["local_system"]["operations"]]
-        n_active = max(1, round(args.services * args.active_percent / 100))
-        taken: set[str] = set()
-        status_group = _pick(rng, ids, n_active, taken)
-        new_group = _pick(rng, ids, n_active, taken)
-        walk_group = _pick(rng, walk_in_ids, max(1, n_active // 2), taken)
-        simulator = CitizenSimulator.to_store(
-            workdir / "national.db", registry_dir=registry, seed=args.seed, services=status_group, max_attachment_kb=4
-        )
-        simulator.submit(len(status_group) * 2)
-        for service_id in status_group:
-            engine.run_service(service_id, flows=["outbound", "inbound"])
-        changes = 0
-        for service_id in status_group:
-            changes += _post(
-                servers.locals[style_of[service_id]], "/_sandbox/officers/step", {"n": 1, "package_id": service_id}
-            )
-        CitizenSimulator.to_store(
-            workdir / "national.db", registry_dir=registry, seed=args.seed + 1, services=new_group, max_attachment_kb=4
-        ).submit(len(new_group))
-        walk_ins = 0
-        for service_id in walk_group:
-            walk_ins += _post(
-                servers.locals[style_of[service_id]], "/_sandbox/officers/walk-ins", {"n": 1, "package_id": service_id}
-            )
-        active = set(status_group) | set(new_group) | set(walk_group)
-        _say(
-            quiet,
-            f"activity: {len(new_group)} new applications, {changes} status changes on {len(status_group)} services, "
-            f"{walk_ins} walk-ins; {len(ids) - len(active)} services idle",
-        )
-
+        # 2. activity on a few services; every other one is idle
+        active = make_activity(args, workdir, registry, generated, servers, engine)
         # 3. the measured cycle, with the latency on
-        for style_server in servers.locals.values():
-            set_latency(style_server, args.latency_ms)
-        set_latency(servers.national, args.national_latency_ms)
-        rows_before = ledger_rows(ledger.engine)
-        rss_before = proc_status_kb("VmRSS")
-        recorder.active = True
-        profiler = cProfile.Profile() if args.profile else None
-        if profiler:
-            profiler.enable()
-        marks, cycle_seconds, cycle_cpu = run_cycle(engine, recorder, sql, quiet, "measured cycle")
-        if profiler:
-            profiler.disable()
-            profiler.dump_stats(args.profile)
-            pstats.Stats(args.profile, stream=sys.stderr).sort_stats("cumulative").print_stats(40)
-        recorder.active = False
-        rss_after = proc_status_kb("VmRSS")
-        peak_kb = proc_status_kb("VmHWM")
-        served = {name: served_requests(s) for name, s in [("national", servers.national), *servers.locals.items()]}
-        rows_after = ledger_rows(ledger.engine)
-        _say(quiet, f"measured cycle: {cycle_seconds:.1f}s wall, {cycle_cpu:.1f}s CPU")
-
+        cycle = measured_cycle(args, servers, ledger, recorder, sql, engine)
         # 4. baseline: the same GETs, plain
-        for style_server in servers.locals.values():
-            set_latency(style_server, args.latency_ms)  # restarts the counters
-        set_latency(servers.national, args.national_latency_ms)
-        _say(quiet, f"baseline: replaying {len(recorder.gets)} GETs with one plain requests.Session")
-        base = run_baseline(workdir, recorder.gets)
-        _say(quiet, f"baseline: {base['seconds']:.1f}s wall, {base['cpu_seconds']:.1f}s CPU")
-        truth_counts = [served_requests(s) for s in servers.all()]
-        bad_baseline = {k: v for k, v in base["statuses"].items() if not k.startswith("2")}
+        base = baseline(args, workdir, servers, recorder)
     finally:
         ctx.close()  # the connectors' sessions and pools, then the ledger
-
-    # --- per-service split -----------------------------------------------------------------------
-    services = len(marks.results)
-    idle_ordinals = []
-    misjudged = 0
-    errors = 0
-    for ordinal, result in enumerate(marks.results):
-        engine_idle = not any(v for k, v in result.counts.items() if k not in _NOTHING_NEW) and not result.errors
-        errors += bool(result.errors or result.fatal)
-        if result.service_id not in active:
-            if engine_idle:
-                idle_ordinals.append(ordinal)
-            else:
-                misjudged += 1  # not given anything to do, yet the engine found work: not counted as idle
-    idle_set = {marks.results[o].service_id for o in idle_ordinals}
-    n_idle = max(len(idle_ordinals), 1)
-
-    def span(values: list[float], ordinal: int) -> float:
-        return values[ordinal + 1] - values[ordinal]
-
-    idle_wall = sum(span(marks.wall, o) for o in idle_ordinals)
-    idle_cpu = sum(span(marks.cpu, o) for o in idle_ordinals)
-    tail_wall = tail_cpu = 0.0
-    if marks.tail is not None:  # the cycle's end (its idle runs written together) counts as idle services' cost
-        tail_wall, tail_cpu = marks.tail[0] - marks.wall[-1], marks.tail[1] - marks.cpu[-1]
-        idle_wall += tail_wall
-        idle_cpu += tail_cpu
-    idle_requests = sum(recorder.per_service[o] for o in idle_ordinals)
-    idle_http_seconds = sum(recorder.seconds.get(o, 0.0) for o in idle_ordinals)
-    idle_lookup = set(idle_ordinals)
-    idle_gets = sum(1 for o, _, _ in recorder.gets if o in idle_lookup)
-    statements = commits = 0
-    sql_seconds = 0.0
-    writes: Counter[str] = Counter()
-    for o in idle_ordinals:
-        s0, c0, t0, w0 = marks.sql[o]
-        s1, c1, t1, w1 = marks.sql[o + 1]
-        statements += s1 - s0
-        commits += c1 - c0
-        sql_seconds += t1 - t0
-        writes.update(w1 - w0)
-    if marks.tail is not None:
-        s0, c0, t0, w0 = marks.sql[-1]
-        s1, c1, t1, w1 = marks.tail[2]
-        statements += s1 - s0
-        commits += c1 - c0
-        sql_seconds += t1 - t0
-        writes.update(w1 - w0)
-    table_delta: dict[str, int] = {}
-    idle_rows = 0
-    for table, after in rows_after.items():
-        before = rows_before.get(table, Counter())
-        table_delta[table] = sum(after.values()) - sum(before.values())
-        idle_rows += sum(after[s] - before[s] for s in idle_set)
-    base_idle_wall = sum(base["wall"].get(str(o), 0.0) for o in idle_ordinals)
-    base_idle_cpu = sum(base["cpu"].get(str(o), 0.0) for o in idle_ordinals)
-
-    national_s = cycle_seconds / services * NATIONAL_SERVICES
-    base_national_s = base["seconds"] / services * NATIONAL_SERVICES
-    cpu_ms_idle = idle_cpu / n_idle * 1000
-    base_cpu_ms_idle = base_idle_cpu / n_idle * 1000
-    figures: dict[str, Any] = {
-        "services": services,
+    run = {
         "regions": len({d["region"] for d in docs}),
-        "idle_services": len(idle_ordinals),
         "active_services": len(active),
-        "active_misjudged_idle": misjudged,
-        "services_with_errors": errors,
         "concurrency": args.concurrency,
         "latency_ms": args.latency_ms,
         "national_latency_ms": args.national_latency_ms,
-        "warmup_cycle_seconds": round(warm_seconds, 2),
-        "warmup_cpu_seconds": round(warm_cpu, 2),
-        "cycle_seconds": round(cycle_seconds, 3),
-        "cycle_cpu_seconds": round(cycle_cpu, 3),
-        "cycle_end_cpu_ms": round(tail_cpu * 1000, 3),
-        "idle_wall_ms_per_service": round(idle_wall / n_idle * 1000, 3),
-        "cpu_ms_per_idle_service": round(cpu_ms_idle, 3),
-        "http_ms_per_idle_service": round(idle_http_seconds / n_idle * 1000, 3),
-        "sql_ms_per_idle_service": round(sql_seconds / n_idle * 1000, 3),
-        "ledger_rows_per_idle_service": round(idle_rows / n_idle, 4),
-        "ledger_row_writes_per_idle_service": round(sum(writes.values()) / n_idle, 3),
-        "ledger_row_writes_by_table_per_idle_service": {k: round(v / n_idle, 3) for k, v in sorted(writes.items())},
-        "ledger_statements_per_idle_service": round(statements / n_idle, 2),
-        "ledger_transactions_per_idle_service": round(commits / n_idle, 2),
-        "ledger_rows_added_by_table": table_delta,
-        "requests_per_idle_service": round(idle_requests / n_idle, 3),
-        "requests_by_method": dict(recorder.methods),
-        "requests_counted_by_sandboxes": sum(served.values()),
-        "requests_counted_by_hub": sum(recorder.per_service.values()),
-        "peak_rss_mib": round(peak_kb / 1024, 1),
-        "rss_growth_in_cycle_mib": round((rss_after - rss_before) / 1024, 1),
-        "national_cycle_seconds_per_worker": round(national_s, 1),
-        "workers_for_5_minutes": math.ceil(national_s / CYCLE_TARGET_SECONDS),
-        "cpu_bound_national_cycle_seconds": round(cycle_cpu / services * NATIONAL_SERVICES, 1),
-        "baseline_cycle_seconds": round(base["seconds"], 3),
-        "baseline_cpu_seconds": round(base["cpu_seconds"], 3),
-        "baseline_idle_wall_ms_per_service": round(base_idle_wall / n_idle * 1000, 3),
-        "baseline_cpu_ms_per_idle_service": round(base_cpu_ms_idle, 3),
-        "baseline_requests_per_idle_service": round(idle_gets / n_idle, 3),
-        "baseline_requests": base["requests"],
-        "baseline_requests_counted_by_sandboxes": sum(truth_counts),
-        "baseline_failed_statuses": bad_baseline,
-        "baseline_ledger_rows_per_idle_service": 0,
-        "baseline_peak_rss_mib": round(base["peak_rss_kb"] / 1024, 1),
-        "baseline_national_cycle_seconds_per_worker": round(base_national_s, 1),
-        "baseline_workers_for_5_minutes": math.ceil(base_national_s / CYCLE_TARGET_SECONDS),
+        "warmup_seconds": warm_seconds,
+        "warmup_cpu_seconds": warm_cpu,
     }
-    figures["ratios"] = {
-        "cycle_seconds": _ratio(cycle_seconds, base["seconds"]),
-        "cpu_ms_per_idle_service": _ratio(cpu_ms_idle, base_cpu_ms_idle),
-        "requests_per_idle_service": _ratio(idle_requests, idle_gets),
-        "peak_rss_mib": _ratio(peak_kb, base["peak_rss_kb"]),
-        "national_cycle_seconds_per_worker": _ratio(national_s, base_national_s),
-    }
-    return figures
+    return figures(run, cycle, idle_cost(cycle, active, recorder), base, recorder)
 
 
-# Counts that mean "looked, nothing new" (as the engine judges an idle run: connectors/sync/engine.py)
-_NOTHING_NEW = {"catalogue.unchanged", "status_pull.read", "status_pull.duplicates", "status_pull.unchanged"}
+def make_activity(
+    args: argparse.Namespace,
+    workdir: Path,
+    registry: Path,
+    generated: list[tuple[dict[str, Any], str]],
+    servers: Servers,
+    engine: SyncEngine,
+) -> set[str]:
+    """A few new applications, status changes (on applications delivered now), walk-ins: the services
+    given something to do in the measured cycle."""
+    docs = [d for d, _ in generated]
+    style_of = {d["id"]: s for d, s in generated}
+    rng = random.Random(args.seed)
+    ids = sorted(d["id"] for d in docs)
+    walk_in_ids = [d["id"] for d in docs if "walk_ins" in d["local_system"]["operations"]]
+    n_active = max(1, round(args.services * args.active_percent / 100))
+    taken: set[str] = set()
+    status_group = _pick(rng, ids, n_active, taken)
+    new_group = _pick(rng, ids, n_active, taken)
+    walk_group = _pick(rng, walk_in_ids, max(1, n_active // 2), taken)
+    simulator = CitizenSimulator.to_store(
+        workdir / "national.db", registry_dir=registry, seed=args.seed, services=status_group, max_attachment_kb=4
+    )
+    simulator.submit(len(status_group) * 2)
+    for service_id in status_group:
+        engine.run_service(service_id, flows=["outbound", "inbound"])
+    changes = 0
+    for service_id in status_group:
+        changes += _post(
+            servers.locals[style_of[service_id]], "/_sandbox/officers/step", {"n": 1, "package_id": service_id}
+        )
+    CitizenSimulator.to_store(
+        workdir / "national.db", registry_dir=registry, seed=args.seed + 1, services=new_group, max_attachment_kb=4
+    ).submit(len(new_group))
+    walk_ins = 0
+    for service_id in walk_group:
+        walk_ins += _post(
+            servers.locals[style_of[service_id]], "/_sandbox/officers/walk-ins", {"n": 1, "package_id": service_id}
+        )
+    active = set(status_group) | set(new_group) | set(walk_group)
+    _say(
+        args.json,
+        f"activity: {len(new_group)} new applications, {changes} status changes on {len(status_group)} services, "
+        f"{walk_ins} walk-ins; {len(ids) - len(active)} services idle",
+    )
+    return active
 
 
-def _ratio(value: float, baseline: float) -> float | None:
-    return round(value / baseline, 2) if baseline else None
+def _latency_on(args: argparse.Namespace, servers: Servers) -> None:
+    """The sandboxes' latency fault on (which also restarts their request counters)."""
+    for style_server in servers.locals.values():
+        set_latency(style_server, args.latency_ms)
+    set_latency(servers.national, args.national_latency_ms)
+
+
+def measured_cycle(
+    args: argparse.Namespace,
+    servers: Servers,
+    ledger: Ledger,
+    recorder: HttpRecorder,
+    sql: SqlCounter,
+    engine: SyncEngine,
+) -> MeasuredCycle:
+    """ONE ``run_once`` over every service with the latency on, and what was counted around it."""
+    _latency_on(args, servers)
+    rows_before = ledger_rows(ledger.engine)
+    rss_before = proc_status_kb("VmRSS")
+    recorder.active = True
+    profiler = cProfile.Profile() if args.profile else None
+    if profiler:
+        profiler.enable()
+    marks, cycle_seconds, cycle_cpu = run_cycle(engine, recorder, sql, args.json, "measured cycle")
+    if profiler:
+        profiler.disable()
+        profiler.dump_stats(args.profile)
+        pstats.Stats(args.profile, stream=sys.stderr).sort_stats("cumulative").print_stats(40)
+    recorder.active = False
+    cycle = MeasuredCycle(
+        marks,
+        cycle_seconds,
+        cycle_cpu,
+        rows_before=rows_before,
+        rows_after=ledger_rows(ledger.engine),
+        rss_before_kb=rss_before,
+        rss_after_kb=proc_status_kb("VmRSS"),
+        peak_kb=proc_status_kb("VmHWM"),
+        served={name: served_requests(s) for name, s in [("national", servers.national), *servers.locals.items()]},
+    )
+    _say(args.json, f"measured cycle: {cycle_seconds:.1f}s wall, {cycle_cpu:.1f}s CPU")
+    return cycle
+
+
+def baseline(args: argparse.Namespace, workdir: Path, servers: Servers, recorder: HttpRecorder) -> dict[str, Any]:
+    """The measured cycle's GETs replayed by the plain loop, against the same servers and latency; its
+    figures, with the requests the servers counted (``served_total``)."""
+    _latency_on(args, servers)
+    _say(args.json, f"baseline: replaying {len(recorder.gets)} GETs with one plain requests.Session")
+    base = run_baseline(workdir, recorder.gets)
+    _say(args.json, f"baseline: {base['seconds']:.1f}s wall, {base['cpu_seconds']:.1f}s CPU")
+    base["served_total"] = sum(served_requests(s) for s in servers.all())
+    return base
 
 
 def print_table(f: dict[str, Any]) -> None:
@@ -552,7 +465,7 @@ def print_table(f: dict[str, Any]) -> None:
             "cycle CPU s",
             f["cycle_cpu_seconds"],
             f["baseline_cpu_seconds"],
-            _ratio(f["cycle_cpu_seconds"], f["baseline_cpu_seconds"]),
+            ratio(f["cycle_cpu_seconds"], f["baseline_cpu_seconds"]),
         ),
         (
             "CPU ms / idle service",
@@ -564,7 +477,7 @@ def print_table(f: dict[str, Any]) -> None:
             "wall ms / idle service",
             f["idle_wall_ms_per_service"],
             f["baseline_idle_wall_ms_per_service"],
-            _ratio(f["idle_wall_ms_per_service"], f["baseline_idle_wall_ms_per_service"]),
+            ratio(f["idle_wall_ms_per_service"], f["baseline_idle_wall_ms_per_service"]),
         ),
         (
             "requests / idle service",
@@ -585,7 +498,7 @@ def print_table(f: dict[str, Any]) -> None:
             "workers for 5 minutes",
             f["workers_for_5_minutes"],
             f["baseline_workers_for_5_minutes"],
-            _ratio(f["workers_for_5_minutes"], f["baseline_workers_for_5_minutes"]),
+            ratio(f["workers_for_5_minutes"], f["baseline_workers_for_5_minutes"]),
         ),
     ]
     print(
@@ -593,8 +506,8 @@ def print_table(f: dict[str, Any]) -> None:
         f"local latency {f['latency_ms']} ms, national {f['national_latency_ms']} ms, ledger {f['ledger']}"
     )
     print(f"{'measure':<30} {'engine':>12} {'baseline':>12} {'ratio':>7}")
-    for name, value, base, ratio in rows:
-        print(f"{name:<30} {value:>12} {base:>12} {'' if ratio is None else ratio:>7}")
+    for name, value, base, times in rows:
+        print(f"{name:<30} {value:>12} {base:>12} {'' if times is None else times:>7}")
     print(
         f"idle service: {f['http_ms_per_idle_service']} ms in HTTP, {f['sql_ms_per_idle_service']} ms in SQL, "
         f"{f['ledger_statements_per_idle_service']} statements in {f['ledger_transactions_per_idle_service']} transactions; "
