@@ -7,12 +7,51 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 
 from connectors.ledger.base import LedgerBase
 from connectors.ledger.leases import LeaseLost, hold
 from connectors.ledger.models import Application, AttachmentUpload
 from connectors.ledger.types import NewApplication, as_utc
+
+# The statements of every delivery, built once (building one costs SQLAlchemy about six times what
+# executing it prebuilt does: a fifth of a delivery's CPU, bench/sync_throughput.py's outbound part).
+_DELIVERY_STATE = select(Application.delivery, Application.attempts).where(Application.national_id == bindparam("p_id"))
+_CLAIM = (
+    update(Application)
+    .where(
+        Application.national_id == bindparam("p_id"),
+        Application.delivery == bindparam("p_delivery"),
+        Application.attempts == bindparam("p_attempts"),
+    )
+    .values(
+        delivery="sending",
+        attempts=Application.attempts + 1,
+        claim_owner=bindparam("p_owner"),
+        claim_generation=bindparam("p_generation"),
+    )
+)
+_DELIVERED_VALUES: dict[str, Any] = {
+    "delivery": "delivered",
+    "local_reference": bindparam("p_reference"),
+    "payload": None,
+    "delivered_at": bindparam("p_now"),
+    "last_error": None,
+}
+_DELIVERED = (
+    update(Application)
+    .where(Application.national_id == bindparam("p_id"), Application.delivery.in_(("pending", "sending")))
+    .values(**_DELIVERED_VALUES)
+)
+# under a flow's lease: only the claim's holder records it
+_DELIVERED_BY_CLAIM = _DELIVERED.where(
+    Application.claim_owner == bindparam("p_owner"), Application.claim_generation == bindparam("p_generation")
+)
+_ACKNOWLEDGED = (
+    update(Application)
+    .where(Application.national_id.in_(bindparam("p_ids", expanding=True)), Application.delivery == "delivered")
+    .values(delivery="acknowledged", acknowledged_at=bindparam("p_now"), last_error=None)
+)
 
 
 @dataclass(frozen=True)
@@ -119,24 +158,18 @@ class OutboundLedger(LedgerBase):
         delivered it meanwhile). Under a flow's lease the claim records owner and generation."""
         lease = hold()  # taken now if the flow's lease is still pending
         with self._write() as conn:
-            row = conn.execute(
-                select(Application.delivery, Application.attempts).where(Application.national_id == national_id)
-            ).first()
+            row = conn.execute(_DELIVERY_STATE, {"p_id": national_id}).first()
             if row is None or row.delivery not in ("pending", "sending"):
                 return None
             claimed = conn.execute(
-                update(Application)
-                .where(
-                    Application.national_id == national_id,
-                    Application.delivery == row.delivery,
-                    Application.attempts == row.attempts,
-                )
-                .values(
-                    delivery="sending",
-                    attempts=Application.attempts + 1,
-                    claim_owner=lease.owner if lease else None,
-                    claim_generation=lease.generation if lease else None,
-                )
+                _CLAIM,
+                {
+                    "p_id": national_id,
+                    "p_delivery": row.delivery,
+                    "p_attempts": row.attempts,
+                    "p_owner": lease.owner if lease else None,
+                    "p_generation": lease.generation if lease else None,
+                },
             )
             if claimed.rowcount != 1:  # changed between the read and the update: not ours to send
                 return None
@@ -147,22 +180,15 @@ class OutboundLedger(LedgerBase):
         Under a flow's lease only the claim's holder may record it (LeaseLost otherwise): a worker that lost
         its lease while writing never records, nor acknowledges, its own copy."""
         lease = hold()  # taken now if the flow's lease is still pending
-        conditions = [Application.national_id == national_id, Application.delivery.in_(("pending", "sending"))]
-        if lease is not None:
-            conditions += [Application.claim_owner == lease.owner, Application.claim_generation == lease.generation]
+        values = {"p_id": national_id, "p_reference": local_reference, "p_now": self.clock.now()}
         with self._write() as conn:
+            if lease is None:
+                conn.execute(_DELIVERED, values)
+                return
             done = conn.execute(
-                update(Application)
-                .where(*conditions)
-                .values(
-                    delivery="delivered",
-                    local_reference=local_reference,
-                    payload=None,
-                    delivered_at=self.clock.now(),
-                    last_error=None,
-                )
+                _DELIVERED_BY_CLAIM, {**values, "p_owner": lease.owner, "p_generation": lease.generation}
             )
-            if lease is not None and done.rowcount != 1:
+            if done.rowcount != 1:
                 raise LeaseLost(f"{national_id}: this worker no longer holds the application's delivery claim")
 
     def mark_acknowledged(self, national_id: str) -> None:
@@ -181,14 +207,7 @@ class OutboundLedger(LedgerBase):
         now = self.clock.now()
         with self._write() as conn:
             for start in range(0, len(national_ids), 500):
-                conn.execute(
-                    update(Application)
-                    .where(
-                        Application.national_id.in_(list(national_ids[start : start + 500])),
-                        Application.delivery == "delivered",
-                    )
-                    .values(delivery="acknowledged", acknowledged_at=now, last_error=None)
-                )
+                conn.execute(_ACKNOWLEDGED, {"p_ids": list(national_ids[start : start + 500]), "p_now": now})
 
     def schedule_retry(self, national_id: str, error: str, at: datetime, outcome_unknown: bool) -> None:
         """Try again at ``at``. A write that may have arrived stays 'sending' (look up / reuse the key first)."""
