@@ -58,6 +58,7 @@ class IdleCost:
     ordinals: list[int]
     misjudged: int  # given nothing to do, yet the engine found work: not counted as idle
     errors: int  # services whose run reported an error (any service)
+    misjudged_counts: Counter[str] = field(default_factory=Counter)  # what the engine found there
     wall: float = 0.0
     cpu: float = 0.0
     tail_cpu: float = 0.0
@@ -82,15 +83,18 @@ def idle_cost(cycle: MeasuredCycle, active: set[str], recorder: HttpRecorder) ->
     marks = cycle.marks
     ordinals: list[int] = []
     misjudged = errors = 0
+    found: Counter[str] = Counter()
     for ordinal, result in enumerate(marks.results):
-        engine_idle = not any(v for k, v in result.counts.items() if k not in NOTHING_NEW) and not result.errors
+        work = {k: v for k, v in result.counts.items() if k not in NOTHING_NEW and v}
         errors += bool(result.errors or result.fatal)
         if result.service_id not in active:
-            if engine_idle:
+            if not work and not result.errors:
                 ordinals.append(ordinal)
             else:
                 misjudged += 1
-    cost = IdleCost(ordinals, misjudged, errors)
+                found.update(work)
+                found.update({"errors": len(result.errors)} if result.errors else {})
+    cost = IdleCost(ordinals, misjudged, errors, found)
     for o in ordinals:
         cost.wall += marks.wall[o + 1] - marks.wall[o]
         cost.cpu += marks.cpu[o + 1] - marks.cpu[o]
@@ -137,6 +141,7 @@ def figures(
         "idle_services": len(idle.ordinals),
         "active_services": run["active_services"],
         "active_misjudged_idle": idle.misjudged,
+        "misjudged_counts": dict(idle.misjudged_counts.most_common()),
         "services_with_errors": idle.errors,
         "concurrency": run["concurrency"],
         "latency_ms": run["latency_ms"],
