@@ -39,6 +39,10 @@ figure is split between idle and active services):
   statements and transactions per idle service;
 - peak RSS of this process (VmHWM; the baseline child's own VmHWM beside it).
 
+5. with ``--workers N``: as much activity again, then one cycle run by N worker processes at once, each a
+   contiguous share of the services (``bench/cycle_workers.py``), warm before the clock starts; its wall
+   time per service times 100,000 is the nation's cycle on this machine (``workers_cycle`` in ``--json``).
+
 Extrapolation: ``national_cycle_seconds_per_worker`` is the measured cycle's seconds per service times
 100,000 (one worker, the same mix of idle and active services); ``workers_for_5_minutes`` is that over 300
 seconds, rounded up. The baseline's figures are computed the same way from its own times.
@@ -85,7 +89,16 @@ from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from bench.cycle_counters import HttpRecorder, SqlCounter, ledger_rows  # noqa: E402
-from bench.national_figures import CycleMarks, MeasuredCycle, figures, idle_cost, ratio  # noqa: E402
+from bench.cycle_workers import run_workers, worker_child  # noqa: E402
+from bench.national_figures import (  # noqa: E402
+    CYCLE_TARGET_SECONDS,
+    NATIONAL_SERVICES,
+    CycleMarks,
+    MeasuredCycle,
+    figures,
+    idle_cost,
+    ratio,
+)
 from bench.national_registry import generate_registry  # noqa: E402
 from bench.process_memory import proc_status_kb  # noqa: E402
 from connectors.ledger.store import Ledger  # noqa: E402
@@ -339,6 +352,23 @@ def measure(
         cycle = measured_cycle(args, servers, ledger, recorder, sql, engine)
         # 4. baseline: the same GETs, plain
         base = baseline(args, workdir, servers, recorder)
+        # 5. (--workers N) as much activity again, and the cycle by N worker processes at once
+        by_workers = None
+        if args.workers > 1:
+            make_activity(args, workdir, registry, generated, servers, engine, seed=args.seed + 100)
+            _latency_on(args, servers)
+            config = {
+                "ledger_url": url,
+                "registry": str(registry),
+                "base_url_overrides": overrides,
+                "national_url": servers.national.url,
+                "national_token": cred.NATIONAL_TOKEN,
+                "secrets": cred.secret_values(docs),
+                "concurrency": args.concurrency,
+                "per_host": args.per_host,
+            }
+            by_workers = run_workers(config, [d["id"] for d in docs], args.workers, workdir)
+            _say(quiet, f"the cycle by {by_workers['workers']} worker processes: {by_workers['seconds']:.1f}s wall")
     finally:
         ctx.close()  # the connectors' sessions and pools, then the ledger
     run = {
@@ -350,7 +380,24 @@ def measure(
         "warmup_seconds": warm_seconds,
         "warmup_cpu_seconds": warm_cpu,
     }
-    return figures(run, cycle, idle_cost(cycle, active, recorder), base, recorder)
+    found = figures(run, cycle, idle_cost(cycle, active, recorder), base, recorder)
+    if by_workers is not None:
+        found["workers_cycle"] = workers_figures(by_workers, len(docs))
+    return found
+
+
+def workers_figures(by_workers: dict[str, Any], services: int) -> dict[str, Any]:
+    """The cycle by N worker processes: its wall time, each worker's CPU, and the nation extrapolated."""
+    national_s = by_workers["seconds"] / services * NATIONAL_SERVICES
+    return {
+        "workers": by_workers["workers"],
+        "cycle_seconds": round(by_workers["seconds"], 3),
+        "worker_seconds": [round(w["seconds"], 3) for w in by_workers["each"]],
+        "worker_cpu_seconds": [round(w["cpu_seconds"], 3) for w in by_workers["each"]],
+        "services_with_errors": sum(w["errors"] for w in by_workers["each"]),
+        "national_cycle_seconds": round(national_s, 1),
+        "fits_5_minutes": national_s <= CYCLE_TARGET_SECONDS,
+    }
 
 
 def make_activity(
@@ -360,12 +407,14 @@ def make_activity(
     generated: list[tuple[dict[str, Any], str]],
     servers: Servers,
     engine: SyncEngine,
+    seed: int | None = None,
 ) -> set[str]:
     """A few new applications, status changes (on applications delivered now), walk-ins: the services
-    given something to do in the measured cycle."""
+    given something to do in the measured cycle (``seed``: another draw, for another cycle)."""
+    seed = args.seed if seed is None else seed
     docs = [d for d, _ in generated]
     style_of = {d["id"]: s for d, s in generated}
-    rng = random.Random(args.seed)
+    rng = random.Random(seed)
     ids = sorted(d["id"] for d in docs)
     walk_in_ids = [d["id"] for d in docs if "walk_ins" in d["local_system"]["operations"]]
     n_active = max(1, round(args.services * args.active_percent / 100))
@@ -374,7 +423,7 @@ def make_activity(
     new_group = _pick(rng, ids, n_active, taken)
     walk_group = _pick(rng, walk_in_ids, max(1, n_active // 2), taken)
     simulator = CitizenSimulator.to_store(
-        workdir / "national.db", registry_dir=registry, seed=args.seed, services=status_group, max_attachment_kb=4
+        workdir / "national.db", registry_dir=registry, seed=seed, services=status_group, max_attachment_kb=4
     )
     simulator.submit(len(status_group) * 2)
     for service_id in status_group:
@@ -385,7 +434,7 @@ def make_activity(
             servers.locals[style_of[service_id]], "/_sandbox/officers/step", {"n": 1, "package_id": service_id}
         )
     CitizenSimulator.to_store(
-        workdir / "national.db", registry_dir=registry, seed=args.seed + 1, services=new_group, max_attachment_kb=4
+        workdir / "national.db", registry_dir=registry, seed=seed + 1, services=new_group, max_attachment_kb=4
     ).submit(len(new_group))
     walk_ins = 0
     for service_id in walk_group:
@@ -522,6 +571,14 @@ def print_table(f: dict[str, Any]) -> None:
         f"RSS growth in the cycle {f['rss_growth_in_cycle_mib']} MiB; services with errors {f['services_with_errors']}; "
         f"cycle end (idle runs written together) {f['cycle_end_cpu_ms']} ms CPU, counted in the idle figures"
     )
+    w = f.get("workers_cycle")
+    if w:
+        print(
+            f"the cycle by {w['workers']} worker processes at once: {w['cycle_seconds']} s wall (each: "
+            f"{w['worker_seconds']} s, CPU {w['worker_cpu_seconds']} s); the nation {w['national_cycle_seconds']} s "
+            f"on this machine ({'within' if w['fits_5_minutes'] else 'over'} 5 minutes); "
+            f"services with errors {w['services_with_errors']}"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -548,12 +605,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--profile", default=None, help="write cProfile statistics of the measured cycle here")
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="also run a cycle by this many worker processes at once, each with --concurrency (default 1: not)",
+    )
     parser.add_argument("--baseline-child", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--cycle-child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.baseline_child:
         return baseline_child(args.baseline_child)
+    if args.cycle_child:
+        return worker_child(args.cycle_child)
     if args.services < 1:
         parser.error("--services must be at least 1")
+    if args.workers < 1:
+        parser.error("--workers must be at least 1")
 
     def _terminate(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt

@@ -38,6 +38,8 @@ def test_the_benchmark_runs_at_a_tiny_size_and_reports_every_figure() -> None:
         "20",
         "--latency-ms",
         "0",
+        "--workers",
+        "2",
     ]
     done = subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=REPO, check=False)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -60,3 +62,9 @@ def test_the_benchmark_runs_at_a_tiny_size_and_reports_every_figure() -> None:
     assert figures["cycle_seconds"] > 0 and figures["baseline_cycle_seconds"] > 0
     assert figures["national_cycle_seconds_per_worker"] > 0
     assert isinstance(figures["workers_for_5_minutes"], int) and figures["workers_for_5_minutes"] >= 1
+    # --workers 2: a second cycle by two worker processes, each over its share, none failing
+    workers = figures["workers_cycle"]
+    assert workers["workers"] == 2 and len(workers["worker_seconds"]) == len(workers["worker_cpu_seconds"]) == 2
+    assert workers["services_with_errors"] == 0
+    assert workers["cycle_seconds"] >= max(workers["worker_seconds"]) > 0
+    assert workers["national_cycle_seconds"] > 0 and isinstance(workers["fits_5_minutes"], bool)
