@@ -66,12 +66,10 @@ import os
 import pstats
 import random
 import signal
-import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,26 +87,20 @@ from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from bench.cycle_counters import HttpRecorder, SqlCounter, ledger_rows  # noqa: E402
-from bench.cycle_workers import run_workers, worker_child  # noqa: E402
+from bench.cycle_workers import build_context, run_workers, worker_child  # noqa: E402
 from bench.national_figures import (  # noqa: E402
-    CYCLE_TARGET_SECONDS,
-    NATIONAL_SERVICES,
     CycleMarks,
     MeasuredCycle,
     figures,
     idle_cost,
     ratio,
+    workers_figures,
 )
 from bench.national_registry import generate_registry  # noqa: E402
+from bench.plain_baseline import baseline_child, run_baseline  # noqa: E402
 from bench.process_memory import proc_status_kb  # noqa: E402
 from connectors.ledger.store import Ledger  # noqa: E402
-from connectors.national import NationalClient  # noqa: E402
-from connectors.secrets import StaticSecrets  # noqa: E402
-from connectors.sync.context import SyncContext  # noqa: E402
 from connectors.sync.engine import ServiceResult, SyncEngine  # noqa: E402
-from connectors.sync.packages import PackageSource  # noqa: E402
-from hub.settings import Settings  # noqa: E402
-from hub.wiring import connector_factory  # noqa: E402
 from sandbox import credentials as cred  # noqa: E402
 from sandbox.national.citizens import CitizenSimulator  # noqa: E402
 from sandbox.serve import RunningServer, serve_in_process  # noqa: E402
@@ -237,51 +229,6 @@ def run_cycle(
     return marks, marks.tail[0] - marks.wall[0], marks.tail[1] - marks.cpu[0]
 
 
-def baseline_child(path: Path) -> int:
-    """In a fresh process: replay the recorded GETs with one plain session; print the figures as JSON."""
-    calls = json.loads(path.read_text(encoding="utf-8"))
-    wall: dict[int, float] = {}
-    cpu: dict[int, float] = {}
-    statuses: Counter[int] = Counter()
-    with requests.Session() as session:
-        session.trust_env = False  # loopback only, and no per-call proxy/CA lookups (as the hub's client)
-        start, cpu_start = time.perf_counter(), time.process_time()
-        for ordinal, url, headers in calls:
-            t, c = time.perf_counter(), time.process_time()
-            response = session.get(url, headers=headers, timeout=TIMEOUT)
-            _ = response.content
-            statuses[response.status_code] += 1
-            wall[ordinal] = wall.get(ordinal, 0.0) + time.perf_counter() - t
-            cpu[ordinal] = cpu.get(ordinal, 0.0) + time.process_time() - c
-        seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
-    print(
-        json.dumps(
-            {
-                "seconds": seconds,
-                "cpu_seconds": cpu_seconds,
-                "requests": len(calls),
-                "statuses": {str(k): v for k, v in statuses.items()},
-                "wall": {str(k): v for k, v in wall.items()},
-                "cpu": {str(k): v for k, v in cpu.items()},
-                "peak_rss_kb": proc_status_kb("VmHWM"),
-            }
-        )
-    )
-    return 0
-
-
-def run_baseline(workdir: Path, gets: list[tuple[int, str, dict[str, str]]]) -> dict[str, Any]:
-    """The plain loop, in a fresh process (its own CPU and memory)."""
-    path = workdir / "baseline-requests.json"
-    path.write_text(json.dumps(gets), encoding="utf-8")
-    command = [sys.executable, str(Path(__file__).resolve()), "--baseline-child", str(path)]
-    done = subprocess.run(command, capture_output=True, text=True, check=False, timeout=7200)
-    if done.returncode != 0:
-        raise RuntimeError(f"the baseline loop failed:\n{done.stderr[-3000:]}")
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
-
-
 def _pick(rng: random.Random, pool: list[str], n: int, taken: set[str]) -> list[str]:
     free = [s for s in pool if s not in taken]
     chosen = rng.sample(free, min(n, len(free)))
@@ -328,19 +275,21 @@ def measure(
     """Warm-up, activity, the measured cycle and the baseline, on running servers and an empty ledger."""
     quiet = args.json
     docs = [d for d, _ in generated]
-    overrides = {d["local_system"]["base_url"]: servers.locals[s].url for d, s in generated}
-    settings = Settings(ledger_url=url, registry=registry, base_url_overrides=overrides)
-    national = NationalClient(servers.national.url, cred.NATIONAL_TOKEN)
-    ledger = Ledger.open(url)
+    # what the hub's parts are built from, here and in each --workers process (bench/cycle_workers.py)
+    config = {
+        "ledger_url": url,
+        "registry": str(registry),
+        "base_url_overrides": {d["local_system"]["base_url"]: servers.locals[s].url for d, s in generated},
+        "national_url": servers.national.url,
+        "national_token": cred.NATIONAL_TOKEN,
+        "secrets": cred.secret_values(docs),
+        "concurrency": args.concurrency,
+        "per_host": args.per_host,
+    }
+    ctx = build_context(config)
+    ledger = ctx.ledger
     sql = SqlCounter()
     sql.install(ledger.engine)
-    ctx = SyncContext(
-        ledger,
-        PackageSource(registry),
-        national,
-        connector_factory(settings, StaticSecrets(cred.secret_values(docs)), national),
-    )
-    ctx.concurrency, ctx.per_host = args.concurrency, args.per_host
     engine = SyncEngine(ctx, "national-bench")
     try:
         # 1. warm-up: catalogue, first reads, connectors and packages loaded
@@ -357,16 +306,6 @@ def measure(
         if args.workers > 1:
             make_activity(args, workdir, registry, generated, servers, engine, seed=args.seed + 100)
             _latency_on(args, servers)
-            config = {
-                "ledger_url": url,
-                "registry": str(registry),
-                "base_url_overrides": overrides,
-                "national_url": servers.national.url,
-                "national_token": cred.NATIONAL_TOKEN,
-                "secrets": cred.secret_values(docs),
-                "concurrency": args.concurrency,
-                "per_host": args.per_host,
-            }
             by_workers = run_workers(config, [d["id"] for d in docs], args.workers, workdir)
             _say(quiet, f"the cycle by {by_workers['workers']} worker processes: {by_workers['seconds']:.1f}s wall")
     finally:
@@ -384,20 +323,6 @@ def measure(
     if by_workers is not None:
         found["workers_cycle"] = workers_figures(by_workers, len(docs))
     return found
-
-
-def workers_figures(by_workers: dict[str, Any], services: int) -> dict[str, Any]:
-    """The cycle by N worker processes: its wall time, each worker's CPU, and the nation extrapolated."""
-    national_s = by_workers["seconds"] / services * NATIONAL_SERVICES
-    return {
-        "workers": by_workers["workers"],
-        "cycle_seconds": round(by_workers["seconds"], 3),
-        "worker_seconds": [round(w["seconds"], 3) for w in by_workers["each"]],
-        "worker_cpu_seconds": [round(w["cpu_seconds"], 3) for w in by_workers["each"]],
-        "services_with_errors": sum(w["errors"] for w in by_workers["each"]),
-        "national_cycle_seconds": round(national_s, 1),
-        "fits_5_minutes": national_s <= CYCLE_TARGET_SECONDS,
-    }
 
 
 def make_activity(

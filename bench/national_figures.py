@@ -196,3 +196,17 @@ def figures(
 def ratio(value: float, baseline: float) -> float | None:
     """``value`` over ``baseline``, to 2 places; None without a baseline."""
     return round(value / baseline, 2) if baseline else None
+
+
+def workers_figures(by_workers: dict[str, Any], services: int) -> dict[str, Any]:
+    """The cycle by N worker processes: its wall time, each worker's CPU, and the nation extrapolated."""
+    national_s = by_workers["seconds"] / services * NATIONAL_SERVICES
+    return {
+        "workers": by_workers["workers"],
+        "cycle_seconds": round(by_workers["seconds"], 3),
+        "worker_seconds": [round(w["seconds"], 3) for w in by_workers["each"]],
+        "worker_cpu_seconds": [round(w["cpu_seconds"], 3) for w in by_workers["each"]],
+        "services_with_errors": sum(w["errors"] for w in by_workers["each"]),
+        "national_cycle_seconds": round(national_s, 1),
+        "fits_5_minutes": national_s <= CYCLE_TARGET_SECONDS,
+    }

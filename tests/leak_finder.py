@@ -5,8 +5,9 @@ only found when the garbage collector reaches it: at an arbitrary later moment, 
 whichever test runs then. With this plugin, the collector's automatic runs are paused while a test runs
 (an automatic run inside some other plugin's teardown would surface the leak under that plugin's name,
 or not at all), garbage is collected after every test's teardown, and what it finds (a ResourceWarning,
-or anything else raised in a ``__del__``) fails *that* test's teardown with the object's description. It costs a full collection per test (about a tenth more suite time), so it is
-a tool for hunting a leak, not part of ``make test``."""
+or anything else raised in a ``__del__``) fails *that* test's teardown with the object's description.
+It costs a full collection per test (about a tenth more suite time), so it is a tool for hunting a leak,
+not part of ``make test``."""
 
 from __future__ import annotations
 

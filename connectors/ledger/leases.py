@@ -112,8 +112,9 @@ def budget_spent() -> bool:
     return lease is not None and lease.budget_spent()
 
 
-# Built once: every fenced write runs it, and building an UPDATE costs SQLAlchemy about six times what
-# executing a prebuilt one with its parameters does (bench/sync_throughput.py's outbound part).
+# Built once with bound parameters: every fenced write runs it, and building an UPDATE per call costs
+# SQLAlchemy about 150 µs against 25 µs to execute a prebuilt one (measured 2026-12-08; see
+# docs/performance.md, "Sync throughput").
 _RENEW = (
     update(StreamLease)
     .where(

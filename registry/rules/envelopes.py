@@ -29,11 +29,11 @@ def check_envelopes(ctx: PackageContext) -> Iterator[Finding]:
     # an envelope of the wrong shape is the schema's complaint: nothing more is said about the rules then
     malformed = _malformed(local)
     with_message = malformed or any(isinstance(e.get("message"), str) for _, e in envelopes)
+    # a soap system's Fault inside a 200 is what its 2xx rules match: no envelope needed there
+    soap = local.get("kind") == "soap"
     for index, rule in enumerate(as_list(local.get("errors"))):
         rule = as_dict(rule)
         status = rule.get("status")
-        # a soap system's Fault inside a 200 is what its 2xx rules match: no envelope needed there
-        soap = local.get("kind") == "soap"
         if isinstance(status, str) and status.startswith("2") and not envelopes and not malformed and not soap:
             yield Finding(
                 ("local_system", "errors", index, "status"),
